@@ -1,0 +1,1 @@
+"""Focus groups and open-text answers: sources, de-identification, codebooks, agreement."""

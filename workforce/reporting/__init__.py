@@ -1,0 +1,1 @@
+"""The benchmark report: indicators, goals, charts, HTML/PDF assembly, the open data package."""
