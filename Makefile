@@ -1,0 +1,46 @@
+# Two commands for a newcomer: `make demo` and `make test`. Both create .venv and install
+# the project into it first; nothing else is needed beyond Python 3.11+ and make.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint test-sqlite test-postgres benchmark clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/workforce demo
+
+lint: install
+	$(BIN)/ruff check .
+
+# The whole suite on SQLite, then the database tests again on PostgreSQL when a server is
+# reachable or can be started here; each run says which database it used.
+test: lint test-sqlite test-postgres
+
+test-sqlite: install
+	@echo "== Test suite on SQLite (all tests) =="
+	env -u DATABASE_URL $(BIN)/pytest -n 2 -q
+
+test-postgres: install
+	@url=$$($(BIN)/python scripts/find_postgres.py); \
+	if [ -n "$$url" ]; then \
+		echo "== Database tests again on PostgreSQL ($$url) =="; \
+		DATABASE_URL="$$url" $(BIN)/pytest -n 2 -q -m platform; \
+	else \
+		echo "== PostgreSQL: no server reachable and none could be started; its run was skipped =="; \
+	fi
+
+benchmark: install
+	$(BIN)/python benchmarks/bench_synth.py --scale 100
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

@@ -1,0 +1,140 @@
+"""The command line as a person uses it: help, the standard, synth, and the demo end to end."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from workforce.cli import app
+
+runner = CliRunner()
+COMMANDS = ["standard", "synth", "serve", "manage", "demo"]
+
+
+def workforce_subprocess(args: list[str], tmp_path: Path, **kwargs) -> subprocess.Popen:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env["WORKFORCE_DATA_DIR"] = str(tmp_path / "data")
+    return subprocess.Popen(
+        [sys.executable, "-m", "workforce.cli", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_help_lists_every_command():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert command in result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_its_own_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+
+
+def test_standard_show_prints_every_dimension():
+    result = runner.invoke(app, ["standard", "show"], terminal_width=200)
+    assert result.exit_code == 0
+    for dimension in ("race_ethnicity", "gender", "sexual_orientation", "career_stage", "sector"):
+        assert dimension in result.output
+
+
+def test_standard_show_one_dimension_gives_codes_labels_and_source():
+    result = runner.invoke(app, ["standard", "show", "race_ethnicity"], terminal_width=200)
+    assert result.exit_code == 0
+    assert "mena" in result.output
+    assert "Middle Eastern or North African" in result.output
+    assert "SPD-15" in result.output or "Statistical Policy Directive" in result.output
+
+
+def test_standard_show_unknown_dimension_names_the_valid_ones():
+    result = runner.invoke(app, ["standard", "show", "favourite_colour"])
+    assert result.exit_code == 2
+    assert "favourite_colour" in result.output
+    assert "race_ethnicity" in result.output
+
+
+def test_synth_same_seed_twice_writes_identical_files(tmp_path):
+    digests = []
+    for name in ("first", "second"):
+        result = runner.invoke(
+            app, ["synth", "--out", str(tmp_path / name), "--scale", "0.02", "--seed", "7"]
+        )
+        assert result.exit_code == 0, result.output
+        files = sorted(p for p in (tmp_path / name).rglob("*") if p.is_file())
+        digests.append(
+            {
+                str(p.relative_to(tmp_path / name)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in files
+            }
+        )
+    assert digests[0] == digests[1]
+    assert any(path.startswith("exports/") for path in digests[0])
+
+
+def test_demo_no_serve_runs_every_stage_and_exits_zero(tmp_path):
+    process = workforce_subprocess(
+        ["demo", "--no-serve", "--dir", str(tmp_path / "demo"), "--scale", "0.05"], tmp_path
+    )
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    summary = json.loads((tmp_path / "demo" / "out" / "summary.json").read_text())
+    names = [stage["name"] for stage in summary["stages"]]
+    assert names == ["Synthetic consortium", "Standard records", "Web platform"]
+    validation = json.loads(
+        (tmp_path / "demo" / "out" / "standard_records_validation.json").read_text()
+    )
+    assert validation["violations"] == 0
+    assert "steward@" in stdout  # the printed sign-ins
+
+
+def test_demo_ends_with_the_web_app_answering(tmp_path):
+    port = free_port()
+    process = workforce_subprocess(
+        ["demo", "--dir", str(tmp_path / "demo"), "--scale", "0.02", "--port", str(port)],
+        tmp_path,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        health = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    health = json.loads(r.read())
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert health == {"status": "ok", "database": "ok"}, process.poll()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert response.status == 200
+            assert "consortium" in response.read().decode().lower()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.communicate(timeout=30)

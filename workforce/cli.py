@@ -1,0 +1,161 @@
+"""The `workforce` command line: parse, call the library, print for a person.
+
+Every command is a thin layer over a library function; heavy imports (pandas, Django) happen
+inside the command that needs them so `workforce --help` stays instant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from workforce import __version__
+
+app = typer.Typer(
+    help="Measure who a scientific workforce is and how it is treated, year after year.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+standard_app = typer.Typer(help="The data standard: dimensions, codes, views, benchmarks.")
+app.add_typer(standard_app, name="standard")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"workforce {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """workforce: intake, survey, estimates, disclosure gate and benchmark report."""
+
+
+@standard_app.command("show")
+def standard_show(
+    dimension: Annotated[
+        str | None, typer.Argument(help="One dimension, e.g. race_ethnicity; all when omitted.")
+    ] = None,
+) -> None:
+    """Print the data standard, or one dimension of it in full."""
+    from workforce.standard.show import show_standard
+
+    try:
+        show_standard(console, dimension)
+    except KeyError as error:
+        err_console.print(f"[red]{error.args[0]}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="Directory to write the synthetic consortium into.")],
+    scale: Annotated[
+        float, typer.Option(min=0.001, help="Multiply every size (100 gives ~1.6M members).")
+    ] = 1.0,
+    seed: Annotated[int, typer.Option(help="Same seed, byte-identical files.")] = 2025,
+) -> None:
+    """Generate the synthetic consortium: three societies' exports, a survey frame, responses."""
+    from workforce.synth import generate
+
+    with _progress() as progress:
+        manifest = generate(out, scale=scale, seed=seed, progress=progress)
+    _print_files(out, manifest)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Web worker processes.")] = 2,
+) -> None:
+    """Serve the web app with gunicorn (migrations are applied first)."""
+    from workforce.platform.server import serve as serve_app
+
+    serve_app(host=host, port=port, workers=workers)
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def manage(ctx: typer.Context) -> None:
+    """Run a Django management command, e.g. `workforce manage createsuperuser`."""
+    from workforce.platform import manage as run_manage
+
+    run_manage(["workforce manage", *ctx.args])
+
+
+@app.command()
+def demo(
+    dir: Annotated[Path, typer.Option("--dir", help="Where the demo lives.")] = Path("demo"),
+    serve_app: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the web app when done.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    scale: Annotated[float, typer.Option(min=0.001, help="Size of the consortium.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic consortium.")] = 2025,
+) -> None:
+    """Generate the synthetic consortium, run every stage, write outputs, serve the web app."""
+    from workforce.demo import print_summary, run_demo
+
+    with _progress() as progress:
+        result = run_demo(dir, scale=scale, seed=seed, progress=progress)
+    print_summary(console, result, url=f"http://{host}:{port}/" if serve_app else None)
+    if serve_app:
+        from workforce.platform.server import serve as serve_app_now
+
+        serve_app_now(host=host, port=port, workers=2)
+
+
+def _progress():
+    """A rich progress bar driven by the library's `progress(step, done, total)` callbacks."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    @contextmanager
+    def bar():
+        columns = (
+            TextColumn("{task.description:<34}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=err_console, transient=False) as progress:
+            tasks: dict[str, int] = {}
+
+            def report(step: str, done: int, total: int) -> None:
+                if step not in tasks:
+                    tasks[step] = progress.add_task(step, total=total)
+                progress.update(tasks[step], completed=done, total=total)
+
+            yield report
+
+    return bar()
+
+
+def _print_files(out: Path, manifest) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Written to {out}", title_justify="left")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    table.add_column("what it is")
+    for entry in manifest.files:
+        table.add_row(str(entry.path), f"{entry.rows:,}", entry.description)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()
