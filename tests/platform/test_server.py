@@ -1,0 +1,115 @@
+"""``workforce serve``: gunicorn serving the platform, with migrations first and JSON logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.platform
+
+
+def serve_code(port: int) -> str:
+    return f"from workforce.platform.server import serve; serve(port={port}, workers=1, threads=2)"
+
+
+def get(url: str, headers: dict[str, str] | None = None):
+    """(status, headers, body) without following redirects."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with opener.open(request, timeout=5) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def wait_until_healthy(process, port: int, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()[1]
+        try:
+            status, _, body = get(f"http://127.0.0.1:{port}/healthz")
+            if status == 200:
+                return json.loads(body)
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the server did not answer /healthz in time")
+
+
+@pytest.fixture
+def server(fresh_platform, free_port):
+    """Start a server with the given environment; stop it and hand back its stderr lines."""
+    started = []
+
+    def start(**env):
+        process = fresh_platform.start(serve_code(free_port), **env)
+        started.append(process)
+        wait_until_healthy(process, free_port)
+        return f"http://127.0.0.1:{free_port}"
+
+    def stop() -> list[str]:
+        process = started.pop()
+        os.killpg(process.pid, signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+        return [line for line in stderr.splitlines() if line.strip()]
+
+    start.stop = stop
+    yield start
+    for process in started:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate(timeout=30)
+
+
+def test_it_migrates_serves_pages_and_admin_css_in_development(server, fresh_platform):
+    base = server()
+    status, _, body = get(base + "/")
+    assert status == 200 and b"consortium" in body.lower()
+    status, headers, body = get(base + "/static/admin/css/base.css")
+    assert status == 200 and headers["Content-Type"].startswith("text/css")
+    assert get(base + "/organizations/ashg/uploads/")[0] == 302
+    lines = server.stop()
+    assert (fresh_platform.data_dir / "workforce.sqlite3").exists()
+    records = [json.loads(line) for line in lines]  # every line is JSON
+    access = [r for r in records if r["event"] == "http.access"]
+    # No client address, query string or user agent: nothing that could identify a respondent.
+    assert set(access[0]) == {
+        "method",
+        "path",
+        "status",
+        "bytes",
+        "duration_ms",
+        "event",
+        "logger",
+        "level",
+        "timestamp",
+    }
+    assert any(r["event"] == "http.request" and r["path"] == "/" for r in records)
+    assert any(r["logger"] == "gunicorn.error" for r in records)
+
+
+def test_production_serves_collected_static_files_over_https_only(
+    server, fresh_platform, production_env
+):
+    production_env["WORKFORCE_ALLOWED_HOSTS"] = "127.0.0.1"
+    base = server(**production_env)
+    https = {"X-Forwarded-Proto": "https"}
+    status, headers, _ = get(base + "/", https)
+    assert status == 200
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    status, headers, _ = get(base + "/")
+    assert status == 301 and headers["Location"].startswith("https://127.0.0.1:")
+    assert get(base + "/static/admin/css/base.css", https)[0] == 200
+    assert (fresh_platform.data_dir / "static" / "staticfiles.json").exists()
+    server.stop()

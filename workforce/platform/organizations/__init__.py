@@ -1,0 +1,1 @@
+"""The consortium, its member societies, and the roles people hold in them."""

@@ -1,0 +1,1 @@
+"""Files partners send (membership exports), kept byte-for-byte with a checksum."""

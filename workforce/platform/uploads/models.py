@@ -1,0 +1,50 @@
+"""An upload: one file a society sent, where it is kept, and its checksum."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Upload(models.Model):
+    """A file as received. Nothing a partner sends is lost: rows are never deleted."""
+
+    class Kind(models.TextChoices):
+        MEMBERSHIP_EXPORT = "membership_export", "Membership export"
+        OTHER = "other", "Other file"
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="uploads"
+    )
+    kind = models.CharField(max_length=32, choices=Kind, default=Kind.MEMBERSHIP_EXPORT)
+    original_filename = models.CharField(max_length=255)
+    # Relative to settings.WORKFORCE_UPLOADS_DIR, so the data directory can move.
+    stored_name = models.CharField(max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    size = models.BigIntegerField(help_text="Bytes.")
+    # Null for files stored by the command line (the demo loader) rather than a person.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="uploads",
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename} ({self.organization.code})"
+
+    @property
+    def path(self) -> Path:
+        return Path(settings.WORKFORCE_UPLOADS_DIR) / self.stored_name
+
+    @property
+    def sha256_short(self) -> str:
+        return self.sha256[:12]

@@ -1,0 +1,76 @@
+"""Pages for a society's uploads: the list, sending a new file, and downloading one."""
+
+from __future__ import annotations
+
+import structlog
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from workforce.platform.actions.uploads import do_store_upload
+from workforce.platform.organizations.models import Organization
+from workforce.platform.permissions import Action, can, organization_view
+from workforce.platform.uploads.forms import UploadForm
+from workforce.platform.uploads.models import Upload
+
+log = structlog.get_logger(__name__)
+
+
+@organization_view(Action.VIEW_ORG_DATA)
+@require_safe
+def upload_list(request: HttpRequest, organization: Organization) -> HttpResponse:
+    uploads = organization.uploads.select_related("uploaded_by")
+    return render(
+        request,
+        "uploads/list.html",
+        {
+            "organization": organization,
+            "uploads": uploads,
+            "can_upload": can(request.user, Action.UPLOAD_DATA, organization),
+        },
+    )
+
+
+@organization_view(Action.UPLOAD_DATA)
+@require_http_methods(["GET", "HEAD", "POST"])
+def upload_new(request: HttpRequest, organization: Organization) -> HttpResponse:
+    if request.method != "POST":
+        return render(
+            request, "uploads/new.html", {"organization": organization, "form": UploadForm()}
+        )
+    form = UploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        file = form.cleaned_data["file"]
+        try:
+            upload = do_store_upload(
+                organization,
+                file.name,
+                file,
+                acting_user=request.user,
+                kind=form.cleaned_data["kind"],
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(
+                request,
+                f"Stored {upload.original_filename} "
+                f"(SHA-256 {upload.sha256_short}…, {upload.size:,} bytes).",
+            )
+            return redirect("upload_list", code=organization.code)
+    return render(request, "uploads/new.html", {"organization": organization, "form": form})
+
+
+@organization_view(Action.VIEW_ORG_DATA)
+@require_safe
+def upload_download(request: HttpRequest, organization: Organization, pk: int) -> FileResponse:
+    # Looked up within the organization: another society's upload id is simply not found here.
+    upload = get_object_or_404(Upload, pk=pk, organization=organization)
+    try:
+        handle = upload.path.open("rb")
+    except FileNotFoundError:
+        log.error("upload.file_missing", upload_id=upload.pk, stored_name=upload.stored_name)
+        raise Http404("The stored file is missing; consortium staff have been told.") from None
+    return FileResponse(handle, as_attachment=True, filename=upload.original_filename)

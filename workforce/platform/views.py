@@ -1,0 +1,41 @@
+"""Site-wide pages: the public home page, the signed-in dashboard, and the health check."""
+
+from __future__ import annotations
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from workforce.platform.organizations.models import Organization
+from workforce.platform.permissions import public, signed_in, visible_organizations
+
+
+@public
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    consortia = Organization.objects.filter(kind=Organization.Kind.CONSORTIUM).prefetch_related(
+        "societies"
+    )
+    return render(request, "home.html", {"consortia": consortia})
+
+
+@signed_in
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "dashboard.html", {"visible": visible_organizations(request.user)})
+
+
+@public
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and the demo: is the process up, and does the database answer?"""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "error"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
