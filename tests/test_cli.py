@@ -22,11 +22,14 @@ runner = CliRunner()
 COMMANDS = ["standard", "synth", "serve", "manage", "demo"]
 
 
-def workforce_subprocess(args: list[str], tmp_path: Path, **kwargs) -> subprocess.Popen:
+def workforce_subprocess(
+    args: list[str], tmp_path: Path, env_extra: dict[str, str] | None = None, **kwargs
+) -> subprocess.Popen:
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
     }
     env["WORKFORCE_DATA_DIR"] = str(tmp_path / "data")
+    env.update(env_extra or {})
     return subprocess.Popen(
         [sys.executable, "-m", "workforce.cli", *args],
         cwd=tmp_path,
@@ -138,3 +141,11 @@ def test_demo_ends_with_the_web_app_answering(tmp_path):
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.communicate(timeout=30)
+
+
+def test_serve_in_production_without_a_secret_key_says_so_in_one_line(tmp_path):
+    process = workforce_subprocess(["serve"], tmp_path, env_extra={"WORKFORCE_ENV": "production"})
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert "WORKFORCE_SECRET_KEY" in stderr
+    assert "Traceback" not in stderr

@@ -6,6 +6,7 @@ inside the command that needs them so `workforce --help` stays instant.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -80,9 +81,10 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Web worker processes.")] = 2,
 ) -> None:
     """Serve the web app with gunicorn (migrations are applied first)."""
-    from workforce.platform.server import serve as serve_app
+    with _platform_errors():
+        from workforce.platform.server import serve as serve_app
 
-    serve_app(host=host, port=port, workers=workers)
+        serve_app(host=host, port=port, workers=workers)
 
 
 @app.command(
@@ -90,9 +92,10 @@ def serve(
 )
 def manage(ctx: typer.Context) -> None:
     """Run a Django management command, e.g. `workforce manage createsuperuser`."""
-    from workforce.platform import manage as run_manage
+    with _platform_errors():
+        from workforce.platform import manage as run_manage
 
-    run_manage(["workforce manage", *ctx.args])
+        run_manage(["workforce manage", *ctx.args])
 
 
 @app.command()
@@ -109,19 +112,30 @@ def demo(
     """Generate the synthetic consortium, run every stage, write outputs, serve the web app."""
     from workforce.demo import print_summary, run_demo
 
-    with _progress() as progress:
-        result = run_demo(dir, scale=scale, seed=seed, progress=progress)
-    print_summary(console, result, url=f"http://{host}:{port}/" if serve_app else None)
-    if serve_app:
-        from workforce.platform.server import serve as serve_app_now
+    with _platform_errors():
+        with _progress() as progress:
+            result = run_demo(dir, scale=scale, seed=seed, progress=progress)
+        print_summary(console, result, url=f"http://{host}:{port}/" if serve_app else None)
+        if serve_app:
+            from workforce.platform.server import serve as serve_app_now
 
-        serve_app_now(host=host, port=port, workers=2)
+            serve_app_now(host=host, port=port, workers=2)
+
+
+@contextmanager
+def _platform_errors():
+    """Print a configuration mistake (a missing secret key, say) as one line, not a traceback."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        yield
+    except ImproperlyConfigured as error:
+        err_console.print(f"[red]Configuration error:[/red] {error}")
+        raise typer.Exit(2) from None
 
 
 def _progress():
     """A rich progress bar driven by the library's `progress(step, done, total)` callbacks."""
-    from contextlib import contextmanager
-
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     @contextmanager
