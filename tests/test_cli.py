@@ -114,7 +114,10 @@ def test_demo_no_serve_runs_every_stage_and_exits_zero(tmp_path):
         (tmp_path / "demo" / "out" / "standard_records_validation.json").read_text()
     )
     assert validation["violations"] == 0
-    assert "steward@" in stdout  # the printed sign-ins
+    # Every sign-in printed in full, whatever the terminal width.
+    for email in ("staff@consortium.example", "steward@ashg.example", "viewer@acmg.example"):
+        assert email in stdout
+    assert "3 membership exports stored" in summary["stages"][2]["summary"]
 
 
 def test_demo_ends_with_the_web_app_answering(tmp_path):

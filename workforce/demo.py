@@ -101,12 +101,17 @@ def stage_load_platform(ctx: DemoContext) -> StageResult:
 
     ctx.progress("Loading the platform", 0, 1)
     summary = load_demo(ctx.synth_dir)
-    ctx.logins = [(p.email, p.password, p.role, p.organization) for p in summary.people]
+    ctx.logins = [(p.email, p.password, p.role_label, p.organization) for p in summary.people]
     ctx.progress("Loading the platform", 1, 1)
+    missing = (
+        f"; no export found for {', '.join(summary.societies_without_exports)}"
+        if summary.societies_without_exports
+        else ""
+    )
     return StageResult(
         "Web platform",
-        f"{summary.organizations} organizations, {len(summary.people)} demo people, "
-        f"{summary.uploads} membership exports stored with checksums",
+        f"{len(summary.organizations)} organizations, {len(summary.people)} demo people, "
+        f"{len(summary.uploads)} membership exports stored with checksums{missing}",
         [ctx.data_dir],
     )
 
@@ -147,7 +152,7 @@ def print_summary(console: Console, result: DemoResult, url: str | None) -> None
     stages = Table(title="workforce demo", title_justify="left", show_lines=False)
     stages.add_column("stage", style="bold")
     stages.add_column("what it did")
-    stages.add_column("where")
+    stages.add_column("where", overflow="fold")
     for stage in result.stages:
         where = ", ".join(_relative(p, result.directory) for p in stage.outputs)
         stages.add_row(stage.name, stage.summary, where)
@@ -155,8 +160,11 @@ def print_summary(console: Console, result: DemoResult, url: str | None) -> None
 
     if result.logins:
         people = Table(title="Demo sign-ins (new passwords each run)", title_justify="left")
-        for column in ("e-mail", "password", "role", "organization"):
-            people.add_column(column)
+        # A sign-in is useless when truncated: these two columns never wrap or shorten.
+        people.add_column("e-mail", no_wrap=True, min_width=26)
+        people.add_column("password", no_wrap=True, min_width=16)
+        people.add_column("role")
+        people.add_column("organization")
         for login in result.logins:
             people.add_row(*login)
         console.print(people)
