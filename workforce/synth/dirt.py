@@ -50,6 +50,24 @@ class ExportRows:
         for column, value in values.items():
             self.truth[column][rows] = value
 
+    def loses(self, *columns: str) -> Callable[[np.ndarray], None]:
+        """What destroying a cell does to the truth: these columns become `unknown`.
+
+        A lost race answer takes its detail with it: no honest intake can keep a subgroup
+        whose category it can no longer read.
+        """
+
+        def lose(rows: np.ndarray) -> None:
+            self.set_truth(rows, **{column: "unknown" for column in columns})
+            if "race_ethnicity" in columns:
+                self.set_truth(rows, race_ethnicity_detail="")
+
+        return lose
+
+    def loses_us_state(self, rows: np.ndarray) -> None:
+        """A lost US state leaves the region unknown; outside the US there was none to lose."""
+        self.set_truth(rows[self.truth["country"][rows] == "US"], us_region="unknown")
+
     def take(self, order: np.ndarray) -> None:
         """Reorder (and repeat) rows: cells, truth, person, ids and dirt together."""
         self.cells = {name: values[order] for name, values in self.cells.items()}

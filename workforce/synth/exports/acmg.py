@@ -297,19 +297,11 @@ def add_dirt(table: ExportRows, dirt: dict[str, Any], *, seed: int, year: int) -
         blank_numbers(rng, table, variable, rates["blank"])
         stray_codes(rng, table, variable, rates["out_of_list"], out_of_list=stray)
     birth_rng = stream(seed, "dirt", "acmg", "birthyr")
-
-    def unknown(*columns: str):
-        return lambda rows: table.set_truth(rows, **{column: "unknown" for column in columns})
-
+    unknown = table.loses
     blank_numbers(birth_rng, table, "birthyr", rates["blank"], lose=unknown("age_band"))
     impossible_birth_years(birth_rng, table, "birthyr", year, dirt, as_text=False)
-    in_us = table.truth["country"] == "US"
-
-    def lose_state(rows: np.ndarray) -> None:
-        table.set_truth(rows[in_us[rows]], us_region="unknown")
-
     for variable, lose, out_of_list in (
-        ("state", lose_state, ("XX", "ZZ")),
+        ("state", table.loses_us_state, ("XX", "ZZ")),
         ("country", unknown("country", "us_region"), ("XX", "ZZ", "U")),
         ("email", lambda rows: None, ()),
     ):

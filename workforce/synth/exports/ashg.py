@@ -174,19 +174,7 @@ def ashg_rows(population: Population, profiles: dict[str, Any], *, seed: int) ->
 
 def add_dirt(table: ExportRows, dirt: dict[str, Any], *, seed: int, year: int) -> None:
     rates = dirt["per_cell"]
-    in_us = table.truth["country"] == "US"
-
-    def unknown(*columns: str):
-        def lose(rows: np.ndarray) -> None:
-            table.set_truth(rows, **{column: "unknown" for column in columns})
-            if "race_ethnicity" in columns:
-                table.set_truth(rows, race_ethnicity_detail="")
-
-        return lose
-
-    def lose_state(rows: np.ndarray) -> None:
-        us_rows = rows[in_us[rows]]
-        table.set_truth(us_rows, us_region="unknown")
+    unknown = table.loses
 
     losses = {
         "Member Type": unknown("career_stage"),
@@ -194,7 +182,7 @@ def add_dirt(table: ExportRows, dirt: dict[str, Any], *, seed: int, year: int) -
         "Primary Role": unknown("role"),
         "Gender": unknown("gender"),
         "Race/Ethnicity": unknown("race_ethnicity"),
-        "State/Province": lose_state,
+        "State/Province": table.loses_us_state,
         "Country": unknown("country", "us_region"),
     }
     for column, lose in losses.items():

@@ -226,18 +226,7 @@ def _ethnicity_cells(
 
 def add_dirt(table: ExportRows, dirt: dict[str, Any], *, seed: int, year: int) -> None:
     rates = dirt["per_cell"]
-    in_us = table.truth["country"] == "US"
-
-    def unknown(*columns: str):
-        def lose(rows: np.ndarray) -> None:
-            table.set_truth(rows, **{column: "unknown" for column in columns})
-            if "race_ethnicity" in columns:
-                table.set_truth(rows, race_ethnicity_detail="")
-
-        return lose
-
-    def lose_state(rows: np.ndarray) -> None:
-        table.set_truth(rows[in_us[rows]], us_region="unknown")
+    unknown = table.loses
 
     losses = {
         "Career Stage": unknown("career_stage"),
@@ -246,7 +235,7 @@ def add_dirt(table: ExportRows, dirt: dict[str, Any], *, seed: int, year: int) -
         "Gender Identity": unknown("gender", "transgender"),
         "Ethnicity": unknown("race_ethnicity"),
         "Birth Year": unknown("age_band"),
-        "State": lose_state,
+        "State": table.loses_us_state,
         "Country": unknown("country", "us_region"),
     }
     for column, lose in losses.items():
