@@ -7,6 +7,7 @@ import openpyxl
 import pyreadstat
 import pytest
 
+import workforce.standard as standard
 from workforce.synth.exports import acmg, ashg, nsgc
 
 ASHG = "exports/ashg_members_2025.xlsx"
@@ -165,9 +166,7 @@ def test_clean_cells_agree_with_the_truth(full):
 
 
 def test_acmg_race_truth_agrees_with_the_standard_1997_crosswalk(full):
-    standard = pytest.importorskip("workforce.standard")
-    if not hasattr(standard, "from_omb1997"):
-        pytest.skip("workforce.standard has no from_omb1997")
+
     data, meta = full.acmg()
     labels = meta.variable_value_labels
     hispanic = data["hispanic"].map(labels["hispanic"]).fillna("")
@@ -195,9 +194,7 @@ SINGLE_LABEL_COLUMNS = {
 
 def test_labels_the_standard_knows_mean_what_the_truth_says(full):
     """Where the standard's synonym table is certain about a label, the truth agrees."""
-    standard = pytest.importorskip("workforce.standard")
-    if not hasattr(standard, "match_label"):
-        pytest.skip("workforce.standard has no match_label")
+
     truth = full.csv("truth/standard_records.csv")
     exports = {"ashg": full.ashg(), "nsgc": full.nsgc()}
     offsets = {"ashg": 0, "nsgc": int((truth["org"] == "ashg").sum())}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
+import workforce.standard as standard
 from workforce.synth import codes
 
 COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -38,9 +37,7 @@ def test_truth_records_use_only_standard_codes(full):
 
 
 def test_truth_records_pass_the_standard_validator(full):
-    standard = pytest.importorskip("workforce.standard")
-    if not hasattr(standard, "validate_records"):
-        pytest.skip("workforce.standard has no validate_records")
+
     truth = full.csv("truth/standard_records.csv")
     violations = standard.validate_records(truth)
     assert violations == [], violations[:10]
