@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from workforce.cli import app
 
 runner = CliRunner()
-COMMANDS = ["standard", "synth", "serve", "manage", "demo"]
+COMMANDS = ["standard", "synth", "serve", "manage", "demo", "ingest"]
 
 
 def workforce_subprocess(

@@ -122,6 +122,127 @@ def demo(
             serve_app_now(host=host, port=port, workers=2)
 
 
+@app.command(no_args_is_help=True)
+def ingest(
+    target: Annotated[
+        str, typer.Argument(metavar="FILE | propose", help="The export to ingest, or `propose`.")
+    ],
+    file: Annotated[
+        Path | None, typer.Argument(metavar="[FILE]", help="With `propose`: the export.")
+    ] = None,
+    org: Annotated[str, typer.Option(help="Organization code, e.g. nsgc.")] = "",
+    mapping: Annotated[
+        Path | None, typer.Option(help="The organization's saved mapping file (YAML).")
+    ] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: the first).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Standard records CSV to write.")] = None,
+    rejects: Annotated[Path | None, typer.Option(help="Rejected rows CSV to write.")] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Reference year (default: the year in the file name).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the validation summary as JSON.")
+    ] = False,
+) -> None:
+    """Turn a membership export into standard records, or propose a mapping for it.
+
+    `workforce ingest FILE --org ORG --mapping MAP.yaml --out RECORDS.csv` writes the records
+    (plus RECORDS.provenance.csv); `workforce ingest propose FILE --org ORG > MAP.yaml`
+    prints a proposed mapping to confirm.
+    """
+    if not org:
+        err_console.print("[red]--org is required[/red] (the organization code, e.g. nsgc)")
+        raise typer.Exit(2)
+    if target == "propose":
+        if file is None:
+            err_console.print("[red]propose needs the export:[/red] workforce ingest propose FILE")
+            raise typer.Exit(2)
+        _ingest_propose(file, org, sheet, mapping)
+        return
+    if file is not None:
+        err_console.print(f"[red]unexpected argument {str(file)!r}[/red]")
+        raise typer.Exit(2)
+    _ingest_run(Path(target), org, mapping, sheet, out, rejects, year, as_json)
+
+
+def _ingest_propose(file: Path, org: str, sheet: str | None, previous: Path | None) -> None:
+    from workforce.intake import IntakeError, load_mapping, propose_mapping, read_source
+
+    try:
+        table = read_source(file, sheet=sheet)
+        base = load_mapping(previous) if previous is not None else None
+        proposal = propose_mapping(table, org, previous=base)
+    except IntakeError as error:
+        err_console.print(f"[red]{error}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    typer.echo(proposal.to_yaml(), nl=False)
+
+
+def _ingest_run(
+    file: Path,
+    org: str,
+    mapping: Path | None,
+    sheet: str | None,
+    out: Path | None,
+    rejects: Path | None,
+    year: int | None,
+    as_json: bool,
+) -> None:
+    import json
+
+    from workforce.intake import (
+        IntakeError,
+        MappingIncomplete,
+        ingest_file,
+        propose_mapping,
+        read_source,
+        undecided_values,
+        write_outputs,
+    )
+
+    if out is None and mapping is not None:
+        err_console.print("[red]--out is required[/red]: where to write the standard records")
+        raise typer.Exit(2)
+    try:
+        if mapping is None:
+            table = read_source(file, sheet=sheet)
+            proposal = propose_mapping(table, org)
+            undecided = undecided_values(proposal, table.frame)
+            err_console.print(
+                f"{file.name}: no --mapping given, so nothing was written. A proposed mapping "
+                f"maps {len(proposal.columns)} column(s); {len(undecided)} value(s) need a "
+                "decision. Save it with\n"
+                f"  workforce ingest propose {file} --org {org} > {org}.yaml\n"
+                "confirm or decide every value, then run again with --mapping.",
+                highlight=False,
+                soft_wrap=True,
+            )
+            for item in undecided[:30]:
+                err_console.print(
+                    f"  column {item.column!r}: {item.value!r} in {item.rows} row(s)",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+            raise typer.Exit(1)
+        with _progress() as progress:
+            result = ingest_file(file, mapping, org=org, sheet=sheet, year=year, progress=progress)
+        written = write_outputs(result, out, rejects)
+    except MappingIncomplete as error:
+        err_console.print(str(error), highlight=False, soft_wrap=True, markup=False)
+        raise typer.Exit(1) from None
+    except IntakeError as error:
+        err_console.print(str(error), highlight=False, soft_wrap=True, markup=False)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(result.report.summary(), indent=2, ensure_ascii=False))
+    else:
+        for line in result.report.lines():
+            console.print(line, highlight=False, soft_wrap=True, markup=False)
+        console.print(
+            "Written: " + ", ".join(str(path) for path in written), highlight=False, soft_wrap=True
+        )
+
+
 @contextmanager
 def _platform_errors():
     """Print a configuration mistake (a missing secret key, say) as one line, not a traceback."""

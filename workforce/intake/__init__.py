@@ -2,4 +2,47 @@
 
 Reading, column detection, value mapping and validation live here as pure functions over
 pandas/Arrow tables; the platform stores uploads and mappings and calls them.
+
+- `read.read_source(path, sheet=)` → `SourceTable` (raw text cells, checksum, decoding notes)
+- `detect.propose_columns(table)`, `detect.propose_mapping(table, org, previous=)` → `Mapping`
+- `mapping.load_mapping(path)`, `Mapping.to_yaml()`, `mapping.undecided_values(mapping, frame)`
+- `ingest.ingest(table, mapping, year=)` → `IngestResult` (records, provenance, rejects, report)
+- `files.ingest_file(...)`, `files.write_outputs(...)`: the same from and to files, atomically
 """
+
+from workforce.intake.detect import ColumnProposal, propose_columns, propose_mapping
+from workforce.intake.errors import IntakeError, MappingIncomplete, UndecidedValue
+from workforce.intake.files import ingest_file, saved_mapping, write_outputs
+from workforce.intake.ingest import IngestResult, ingest
+from workforce.intake.mapping import (
+    ColumnMapping,
+    Mapping,
+    ValueDecision,
+    load_mapping,
+    undecided_values,
+)
+from workforce.intake.read import SourceTable, read_source
+from workforce.intake.report import IngestReport, Problem
+
+__all__ = [
+    "ColumnMapping",
+    "ColumnProposal",
+    "IngestReport",
+    "IngestResult",
+    "IntakeError",
+    "Mapping",
+    "MappingIncomplete",
+    "Problem",
+    "SourceTable",
+    "UndecidedValue",
+    "ValueDecision",
+    "ingest",
+    "ingest_file",
+    "load_mapping",
+    "propose_columns",
+    "propose_mapping",
+    "read_source",
+    "saved_mapping",
+    "undecided_values",
+    "write_outputs",
+]

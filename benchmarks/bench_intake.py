@@ -1,0 +1,187 @@
+"""Benchmark intake: ingest a million-row, 15-column CSV export with a saved mapping.
+
+The export is synthetic and seeded: NSGC-shaped columns whose labels come from the saved
+NSGC mapping (`workforce/intake/mappings/nsgc.yaml`), plus three columns no dimension reads.
+The floor, measured in the same run on the same file, is reading it with pyarrow alone
+(`pyarrow.csv.read_csv`, every column as text). Each timing runs in a fresh subprocess so
+its peak resident memory (ru_maxrss) is its own; each is repeated and the fastest run kept,
+since one slow run on a shared machine says nothing about the code:
+
+    python benchmarks/bench_intake.py --rows 1000000 --out benchmarks/results/intake.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workforce.intake.files import saved_mapping
+from workforce.intake.mapping import BLANK_KEY, load_mapping
+
+MISSING = ("declined", "unknown")
+
+
+def labels(mapping, column: str) -> np.ndarray:
+    keys = [key for key in mapping.column(column).values if key]
+    return np.array([key.title() if key.islower() else key for key in keys], dtype=object)
+
+
+def write_export(path: Path, rows: int, seed: int) -> None:
+    """A seeded NSGC-shaped export of `rows` members, 15 columns, written as UTF-8 CSV."""
+    rng = np.random.default_rng(seed)
+    mapping = load_mapping(saved_mapping("nsgc"))
+
+    def pick(options: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return options[rng.choice(len(options), size=rows, p=weights)]
+
+    ethnicity = labels(mapping, "Ethnicity")
+    # A second answer is a category: "Prefer not to say, White" is rare dirt, not the norm.
+    decisions = mapping.column("Ethnicity").values
+    categories = np.array(
+        [label for label in ethnicity if decisions[label.casefold()].code not in MISSING],
+        dtype=object,
+    )
+    first = pick(ethnicity)
+    second = pick(categories)
+    multi = rng.random(rows) < 0.1
+    ethnic_cells = np.where(multi, first + ", " + second, first)
+    states = np.array(["CA", "NY", "TX", "MA", "IL", "WA", "OH", "PA", "GA", "MN"], dtype=object)
+    frame = pd.DataFrame(
+        {
+            "ID": np.char.zfill((np.arange(rows) * 3 + 1000).astype(str), 8),
+            "Email Address": np.char.add(
+                np.char.add("m", np.arange(rows).astype(str)), "@mail.example.org"
+            ),
+            "Member Category": pick(
+                np.array(["Full", "Associate", "Student", "Retired"], dtype=object)
+            ),
+            "Career Stage": pick(labels(mapping, "Career Stage")),
+            "Practice Setting": pick(labels(mapping, "Practice Setting")),
+            "Primary Role": pick(labels(mapping, "Primary Role")),
+            "Gender Identity": pick(labels(mapping, "Gender Identity")),
+            "Ethnicity": ethnic_cells,
+            "Birth Year": rng.integers(1940, 2004, rows).astype(str),
+            "Employer": pick(np.array([f"Employer {i}" for i in range(500)], dtype=object)),
+            "State": pick(states),
+            "Country": pick(
+                np.array(["US", "United States", "USA", "Canada", "México"], dtype=object),
+                np.array([0.6, 0.2, 0.1, 0.05, 0.05]),
+            ),
+            "Joined": pick(
+                np.array(
+                    [f"{y}-0{m}-15" for y in range(1990, 2025) for m in range(1, 10)], dtype=object
+                )
+            ),
+            "Membership Status": pick(np.array(["Active", "Grace", "Lapsed"], dtype=object)),
+            "Chapter": pick(np.array([f"Chapter {i}" for i in range(40)], dtype=object)),
+        }
+    )
+    frame.loc[frame["Ethnicity"].str.lower() == BLANK_KEY, "Ethnicity"] = ""
+    frame.to_csv(path, index=False, encoding="utf-8")
+
+
+def run_floor(path: str) -> dict:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    started = time.perf_counter()
+    with open(path, "rb") as stream:
+        names = stream.readline().decode("utf-8").strip().split(",")
+    table = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(column_types={name: pa.string() for name in names}),
+    )
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "rows": table.num_rows}
+
+
+def run_ingest(path: str) -> dict:
+    from workforce.intake.files import ingest_file
+    from workforce.standard import load_standard
+
+    load_standard()  # parse the standard's YAML once, outside the timing
+    started = time.perf_counter()
+    result = ingest_file(Path(path), saved_mapping("nsgc"), org="nsgc", year=2025)
+    seconds = time.perf_counter() - started
+    report = result.report
+    return {
+        "seconds": seconds,
+        "rows": report.rows_read,
+        "accepted": report.accepted,
+        "rejected": report.rejected,
+    }
+
+
+def child(kind: str, path: str) -> None:
+    result = run_floor(path) if kind == "floor" else run_ingest(path)
+    result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sys.stdout.write(json.dumps(result))
+
+
+def measure(kind: str, path: Path) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--out", type=Path, default=None, help="JSON file to write")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each, fastest kept")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench_intake_") as directory:
+        path = Path(directory) / "nsgc_roster_2025.csv"
+        write_export(path, args.rows, args.seed)
+        size = path.stat().st_size
+        floors = [measure("floor", path) for _ in range(args.repeat)]
+        ingests = [measure("ingest", path) for _ in range(args.repeat)]
+    floor = min(floors, key=lambda run: run["seconds"])
+    ingested = min(ingests, key=lambda run: run["seconds"])
+    floor["peak_mib"] = max(run["peak_mib"] for run in floors)
+    ingested["peak_mib"] = max(run["peak_mib"] for run in ingests)
+    result = {
+        "benchmark": "intake.ingest_file (read + map + validate) vs pyarrow.csv.read_csv",
+        "rows": args.rows,
+        "columns": 15,
+        "repeat": args.repeat,
+        "floor_seconds_all": [round(run["seconds"], 3) for run in floors],
+        "ingest_seconds_all": [round(run["seconds"], 3) for run in ingests],
+        "file_mib": round(size / 2**20, 1),
+        "floor_seconds": round(floor["seconds"], 3),
+        "floor_peak_mib": round(floor["peak_mib"], 1),
+        "ingest_seconds": round(ingested["seconds"], 3),
+        "ingest_peak_mib": round(ingested["peak_mib"], 1),
+        "ratio": round(ingested["seconds"] / floor["seconds"], 2),
+        "accepted": ingested["accepted"],
+        "rejected": ingested["rejected"],
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+    }
+    text = json.dumps(result, indent=2, sort_keys=True) + "\n"
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Ingesting with a confirmed mapping: the 1997 two questions, checkbox layouts, duplicate and
+shared IDs, blank IDs, impossible birth years, contradictory answers, and nothing lost."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from workforce.intake import ingest, read_source
+from workforce.intake.detect import propose_columns, propose_mapping
+from workforce.intake.mapping import mapping_from_dict
+from workforce.standard import validate_records
+
+
+def table_from(tmp_path, text, name="soc-2025.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return read_source(path)
+
+
+def confirmed(table, org="soc"):
+    """The proposed mapping with every proposal accepted (what a person would confirm)."""
+    document = propose_mapping(table, org)
+    import yaml
+
+    data = yaml.safe_load(document.to_yaml())
+    for column in data["columns"].values():
+        for decision in (column.get("values") or {}).values():
+            decision["confirmed"] = True
+            decision["code"] = decision["code"] or "unknown"
+    return mapping_from_dict(data)
+
+
+def test_1997_two_questions_hispanic_yes_with_two_races(tmp_path):
+    table = table_from(
+        tmp_path,
+        "Member ID,Hispanic or Latino,Race\n"
+        "1,Yes,White;Black or African American\n"
+        "2,No,Asian\n"
+        "3,Prefer not to answer,White\n"
+        "4,Yes,\n"
+        "5,Prefer not to answer,Prefer not to answer\n",
+    )
+    methods = {p.column: p.method for p in propose_columns(table)}
+    assert methods == {
+        "Member ID": "record_id",
+        "Hispanic or Latino": "omb1997_hispanic",
+        "Race": "omb1997_race",
+    }
+    result = ingest(table, confirmed(table), year=2025)
+    assert result.records["race_ethnicity"].tolist() == [
+        "black;hispanic;white",
+        "asian",
+        "unknown",
+        "hispanic",
+        "declined",
+    ]
+
+
+def test_check_all_that_apply_columns(tmp_path):
+    table = table_from(
+        tmp_path, "ID,Race: White,Race: Asian,Race: Black\n1,Yes,Yes,\n2,,,Yes\n3,,,\n"
+    )
+    proposals = {p.column: (p.method, p.code) for p in propose_columns(table)}
+    assert proposals["Race: Asian"] == ("checkbox", "asian")
+    result = ingest(table, confirmed(table), year=2025)
+    assert result.records["race_ethnicity"].tolist() == ["asian;white", "black", "unknown"]
+
+
+def test_birth_year_age_state_and_country_are_detected_and_derived(tmp_path):
+    table = table_from(
+        tmp_path,
+        "ID,Year of Birth,State,Country\n"
+        "1,1980,CA,United States\n2,1890,,Canada\n"
+        "3,19xx,TX,USA\n4,2001,Ontario,Canada\n",
+    )
+    result = ingest(table, confirmed(table), year=2025)
+    records = result.records
+    assert records["age_band"].tolist() == ["45_54", "unknown", "unknown", "under_25"]
+    assert records["country"].tolist() == ["US", "CA", "US", "CA"]
+    assert records["us_region"].tolist() == ["west", "", "south", ""]
+    kinds = [(p.row, p.kind, p.action) for p in result.report.problems]
+    assert kinds == [
+        (3, "impossible_birth_year", "set to unknown"),
+        (4, "unreadable_birth_year", "set to unknown"),
+    ]
+    assert validate_records(records) == []
+
+
+def test_an_age_column_gives_the_age_band(tmp_path):
+    table = table_from(tmp_path, "ID,Age\n1,30\n2,70\n3,Prefer not to say\n")
+    assert ingest(table, confirmed(table), year=2025).records["age_band"].tolist() == [
+        "25_34",
+        "65_plus",
+        "declined",
+    ]
+
+
+def test_duplicates_blank_ids_and_contradictions_are_rejected_and_nothing_is_lost(tmp_path):
+    table = table_from(
+        tmp_path,
+        "ID,Gender,Race\n"
+        "1,Female,White\n"
+        "1,Female,White\n"  # exact copy: rejected, first kept
+        "2,Male,Asian\n"
+        "2,Female,Black\n"  # two people, one ID: both rejected
+        ",Male,White\n"  # blank ID
+        "3,Male,Prefer not to say; White\n"  # contradictory
+        "4,Prefer not to say,\n",
+    )
+    result = ingest(table, confirmed(table), year=2025)
+    report = result.report
+    assert (report.rows_read, report.accepted, report.rejected) == (7, 2, 5)
+    assert result.records["record_id"].tolist() == ["1", "4"]
+    assert result.records["gender"].tolist() == ["woman", "declined"]
+    assert result.records["race_ethnicity"].tolist() == ["white", "unknown"]
+    rejected = dict(zip(result.rejects["source_row"], result.rejects["reason"], strict=True))
+    assert rejected[3].startswith("duplicate row: exact duplicate of row 2")
+    assert rejected[4].startswith("shared id") and rejected[5].startswith("shared id")
+    assert rejected[6].startswith("blank id")
+    assert rejected[7].startswith("contradictory answer")
+    assert len(result.records) + len(result.rejects) == report.rows_read
+    assert validate_records(result.records) == []
+    assert result.provenance["source_row"].tolist() == [2, 8]
+    assert set(result.provenance["source_sha256"]) == {table.sha256}
+
+
+def test_the_json_summary_counts_every_problem(tmp_path):
+    table = table_from(tmp_path, "ID,Gender\n1,F\n1,M\n")
+    summary = ingest(table, confirmed(table), year=2025).report.summary()
+    assert summary["rows_read"] == 2 and summary["rejected"] == 2
+    assert summary["problem_counts"] == {"shared_id": 2}
+    assert summary["problems"][0]["row"] == 2
+
+
+def test_a_mapping_naming_a_missing_column_fails_clearly(tmp_path):
+    table = table_from(tmp_path, "ID,Gender\n1,F\n")
+    mapping = mapping_from_dict(
+        {
+            "org": "soc",
+            "version": 2,
+            "columns": {"Sex": {"dimension": "gender", "method": "label", "values": {}}},
+        }
+    )
+    with pytest.raises(Exception, match="soc-2025.csv: column\\(s\\) 'Sex' of the mapping"):
+        ingest(table, mapping, year=2025)
+
+
+def test_records_have_the_standard_columns_as_strings(tmp_path):
+    table = table_from(tmp_path, "ID,Gender\n1,F\n")
+    records = ingest(table, confirmed(table), year=2025).records
+    from workforce.standard import load_standard
+
+    assert tuple(records.columns) == load_standard().record_columns
+    assert all(pd.api.types.is_string_dtype(records[c]) for c in records.columns)
+
+
+def test_shared_ids_are_found_whether_or_not_the_export_is_sorted(tmp_path):
+    unsorted = table_from(tmp_path, "ID,Gender\n2,F\n1,M\n2,M\n3,F\n", "a-2025.csv")
+    in_order = table_from(tmp_path, "ID,Gender\n1,M\n2,F\n2,M\n3,F\n", "b-2025.csv")
+    for table in (unsorted, in_order):
+        result = ingest(table, confirmed(table), year=2025)
+        assert sorted(result.records["record_id"]) == ["1", "3"]
+        assert result.report.counts() == {"shared_id": 2}

@@ -1,0 +1,757 @@
+"""Apply a confirmed mapping to a read export: standard records, rejects and a report.
+
+Every mapped column is decided once per distinct value and the results are spread back over
+the rows with numpy/Arrow, so the per-row cost is a few vectorized passes per column, never a
+Python loop over rows (rows with problems aside). Nothing is lost: each row read is either an
+accepted standard record or a reject with its reason.
+
+Row rules (each reported by row, column and value):
+- a blank member ID rejects the row;
+- exact duplicate rows (every cell equal): the first is kept, the copies rejected;
+- distinct rows sharing a member ID: all of them rejected, since no one can tell whose
+  answers are whose;
+- a multi-select answer that is `declined` or `unknown` beside a category is contradictory:
+  rejected;
+- an impossible or unreadable birth year or age keeps the row with age_band `unknown`;
+- a value the mapping has not decided stops the whole file (`MappingIncomplete`), or with
+  ``unmapped="reject"`` rejects its rows.
+
+Provenance (source file SHA-256, mapping version, source row) is returned as a sidecar table
+keyed by record_id, so the records themselves hold exactly the standard's columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from workforce.intake.errors import IntakeError, MappingIncomplete
+from workforce.intake.mapping import (
+    ColumnMapping,
+    Mapping,
+    distinct_values,
+    split_answers,
+    undecided_values,
+    value_key,
+)
+from workforce.intake.read import SourceTable
+from workforce.intake.report import REJECTED, SET_UNKNOWN, IngestReport, Problem
+from workforce.standard import (
+    DECLINED,
+    UNKNOWN,
+    join_codes,
+    load_standard,
+    match_label,
+    us_region,
+    validate_records,
+)
+from workforce.standard import age_band as standard_age_band
+
+Progress = Callable[[str, int, int], None]
+MISSING = (DECLINED, UNKNOWN)
+UNITED_STATES = "US"
+MIN_AGE, MAX_AGE = 14, 110
+PROGRESS_ROWS = 100_000
+
+
+@dataclass
+class Coded:
+    """A column decided per distinct value: row positions into `values`."""
+
+    positions: np.ndarray
+    values: list[str]
+
+    def take(self, rows: np.ndarray | None = None) -> pd.Series:
+        positions = self.positions if rows is None else self.positions[rows]
+        dictionary = pa.array(self.values, type=pa.large_string())
+        return pd.Series(pc.take(dictionary, pa.array(positions, type=pa.int64())), dtype="str")
+
+
+@dataclass
+class IngestResult:
+    """Standard records (accepted rows), their provenance, the rejects and the report."""
+
+    records: pd.DataFrame
+    provenance: pd.DataFrame
+    rejects: pd.DataFrame
+    report: IngestReport
+
+
+class _Distinct:
+    """Each column's distinct values, computed once and shared by every rule that reads it."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.size = len(frame)
+        self._cache: dict[str, tuple[np.ndarray, list[str]]] = {}
+
+    def __call__(self, column: str) -> tuple[np.ndarray, list[str]]:
+        if column not in self._cache:
+            self._cache[column] = distinct_values(self.frame[column])
+        return self._cache[column]
+
+
+class _Rows:
+    """Rejections and problems gathered while columns are decided."""
+
+    def __init__(self, table: SourceTable) -> None:
+        self.table = table
+        self.size = len(table.frame)
+        self.reason = np.full(self.size, "", dtype=object)
+        self.problems: list[tuple[int, Problem]] = []
+
+    def reject(
+        self,
+        rows: np.ndarray,
+        column: str,
+        values: np.ndarray | list[str],
+        kind: str,
+        message: Callable[[str], str] | str | list[str],
+    ) -> None:
+        for position, (row, value) in enumerate(zip(rows, values, strict=True)):
+            if isinstance(message, list):
+                text = message[position]
+            else:
+                text = message(value) if callable(message) else message
+            self.problems.append(
+                (
+                    int(row),
+                    Problem(int(self.table.rows[row]), column, str(value), kind, text, REJECTED),
+                )
+            )
+            if not self.reason[row]:
+                self.reason[row] = f"{kind.replace('_', ' ')}: {text}"
+
+    def note(
+        self,
+        rows: np.ndarray,
+        column: str,
+        values: np.ndarray,
+        kind: str,
+        message: Callable[[str], str],
+    ) -> None:
+        for row, value in zip(rows, values, strict=True):
+            self.problems.append(
+                (
+                    int(row),
+                    Problem(
+                        int(self.table.rows[row]),
+                        column,
+                        str(value),
+                        kind,
+                        message(value),
+                        SET_UNKNOWN,
+                    ),
+                )
+            )
+
+
+def ingest(
+    table: SourceTable,
+    mapping: Mapping,
+    *,
+    year: int,
+    unmapped: str = "stop",
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Standard records from one export and a mapping; see the module docstring for rules."""
+    standard = load_standard()
+    frame = table.frame
+    if progress is None or len(frame) < PROGRESS_ROWS:  # a bar only where there is a wait
+        progress = lambda step, done, total: None  # noqa: E731
+    missing_columns = [c.column for c in mapping.columns if c.column not in frame.columns]
+    if missing_columns:
+        raise IntakeError(
+            f"{table.name}: column(s) {', '.join(map(repr, missing_columns))} of the mapping "
+            f"are not in the file; its columns are {', '.join(map(repr, frame.columns))}"
+        )
+    if unmapped not in ("stop", "reject"):
+        raise ValueError("unmapped must be 'stop' or 'reject'")
+    distinct = _Distinct(frame)
+    undecided = undecided_values(mapping, frame, distinct=distinct)
+    if undecided and unmapped == "stop":
+        raise MappingIncomplete(table.name, undecided)
+    rows = _Rows(table)
+    outputs: dict[str, Coded] = {}
+    steps = len(mapping.columns) + 3
+    by_method: dict[str, list[ColumnMapping]] = {}
+    for column in mapping.columns:
+        by_method.setdefault(column.method, []).append(column)
+
+    for done, column in enumerate(mapping.columns, start=1):
+        progress("ingesting", done, steps)
+        if column.method == "label":
+            _label_column(column, distinct(column.column), rows, outputs)
+        elif column.method == "multi":
+            _multi_column(column, distinct(column.column), rows, outputs)
+        elif column.method in ("birth_year", "age"):
+            outputs["age_band"] = _age_column(column, distinct(column.column), year, rows)
+    if "omb1997_race" in by_method or "omb1997_hispanic" in by_method:
+        outputs["race_ethnicity"] = _omb1997(by_method, distinct, rows)
+    if "checkbox" in by_method:
+        outputs["race_ethnicity"] = _checkboxes(by_method["checkbox"], distinct, rows)
+    outputs["us_region"] = _region(by_method.get("us_state", []), outputs.get("country"), distinct)
+    progress("ingesting", steps - 2, steps)
+    ids = _record_ids(by_method.get("record_id", []), frame, mapping.org, year, table, rows)
+
+    rejected = rows.reason != ""
+    accepted = np.flatnonzero(~rejected)
+    records = _records(standard, outputs, ids, accepted, table, mapping.org, year)
+    bad_records = _invalid_records(records, outputs, accepted, table)
+    if len(bad_records):  # a safety net: a mapping yielding non-standard codes rejects rows
+        for position, (column, value, message) in bad_records.items():
+            rows.reject(np.array([accepted[position]]), column, [value], "not_standard", message)
+        keep = np.setdiff1d(np.arange(len(accepted)), np.fromiter(bad_records, dtype=np.int64))
+        accepted = accepted[keep]
+        records = records.iloc[keep].reset_index(drop=True)
+        rejected = rows.reason != ""
+    progress("ingesting", steps - 1, steps)
+
+    rejected_rows = np.flatnonzero(rejected)
+    rejects = frame.iloc[rejected_rows].reset_index(drop=True)
+    rejects.insert(0, "reason", pd.Series(rows.reason[rejected_rows], dtype="str"))
+    rejects.insert(0, "source_row", table.rows[rejected_rows])
+    provenance = pd.DataFrame(
+        {
+            "record_id": records["record_id"],
+            "source_row": table.rows[accepted],
+            "source_sha256": table.sha256,
+            "mapping_version": mapping.version,
+        }
+    )
+    problems = [problem for _, problem in sorted(rows.problems, key=lambda p: p[0])]
+    report = IngestReport(
+        table.name,
+        table.sha256,
+        mapping.org,
+        year,
+        mapping.version,
+        len(frame),
+        len(accepted),
+        len(rejected_rows),
+        problems,
+        list(table.notes),
+    )
+    progress("ingesting", steps, steps)
+    return IngestResult(records, provenance, rejects, report)
+
+
+def _invalid_records(
+    records: pd.DataFrame, outputs: dict[str, Coded], accepted: np.ndarray, table: SourceTable
+) -> dict[int, tuple[str, str, str]]:
+    """Records that fail `validate_records`, by position: (column, value, message).
+
+    Every column was decided per distinct value, and the standard's only checks across
+    columns pair race_ethnicity with its detail and country with us_region. So one small
+    frame holding each column's distinct values (and each distinct pair) is validated in
+    place of the millions of records; a violation there marks every record carrying that
+    value or pair. record_id is unique and non-blank by construction (see `_record_ids`).
+    """
+    groups: list[tuple[str, ...]] = []
+    for pair in (("race_ethnicity", "race_ethnicity_detail"), ("country", "us_region")):
+        present = tuple(name for name in pair if name in outputs)
+        if present:
+            groups.append(present)
+    grouped = {name for group in groups for name in group}
+    groups += [(name,) for name in outputs if name not in grouped and name in records.columns]
+    items: list[tuple[tuple[str, ...], np.ndarray, np.ndarray]] = []
+    length = 1
+    for group in groups:
+        signature = np.zeros(len(accepted), dtype=np.int64)
+        for name in group:
+            coded = outputs[name]
+            signature = signature * max(len(coded.values), 1) + coded.positions[accepted]
+        first, inverse = _first_occurrences(signature)
+        items.append((group, first, inverse))
+        length = max(length, len(first))
+    sample = (
+        records.iloc[np.zeros(length, dtype=np.int64)].reset_index(drop=True)
+        if len(records)
+        else records
+    )
+    if not len(records):
+        return {}
+    sample["record_id"] = [f"r{i}" for i in range(length)]
+    for group, first, _ in items:
+        cycle = first[np.arange(length) % len(first)]
+        for name in group:
+            sample[name] = records[name].iloc[cycle].to_numpy()
+    owner = {name: (first, inverse) for group, first, inverse in items for name in group}
+    bad: dict[int, tuple[str, str, str]] = {}
+    for violation in validate_records(sample):
+        if violation.row is None or violation.row < 0 or violation.column not in owner:
+            raise IntakeError(
+                f"{table.name}: the mapping does not yield standard records: "
+                f"column {violation.column!r}: {violation.message}"
+            )
+        first, inverse = owner[violation.column]
+        item = violation.row % len(first)
+        for position in np.flatnonzero(inverse == item):
+            bad.setdefault(
+                int(position), (violation.column, str(violation.value), violation.message)
+            )
+    return bad
+
+
+def _first_occurrences(signature: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each distinct value first occurs, and each row's distinct value number.
+
+    Signatures are small non-negative integers, so a lookup table does in one pass what
+    np.unique would do with a sort.
+    """
+    room = int(signature.max()) + 1 if len(signature) else 0
+    if room > 4 * len(signature) + 1024:
+        _, first, inverse = np.unique(signature, return_index=True, return_inverse=True)
+        return first, inverse.reshape(-1)
+    first_at = np.full(room, -1, dtype=np.int64)
+    first_at[signature[::-1]] = np.arange(len(signature) - 1, -1, -1)
+    occurring = np.flatnonzero(first_at >= 0)
+    number = np.full(room, -1, dtype=np.int64)
+    number[occurring] = np.arange(len(occurring))
+    return first_at[occurring], number[signature]
+
+
+# --- per-column rules -----------------------------------------------------------------------
+
+
+def _decision(column: ColumnMapping, key: str):
+    decision = column.values.get(key)
+    return decision if decision is not None and decision.decided else None
+
+
+def _undecided_message(column: ColumnMapping) -> Callable[[str], str]:
+    return lambda value: (
+        f"{value!r} is not a known value; map it in the mapping file or mark it unknown"
+    )
+
+
+def _label_column(
+    column: ColumnMapping,
+    values: tuple[np.ndarray, list[str]],
+    rows: _Rows,
+    outputs: dict[str, Coded],
+) -> None:
+    positions, uniques = values
+    codes, undecided = [], []
+    also: dict[str, list[str]] = {}
+    for index, raw in enumerate(uniques):
+        decision = _decision(column, value_key(raw))
+        if decision is None:
+            undecided.append(index)
+            codes.append(UNKNOWN)
+            continue
+        codes.append(decision.code)
+        for dimension, code in decision.also.items():
+            also.setdefault(dimension, [UNKNOWN] * len(uniques))[index] = code
+    _reject_positions(
+        rows, positions, undecided, uniques, column, "unmapped_value", _undecided_message(column)
+    )
+    outputs[column.dimension] = Coded(positions, codes)
+    for dimension, per_value in also.items():
+        outputs.setdefault(dimension, Coded(positions, per_value))
+
+
+def _multi_column(
+    column: ColumnMapping,
+    values: tuple[np.ndarray, list[str]],
+    rows: _Rows,
+    outputs: dict[str, Coded],
+) -> None:
+    positions, uniques = values
+    known = set(column.values)
+    races, details, undecided, contradictory = [], [], [], []
+    for index, raw in enumerate(uniques):
+        chosen: set[str] = set()
+        detail: set[str] = set()
+        decided = True
+        for key in split_answers(raw, column.separators, known):
+            decision = _decision(column, key)
+            if decision is None:
+                decided = False
+                break
+            if "." in decision.code:  # an SPD-15 subgroup: keep it and its parent category
+                detail.add(decision.code)
+                chosen.add(decision.code.split(".", 1)[0])
+            else:
+                chosen.add(decision.code)
+        answers = chosen - set(MISSING)
+        if not decided:
+            undecided.append(index)
+            races.append(UNKNOWN)
+            details.append("")
+        elif answers and chosen & set(MISSING):
+            contradictory.append(index)
+            races.append(UNKNOWN)
+            details.append("")
+        elif answers:
+            races.append(join_codes(answers))
+            details.append(join_codes(detail))
+        else:
+            races.append(DECLINED if DECLINED in chosen else UNKNOWN)
+            details.append("")
+    _reject_positions(
+        rows, positions, undecided, uniques, column, "unmapped_value", _undecided_message(column)
+    )
+    _reject_positions(
+        rows,
+        positions,
+        contradictory,
+        uniques,
+        column,
+        "contradictory_answer",
+        lambda value: f"{value!r} says declined or unknown beside a category",
+    )
+    outputs[column.dimension] = Coded(positions, races)
+    if column.dimension == "race_ethnicity":
+        outputs["race_ethnicity_detail"] = Coded(positions, details)
+
+
+def _age_column(
+    column: ColumnMapping, values: tuple[np.ndarray, list[str]], year: int, rows: _Rows
+) -> Coded:
+    positions, uniques = values
+    bands, impossible, unreadable = [], [], []
+    for index, raw in enumerate(uniques):
+        text = raw.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+        if number is None or number != number:
+            label = match_label("age_band", text)
+            if label is None:
+                unreadable.append(index)
+            bands.append(label if label in MISSING else UNKNOWN)
+            continue
+        age = number if column.method == "age" else year - number
+        if not (MIN_AGE <= age <= MAX_AGE) or number != int(number):
+            impossible.append(index)
+            bands.append(UNKNOWN)
+            continue
+        bands.append(str(standard_age_band(age=int(age))))
+    what = "birth year" if column.method == "birth_year" else "age"
+    _note_positions(
+        rows,
+        positions,
+        impossible,
+        uniques,
+        column,
+        f"impossible_{what.replace(' ', '_')}",
+        lambda value: f"{value!r} is not a possible {what} in {year}; age_band unknown",
+    )
+    _note_positions(
+        rows,
+        positions,
+        unreadable,
+        uniques,
+        column,
+        f"unreadable_{what.replace(' ', '_')}",
+        lambda value: f"{value!r} is not a {what}; age_band unknown",
+    )
+    return Coded(positions, bands)
+
+
+def _omb1997(by_method: dict[str, list[ColumnMapping]], distinct: _Distinct, rows: _Rows) -> Coded:
+    """race_ethnicity from the 1997 two questions, pair of answers by pair of answers.
+
+    Hispanic yes adds `hispanic` beside the races; with the Hispanic answer missing a known
+    race cannot be placed in the combined question, so it is unknown (declined when the
+    missing answers were declined), as `workforce.standard.from_omb1997` decides.
+    """
+    hispanic_columns = by_method.get("omb1997_hispanic", [])
+    race_columns = by_method.get("omb1997_race", [])
+    if len(hispanic_columns) != 1 or len(race_columns) != 1:
+        raise IntakeError(
+            "a 1997 two-question mapping needs exactly one omb1997_hispanic and "
+            "one omb1997_race column"
+        )
+    hispanic, race = hispanic_columns[0], race_columns[0]
+    h_positions, h_uniques = distinct(hispanic.column)
+    r_positions, r_uniques = distinct(race.column)
+    h_answers, h_undecided = [], []
+    for index, raw in enumerate(h_uniques):
+        decision = _decision(hispanic, value_key(raw))
+        if decision is None:
+            h_undecided.append(index)
+        h_answers.append(decision.code if decision else UNKNOWN)
+    r_answers: list[frozenset | str] = []
+    r_undecided = []
+    known = set(race.values)
+    for index, raw in enumerate(r_uniques):
+        codes = set()
+        for key in split_answers(raw, race.separators, known):
+            decision = _decision(race, key)
+            if decision is None:
+                r_undecided.append(index)
+                break
+            codes.add(decision.code)
+        chosen = frozenset(codes - set(MISSING))
+        r_answers.append(chosen if chosen else (DECLINED if DECLINED in codes else UNKNOWN))
+    _reject_positions(
+        rows,
+        h_positions,
+        h_undecided,
+        h_uniques,
+        hispanic,
+        "unmapped_value",
+        _undecided_message(hispanic),
+    )
+    _reject_positions(
+        rows, r_positions, r_undecided, r_uniques, race, "unmapped_value", _undecided_message(race)
+    )
+    pair = h_positions.astype(np.int64) * max(len(r_uniques), 1) + r_positions
+    distinct, inverse = np.unique(pair, return_inverse=True)
+    results = []
+    for value in distinct:
+        h = h_answers[value // max(len(r_uniques), 1)]
+        r = r_answers[value % max(len(r_uniques), 1)]
+        if h == "yes":
+            results.append(join_codes({"hispanic"} | (r if isinstance(r, frozenset) else set())))
+        elif h == "no":
+            results.append(join_codes(r) if isinstance(r, frozenset) else r)
+        elif isinstance(r, frozenset):
+            results.append(UNKNOWN)
+        else:
+            results.append(DECLINED if DECLINED in (h, r) else UNKNOWN)
+    return Coded(inverse.reshape(-1), results)
+
+
+def _checkboxes(columns: list[ColumnMapping], distinct: _Distinct, rows: _Rows) -> Coded:
+    """race_ethnicity from one yes/no column per category ("check all that apply")."""
+    combined = np.zeros(distinct.size, dtype=np.int64)
+    for bit, column in enumerate(columns):
+        positions, uniques = distinct(column.column)
+        ticked, undecided = [], []
+        for index, raw in enumerate(uniques):
+            decision = _decision(column, value_key(raw))
+            if decision is None:
+                undecided.append(index)
+            ticked.append(decision is not None and decision.code == "yes")
+        _reject_positions(
+            rows,
+            positions,
+            undecided,
+            uniques,
+            column,
+            "unmapped_value",
+            _undecided_message(column),
+        )
+        combined |= np.asarray(ticked, dtype=np.int64)[positions] << bit
+    distinct, inverse = np.unique(combined, return_inverse=True)
+    results, contradictory = [], []
+    for index, mask in enumerate(distinct):
+        chosen = {column.code for bit, column in enumerate(columns) if int(mask) >> bit & 1}
+        answers = chosen - set(MISSING)
+        if answers and chosen & set(MISSING):
+            contradictory.append(index)
+            results.append(UNKNOWN)
+        elif answers:
+            results.append(join_codes(answers))
+        else:
+            results.append(DECLINED if DECLINED in chosen else UNKNOWN)
+    inverse = inverse.reshape(-1)
+    bad = np.flatnonzero(np.isin(inverse, contradictory))
+    rows.reject(
+        bad,
+        "race_ethnicity",
+        ["(checkboxes)"] * len(bad),
+        "contradictory_answer",
+        "declined or unknown is ticked beside a category",
+    )
+    return Coded(inverse, results)
+
+
+def _region(
+    state_columns: list[ColumnMapping], country: Coded | None, distinct: _Distinct
+) -> Coded:
+    """us_region: from the state for US records, blank outside the US, else unknown."""
+    if state_columns:
+        s_positions, s_uniques = distinct(state_columns[0].column)
+        regions = [str(us_region(raw)) for raw in s_uniques]
+    else:
+        s_positions, regions = np.zeros(distinct.size, dtype=np.int64), [UNKNOWN]
+    if country is None:
+        # Without a country a known state is the only evidence; an unknown one stays unknown.
+        return Coded(s_positions, [r if r not in ("",) else UNKNOWN for r in regions])
+    width = max(len(regions), 1)
+    pair = country.positions.astype(np.int64) * width + s_positions
+    distinct, inverse = np.unique(pair, return_inverse=True)
+    results = []
+    for value in distinct:
+        code = country.values[value // width]
+        region = regions[value % width]
+        if code == UNITED_STATES:
+            results.append(region if region not in (DECLINED,) else DECLINED)
+        elif code in MISSING:
+            results.append(UNKNOWN)
+        else:
+            results.append("")
+    return Coded(inverse.reshape(-1), results)
+
+
+def _record_ids(
+    columns: list[ColumnMapping],
+    frame: pd.DataFrame,
+    org: str,
+    year: int,
+    table: SourceTable,
+    rows: _Rows,
+) -> pa.ChunkedArray:
+    """record_id: the member ID as written (spaces trimmed); duplicates and blanks checked.
+
+    Everything is vectorized with Arrow; only rows whose ID repeats (a handful) are compared
+    cell by cell.
+    """
+    if not columns:
+        # No member ID: the row's place in this file is the only stable key.
+        numbers = pa.array(np.arange(1, len(frame) + 1)).cast(pa.string())
+        padded = pc.utf8_lpad(numbers, width=7, padding="0")
+        return pa.chunked_array([pc.binary_join_element_wise(f"{org}-{year}", padded, "-")])
+    column = columns[0].column
+    ids = pc.utf8_trim_whitespace(_arrow_text(frame[column]))
+    blank = np.flatnonzero(_numpy_bool(pc.equal(ids, "")))
+    rows.reject(
+        blank, column, frame[column].to_numpy()[blank], "blank_id", "the member ID is blank"
+    )
+    repeated = np.flatnonzero(_repeated(ids))
+    repeated = np.setdiff1d(repeated, blank)
+    if not len(repeated):
+        return ids
+    id_text = np.asarray(ids.take(pa.array(repeated)).to_pylist(), dtype=object)
+    subset = frame.iloc[repeated]
+    copies = subset.duplicated(keep="first").to_numpy()
+    first_seen: dict[tuple, int] = {}
+    messages = []
+    for row, cells, copy in zip(repeated, subset.itertuples(index=False), copies, strict=True):
+        if not copy:
+            first_seen.setdefault(tuple(cells), int(table.rows[row]))
+        else:
+            messages.append(f"exact duplicate of row {first_seen[tuple(cells)]}; the first is kept")
+    rows.reject(repeated[copies], column, id_text[copies], "duplicate_row", messages)
+    remaining, remaining_ids = repeated[~copies], id_text[~copies]
+    where: dict[str, list[int]] = {}
+    for row, text in zip(remaining, remaining_ids, strict=True):
+        where.setdefault(text, []).append(int(table.rows[row]))
+    shared = np.array([len(where[text]) > 1 for text in remaining_ids], dtype=bool)
+    rows.reject(
+        remaining[shared],
+        column,
+        remaining_ids[shared],
+        "shared_id",
+        [
+            f"ID {text!r} is shared by different rows ({', '.join(map(str, where[text]))}); "
+            "all of them are rejected"
+            for text in remaining_ids[shared]
+        ],
+    )
+    return ids
+
+
+def _repeated(ids: pa.ChunkedArray) -> np.ndarray:
+    """True for every row whose ID occurs more than once.
+
+    Membership systems export sorted by ID; then a repeat sits next to its twin and one
+    comparison of neighbours finds it, cheaper than hashing a million IDs.
+    """
+    size = len(ids)
+    if size < 2:
+        return np.zeros(size, dtype=bool)
+    head, tail = ids.slice(0, size - 1), ids.slice(1)
+    if pc.all(pc.less_equal(head, tail)).as_py():
+        same = _numpy_bool(pc.equal(head, tail))
+        result = np.zeros(size, dtype=bool)
+        result[:-1] |= same
+        result[1:] |= same
+        return result
+    counts = pc.value_counts(ids)
+    repeated_ids = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    return _numpy_bool(pc.is_in(ids, value_set=repeated_ids))
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    array = pa.array(values, from_pandas=True)
+    array = pa.chunked_array([array]) if isinstance(array, pa.Array) else array
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        array = array.cast(pa.large_string())
+    return array.fill_null("")
+
+
+def _numpy_bool(values: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _reject_positions(
+    rows: _Rows,
+    positions: np.ndarray,
+    bad: list[int],
+    uniques: list[str],
+    column: ColumnMapping,
+    kind: str,
+    message,
+) -> None:
+    if not bad:
+        return
+    hit = np.flatnonzero(np.isin(positions, bad))
+    rows.reject(hit, column.column, [uniques[positions[r]] for r in hit], kind, message)
+
+
+def _note_positions(
+    rows: _Rows,
+    positions: np.ndarray,
+    bad: list[int],
+    uniques: list[str],
+    column: ColumnMapping,
+    kind: str,
+    message,
+) -> None:
+    if not bad:
+        return
+    hit = np.flatnonzero(np.isin(positions, bad))
+    rows.note(hit, column.column, [uniques[positions[r]] for r in hit], kind, message)
+
+
+def _records(
+    standard,
+    outputs: dict[str, Coded],
+    ids: pa.ChunkedArray,
+    accepted: np.ndarray,
+    table: SourceTable,
+    org: str,
+    year: int,
+) -> pd.DataFrame:
+    size = len(accepted)
+    constants: dict[str, pd.Series] = {}
+
+    def constant(text: str) -> pd.Series:
+        # One shared immutable Arrow column per distinct constant ("unknown" fills many).
+        if text not in constants:
+            constants[text] = pd.Series(
+                pa.repeat(pa.scalar(text, pa.large_string()), size), dtype="str"
+            )
+        return constants[text]
+
+    columns: dict[str, pd.Series] = {}
+    for name in standard.record_columns:
+        if name == "record_id":
+            taken = ids.take(pa.array(accepted, type=pa.int64()))
+            columns[name] = pd.Series(taken.cast(pa.large_string()), dtype="str")
+        elif name == "source":
+            columns[name] = constant(table.name)
+        elif name == "org":
+            columns[name] = constant(org)
+        elif name == "year":
+            columns[name] = constant(str(year))
+        elif name == "person_key":
+            columns[name] = constant("")
+        elif name in outputs:
+            columns[name] = outputs[name].take(accepted)
+        elif name == "race_ethnicity_detail":
+            columns[name] = constant("")
+        else:
+            columns[name] = constant(UNKNOWN)
+    return pd.DataFrame(columns, copy=False)

@@ -1,0 +1,463 @@
+"""Read a partner's export (CSV, XLSX, SPSS, Stata, Parquet) into a table of raw text cells.
+
+Every cell is read as text and kept as it was written (spaces and case included), because the
+raw value is what provenance and the mapping file refer to; normalization happens in
+`mapping`. Numbers from binary formats become their shortest text ("1", not "1.0"). Anything
+that cannot be read raises `IntakeError` naming the file, never a library traceback.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workforce.intake.errors import IntakeError
+
+FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".sav": "sav",
+    ".zsav": "sav",
+    ".dta": "dta",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """One export as read: its bytes' checksum, how it was decoded and its cells as text.
+
+    `frame` holds one str column per source column ("" for an empty cell). `rows` gives, for
+    each frame row, its row number as a person sees it in the file (the header is row 1 of a
+    CSV; a spreadsheet's own row numbers; the case number of an SPSS or Stata file).
+    `value_labels` maps a column to {code text: label}; `user_missing` to the codes declared
+    user-missing.
+    """
+
+    path: Path
+    sha256: str
+    format: str
+    encoding: str | None
+    sheet: str | None
+    header_row: int
+    frame: pd.DataFrame
+    rows: np.ndarray
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    user_missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def read_source(path: Path | str, *, sheet: str | None = None) -> SourceTable:
+    """Read one export; the format comes from the file name's extension."""
+    path = Path(path)
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        known = ", ".join(sorted(set(FORMATS)))
+        raise IntakeError(f"{path.name}: unsupported file type {path.suffix!r}; use one of {known}")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise IntakeError(f"{path.name}: cannot be read ({error.strerror or error})") from None
+    if not data:
+        raise IntakeError(f"{path.name}: the file is empty")
+    # hashlib releases the GIL on large inputs, so the checksum overlaps with parsing.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checksum = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        table = _read_kind(path, data, kind, sheet)
+        digest = checksum.result()
+    return replace(table, sha256=digest)
+
+
+def _read_kind(path: Path, data: bytes, kind: str, sheet: str | None) -> SourceTable:
+    digest = ""
+    reader = {
+        "csv": _read_csv,
+        "xlsx": _read_xlsx,
+        "sav": _read_stats,
+        "dta": _read_stats,
+        "parquet": _read_parquet,
+    }[kind]
+    try:
+        table = reader(path, data, digest, kind, sheet)
+    except IntakeError:
+        raise
+    except Exception as error:  # a library's own error on a corrupt file: say it plainly
+        raise IntakeError(
+            f"{path.name}: cannot be read as {kind.upper()}: {_short(error)}"
+        ) from None
+    if table.frame.shape[1] == 0:
+        raise IntakeError(f"{path.name}: no columns found")
+    return table
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def decode_text(name: str, data: bytes) -> tuple[bytes, str, list[str]]:
+    """UTF-8 bytes of a text file, the encoding it was read with and notes on the choice."""
+    body, encoding, notes = _utf8_body(name, data)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _legacy_body(name, body, encoding)
+    return body, encoding, notes
+
+
+def _utf8_body(name: str, data: bytes) -> tuple[bytes, str, list[str]]:
+    """The bytes to parse as UTF-8 (BOM removed, UTF-16 transcoded); not yet validated."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise IntakeError(
+                f"{name}: starts with a UTF-16 byte-order mark but is not "
+                f"UTF-16 text (byte {error.start})"
+            ) from None
+        return text.encode("utf-8"), "utf-16", []
+    body, encoding = data, "utf-8"
+    if data.startswith(codecs.BOM_UTF8):
+        body, encoding = data[len(codecs.BOM_UTF8) :], "utf-8-sig"
+    if b"\x00" in body[:65536]:
+        raise IntakeError(f"{name}: looks like a binary file, not CSV text (it contains NUL bytes)")
+    return body, encoding, []
+
+
+def _legacy_body(name: str, body: bytes, encoding: str) -> tuple[bytes, str, list[str]]:
+    """Some export tools write a UTF-8 byte-order mark and then the Windows code page anyway."""
+    try:
+        body.decode("utf-8")
+        first_bad = None
+    except UnicodeDecodeError as error:
+        first_bad = error.start
+    for fallback in ("cp1252", "latin-1"):
+        try:
+            text = body.decode(fallback)
+        except UnicodeDecodeError:
+            continue
+        where = "after a UTF-8 byte-order mark " if encoding == "utf-8-sig" else ""
+        notes = [
+            f"not valid UTF-8 {where}(first bad byte at offset {first_bad}); read as {fallback}"
+        ]
+        return text.encode("utf-8"), fallback, notes
+    raise IntakeError(f"{name}: the text encoding could not be recognized")  # pragma: no cover
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter that splits the first lines into the same, largest number of fields."""
+    lines = [line for line in sample.splitlines()[:20] if line.strip()]
+    if len(lines) > 1 and not sample.endswith("\n"):
+        lines = lines[:-1]  # the last sampled line may be cut short
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        counts = [len(next(csv.reader([line], delimiter=delimiter))) for line in lines]
+        if not counts or counts[0] < 2:
+            continue
+        agreeing = sum(count == counts[0] for count in counts)
+        score = (agreeing, counts[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_csv(path: Path, data: bytes, digest: str, kind: str, sheet: str | None) -> SourceTable:
+    import pyarrow as pa
+
+    body, encoding, notes = _utf8_body(path.name, data)
+    sample = body[:65536].decode("utf-8", errors="ignore")
+    delimiter = sniff_delimiter(sample)
+    lines = sample.splitlines()
+    try:
+        header = next(csv.reader([lines[0]], delimiter=delimiter)) if lines else []
+    except csv.Error:
+        header = []
+    if not any(name.strip() for name in header):
+        raise IntakeError(f"{path.name}, row 1: no header row (the first line is empty)")
+    names = _unique_names(header, notes)
+    newlines, decoded = False, False
+    while True:
+        try:
+            table = _arrow_csv(body, names, delimiter, newlines_in_values=newlines)
+            break
+        except pa.ArrowInvalid as error:
+            message = str(error)
+            if "utf8" in message.lower() and not decoded:
+                # Not UTF-8 after all: decode with the Windows code page and read again.
+                body, encoding, fallback_notes = _legacy_body(path.name, body, encoding)
+                notes += fallback_notes
+                decoded = True
+            elif not newlines:
+                # A quoted cell may hold a line break; the slower parser allows for it.
+                newlines = True
+            else:
+                raise IntakeError(
+                    f"{path.name}: not a readable CSV file: {_arrow_message(error)}"
+                ) from None
+    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    if newlines or lines > table.num_rows + 1:
+        notes.append(
+            "the file has more lines than records (blank lines, or line breaks inside "
+            "cells): row numbers count records, the header being row 1"
+        )
+    frame = table.to_pandas(types_mapper=_str_types)
+    if delimiter != ",":
+        notes.append(f"delimiter {delimiter!r}")
+    rows = np.arange(2, len(frame) + 2)
+    return SourceTable(path, digest, kind, encoding, None, 1, frame, rows, notes=tuple(notes))
+
+
+def _arrow_csv(body: bytes, names: list[str], delimiter: str, *, newlines_in_values: bool):
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    return pacsv.read_csv(
+        io.BytesIO(body),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=newlines_in_values
+        ),
+        convert_options=pacsv.ConvertOptions(
+            # large_string is what pandas' str dtype holds, so no copy on the way to pandas.
+            column_types={name: pa.large_string() for name in names},
+            null_values=[],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _str_types(arrow_type):
+    return pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+
+def _read_xlsx(path: Path, data: bytes, digest: str, kind: str, sheet: str | None) -> SourceTable:
+    from python_calamine import CalamineWorkbook
+
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise IntakeError(
+            f"{path.name}: not a readable XLSX workbook (the zip container is truncated or corrupt)"
+        )
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as error:
+        raise IntakeError(f"{path.name}: not a readable XLSX workbook: {_short(error)}") from None
+    names = workbook.sheet_names
+    if not names:
+        raise IntakeError(f"{path.name}: the workbook has no sheets")
+    chosen = sheet if sheet is not None else names[0]
+    if chosen not in names:
+        raise IntakeError(f"{path.name}: no sheet named {chosen!r}; sheets: {', '.join(names)}")
+    grid = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+    grid = [[_cell_text(value) for value in row] for row in grid]
+    if not grid or not any(any(cell.strip() for cell in row) for row in grid):
+        raise IntakeError(f"{path.name}, sheet {chosen!r}: the sheet is empty")
+    width = max(len(row) for row in grid)
+    grid = [row + [""] * (width - len(row)) for row in grid]
+    header_index, header, notes = _find_header(grid)
+    names_ = _unique_names(header, notes)
+    body = grid[header_index + 1 :]
+    rows = np.arange(header_index + 2, header_index + 2 + len(body))
+    frame = (
+        pd.DataFrame(body, columns=names_, dtype=object)
+        if body
+        else pd.DataFrame({name: [] for name in names_}, dtype=object)
+    )
+    # Spreadsheets end with empty rows; they are formatting, not members.
+    filled = (
+        frame.apply(lambda column: column.str.strip().ne("")).any(axis=1).to_numpy()
+        if len(frame)
+        else np.zeros(0, dtype=bool)
+    )
+    if len(frame) and not filled.all():
+        notes.append(f"{int((~filled).sum())} empty row(s) skipped")
+        frame, rows = frame[filled].reset_index(drop=True), rows[filled]
+    frame = frame.astype(pd.StringDtype("pyarrow", na_value=np.nan))
+    return SourceTable(
+        path, digest, kind, None, chosen, header_index + 1, frame, rows, notes=tuple(notes)
+    )
+
+
+def _find_header(grid: list[list[str]]) -> tuple[int, list[str], list[str]]:
+    """The header row (0-based), its names and notes: skips title rows, joins two-row headers.
+
+    The header is the first row filled in at least half the sheet's width; rows above it with
+    a single cell in the first column are titles. A row just above it with group headings
+    (merged cells, so gaps between them) is joined with it: "Demographics" over "Gender"
+    gives "Demographics Gender".
+    """
+    width = len(grid[0])
+    counts = [sum(bool(cell.strip()) for cell in row) for row in grid]
+    widest = max(counts)
+    index = next(
+        i for i, count in enumerate(counts) if count >= max(2, (widest + 1) // 2) or count == widest
+    )
+    notes = []
+    header = [cell.strip() for cell in grid[index]]
+    above = index - 1
+    while above >= 0 and counts[above] == 0:
+        above -= 1
+    # A title sits alone in the first column; group headings (merged over the columns they
+    # group) are two or more, or start further right.
+    if above >= 0 and (counts[above] >= 2 or not grid[above][0].strip()):
+        group, current = [], ""
+        for cell in grid[above]:
+            current = cell.strip() or current  # a merged cell's value sits in its first cell
+            group.append(current)
+        header = [
+            f"{upper} {lower}".strip() if upper and upper != lower else (lower or upper)
+            for upper, lower in zip(group, header, strict=True)
+        ]
+        notes.append(f"two-row header: rows {above + 1} and {index + 1} combined")
+        titles = above
+    else:
+        titles = index
+    if titles > 0:
+        notes.append(f"{titles} title row(s) above the header skipped")
+    notes.append(f"header row {index + 1}")
+    return index, header[:width], notes
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+# --- SPSS and Stata -------------------------------------------------------------------------
+
+
+def _read_stats(path: Path, data: bytes, digest: str, kind: str, sheet: str | None) -> SourceTable:
+    import pyreadstat
+
+    read = pyreadstat.read_sav if kind == "sav" else pyreadstat.read_dta
+    try:
+        frame, meta = read(str(path), user_missing=True, apply_value_formats=False)
+    except Exception as error:
+        label = "SPSS" if kind == "sav" else "Stata"
+        raise IntakeError(
+            f"{path.name}: not a readable {label} file (truncated or corrupt?): {_short(error)}"
+        ) from None
+    text = pd.DataFrame({name: number_text(frame[name]) for name in frame.columns})
+    labels = {
+        name: {_code_text(code): str(label) for code, label in mapping.items()}
+        for name, mapping in (meta.variable_value_labels or {}).items()
+    }
+    missing: dict[str, tuple[str, ...]] = {}
+    for name, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
+        codes = []
+        for entry in ranges:
+            low, high = entry.get("lo"), entry.get("hi")
+            if low == high:
+                codes.append(_code_text(low))
+            else:
+                codes.append(f"{_code_text(low)}..{_code_text(high)}")
+        missing[name] = tuple(codes)
+    notes = [f"{len(missing)} variable(s) declare user-missing values"] if missing else []
+    rows = np.arange(1, len(text) + 1)
+    return SourceTable(
+        path,
+        digest,
+        kind,
+        getattr(meta, "file_encoding", None),
+        None,
+        0,
+        text,
+        rows,
+        labels,
+        missing,
+        tuple(notes),
+    )
+
+
+def number_text(values: pd.Series) -> pd.Series:
+    """Text of a numeric or text column, vectorized: 1.0 -> "1", NaN -> "", 2.5 -> "2.5"."""
+    dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+    if not pd.api.types.is_numeric_dtype(values):
+        return values.astype(object).where(values.notna(), "").astype(str).astype(dtype)
+    numbers = values.to_numpy(dtype=float)
+    missing = np.isnan(numbers)
+    whole = ~missing & (np.mod(numbers, 1) == 0) & (np.abs(numbers) < 1e15)
+    result = numbers.astype(str).astype(object)
+    result[whole] = numbers[whole].astype(np.int64).astype(str)
+    result[missing] = ""
+    return pd.Series(result, index=values.index, name=values.name).astype(dtype)
+
+
+def _code_text(code: object) -> str:
+    if isinstance(code, float) and code.is_integer():
+        return str(int(code))
+    return str(code)
+
+
+# --- Parquet --------------------------------------------------------------------------------
+
+
+def _read_parquet(
+    path: Path, data: bytes, digest: str, kind: str, sheet: str | None
+) -> SourceTable:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except Exception as error:
+        raise IntakeError(f"{path.name}: not a readable Parquet file: {_short(error)}") from None
+    frame = table.to_pandas()
+    text = pd.DataFrame({str(name): number_text(frame[name]) for name in frame.columns})
+    rows = np.arange(1, len(text) + 1)
+    return SourceTable(path, digest, kind, None, None, 0, text, rows)
+
+
+# --- shared ---------------------------------------------------------------------------------
+
+
+def _unique_names(header: list[str], notes: list[str]) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    for position, raw in enumerate(header, start=1):
+        name = raw.strip() or f"column {position}"
+        base, suffix = name, 2
+        while name in seen:
+            name, suffix = f"{base} ({suffix})", suffix + 1
+        if name != raw.strip() and raw.strip():
+            notes.append(f"column {position} renamed {name!r}: its header repeats another")
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _arrow_message(error: Exception) -> str:
+    message = str(error).strip().splitlines()[0]
+    return message.replace("CSV parse error: ", "")
+
+
+def _short(error: Exception) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:300]

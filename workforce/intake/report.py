@@ -1,0 +1,89 @@
+"""The validation report of one ingested file: rows read, accepted, rejected, every problem.
+
+A problem names the row as a person sees it in the file (the header is row 1 of a CSV; a
+spreadsheet's own row numbers; an SPSS or Stata case number), the column and the value, and
+says what intake did about it: rejected the row, or kept the row with the value `unknown`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+REJECTED = "rejected"
+SET_UNKNOWN = "set to unknown"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in one row: where, what, and what intake did about it."""
+
+    row: int
+    column: str
+    value: str
+    kind: str
+    message: str
+    action: str
+
+    def describe(self, source: str) -> str:
+        column = f", column {self.column!r}" if self.column else ""
+        return f"{source}, row {self.row}{column}: {self.message} ({self.action})"
+
+
+@dataclass
+class IngestReport:
+    """What happened to every row of one file; accepted + rejected == rows_read."""
+
+    source: str
+    sha256: str
+    org: str
+    year: int
+    mapping_version: int
+    rows_read: int
+    accepted: int
+    rejected: int
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(problem.kind for problem in self.problems).items()))
+
+    def summary(self) -> dict:
+        """The report as plain data (what `--json` prints), problems included."""
+        return {
+            "source": self.source,
+            "sha256": self.sha256,
+            "org": self.org,
+            "year": self.year,
+            "mapping_version": self.mapping_version,
+            "rows_read": self.rows_read,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "problem_counts": self.counts(),
+            "notes": list(self.notes),
+            "problems": [asdict(problem) for problem in self.problems],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.summary(), indent=2, ensure_ascii=False)
+
+    def problems_frame(self) -> pd.DataFrame:
+        columns = ["row", "column", "value", "kind", "message", "action"]
+        return pd.DataFrame([asdict(problem) for problem in self.problems], columns=columns)
+
+    def lines(self, limit: int = 20) -> list[str]:
+        """A person's reading of the report: totals, then the first problems."""
+        result = [
+            f"{self.source}: {self.rows_read:,} rows read, {self.accepted:,} accepted, "
+            f"{self.rejected:,} rejected"
+        ]
+        result += [f"  note: {note}" for note in self.notes]
+        for kind, count in self.counts().items():
+            result.append(f"  {kind.replace('_', ' ')}: {count:,}")
+        result += [f"  {problem.describe(self.source)}" for problem in self.problems[:limit]]
+        if len(self.problems) > limit:
+            result.append(f"  ... {len(self.problems) - limit:,} more problems in the report")
+        return result
