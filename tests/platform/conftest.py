@@ -162,6 +162,40 @@ def client_for():
     return sign_in
 
 
+# --- A real browser --------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Headless Chromium. Request it after the fixtures that create data.
+
+    Playwright's sync API runs an event loop in this thread. ORM calls made while it runs
+    are plain synchronous code, so Django's async-safety guard must stand aside; but they
+    would open a connection kept per asyncio context, which the test database teardown
+    never closes (PostgreSQL then refuses to drop the test database).
+    """
+    sync_api = pytest.importorskip("playwright.sync_api")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 # --- Fresh platform processes -----------------------------------------------------------------
 
 

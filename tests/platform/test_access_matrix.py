@@ -11,6 +11,12 @@ from __future__ import annotations
 import pytest
 from django.utils.html import escape
 
+from workforce.platform.actions.intake import (
+    do_ingest_upload,
+    do_propose_mapping,
+    do_save_mapping,
+)
+from workforce.platform.intake.models import IngestRun
 from workforce.platform.uploads.models import Upload
 
 pytestmark = pytest.mark.platform
@@ -60,7 +66,7 @@ outsider        403         403    403    403
 anonymous       login       login  login  login
 """)
 
-# Sending a file: 302 means it was stored and the list is shown next.
+# Sending a file: 302 means it was stored and its page (with the proposed mapping) is next.
 SEND_FILE = table("""
                 consortium  ashg   nsgc   acmg
 staff           302         302    302    302
@@ -71,6 +77,14 @@ acmg_viewer     403         403    403    403
 outsider        403         403    403    403
 anonymous       login       login  login  login
 """)
+
+
+# Partner intake, to read: an upload's page with its mapping, the validation report, the
+# standard records and rejects, the mapping versions and their YAML. Raw data, like uploads.
+INTAKE_PAGES = UPLOADS
+
+# Partner intake, to act: propose a mapping, confirm one. 302 means it was done.
+INTAKE_STEPS = SEND_FILE
 
 
 def ids(rows):
@@ -131,8 +145,8 @@ def test_send_file(person, org, expected, people, orgs, client_for, tmp_path):
     assert_answer(response, expected)
     stored = Upload.objects.filter(organization__code=org, original_filename=export.name)
     if expected == "302":
-        assert response["Location"] == f"/organizations/{org}/uploads/"
         assert stored.count() == 1
+        assert response["Location"] == f"/organizations/{org}/uploads/{stored.get().pk}/"
     else:
         assert not stored.exists()
 
@@ -155,3 +169,57 @@ def test_an_unknown_organization_sends_anonymous_people_to_sign_in(db, client_fo
     response = client_for(None).get("/organizations/no_such_society/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+@pytest.fixture
+def ingested(uploads):
+    """Each organization's upload mapped (its proposal confirmed as is) and ingested."""
+    runs = {}
+    for code, upload in uploads.items():
+        proposal = do_propose_mapping(upload, acting_user=None).proposal
+        mapping = do_save_mapping(upload.organization, proposal.yaml, acting_user=None)
+        runs[code] = do_ingest_upload(upload, acting_user=None, mapping=mapping)
+        assert runs[code].status == "ingested"
+    return runs
+
+
+INTAKE_URLS = {
+    "upload page": "/organizations/{org}/uploads/{upload}/",
+    "validation report": "/organizations/{org}/ingests/{run}/",
+    "standard records": "/organizations/{org}/ingests/{run}/records.csv",
+    "rejected rows": "/organizations/{org}/ingests/{run}/rejects.csv",
+    "mapping versions": "/organizations/{org}/mappings/",
+    "mapping yaml": "/organizations/{org}/mappings/v{version}.yaml",
+}
+
+
+@pytest.mark.parametrize("page", list(INTAKE_URLS))
+@pytest.mark.parametrize(("person", "org", "expected"), INTAKE_PAGES, ids=ids(INTAKE_PAGES))
+def test_intake_pages(page, person, org, expected, people, ingested, client_for):
+    run = ingested[org]
+    url = INTAKE_URLS[page].format(
+        org=org, upload=run.upload_id, run=run.pk, version=run.mapping.version
+    )
+    response = client_for(people[person]).get(url)
+    assert_answer(response, expected)
+
+
+@pytest.mark.parametrize("step", ["propose", "columns", "confirm"])
+@pytest.mark.parametrize(("person", "org", "expected"), INTAKE_STEPS, ids=ids(INTAKE_STEPS))
+def test_intake_steps(step, person, org, expected, people, uploads, client_for):
+    upload = uploads[org]
+    response = client_for(people[person]).post(f"/organizations/{org}/uploads/{upload.pk}/{step}/")
+    assert_answer(response, expected)
+    proposed = IngestRun.objects.filter(upload=upload).exists()
+    # Proposing is done by those allowed; the other steps, with no proposal open, do nothing.
+    assert proposed == (expected == "302" and step == "propose")
+    if expected == "302":
+        assert response["Location"] == f"/organizations/{org}/uploads/{upload.pk}/"
+
+
+def test_intake_of_another_society_is_not_found_under_your_own(ashg_steward, ingested, client_for):
+    client = client_for(ashg_steward)
+    nsgc_run = ingested["nsgc"]
+    assert client.get(f"/organizations/ashg/uploads/{nsgc_run.upload_id}/").status_code == 404
+    assert client.get(f"/organizations/ashg/ingests/{nsgc_run.pk}/").status_code == 404
+    assert client.get(f"/organizations/ashg/ingests/{nsgc_run.pk}/records.csv").status_code == 404

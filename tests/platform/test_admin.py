@@ -25,6 +25,8 @@ def operator(staff):
         "organizations/membership",
         "uploads/upload",
         "audit/auditevent",
+        "intake/mapping",
+        "intake/ingestrun",
     ],
 )
 def test_every_model_has_an_admin_page(model, operator, uploads, client_for):

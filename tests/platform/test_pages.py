@@ -50,6 +50,14 @@ def test_organization_views_check_an_action():
         "organizations/<slug:code>/uploads/": Action.VIEW_ORG_DATA,
         "organizations/<slug:code>/uploads/new/": Action.UPLOAD_DATA,
         "organizations/<slug:code>/uploads/<int:pk>/download/": Action.VIEW_ORG_DATA,
+        "organizations/<slug:code>/uploads/<int:pk>/": Action.VIEW_ORG_DATA,
+        "organizations/<slug:code>/uploads/<int:pk>/propose/": Action.UPLOAD_DATA,
+        "organizations/<slug:code>/uploads/<int:pk>/columns/": Action.UPLOAD_DATA,
+        "organizations/<slug:code>/uploads/<int:pk>/confirm/": Action.UPLOAD_DATA,
+        "organizations/<slug:code>/ingests/<int:pk>/": Action.VIEW_ORG_DATA,
+        "organizations/<slug:code>/ingests/<int:pk>/<str:filename>": Action.VIEW_ORG_DATA,
+        "organizations/<slug:code>/mappings/": Action.VIEW_ORG_DATA,
+        "organizations/<slug:code>/mappings/v<int:version>.yaml": Action.VIEW_ORG_DATA,
     }
 
 

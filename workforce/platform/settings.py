@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "workforce.platform.accounts",
     "workforce.platform.organizations",
     "workforce.platform.uploads",
+    "workforce.platform.intake",
     "workforce.platform.audit",
 ]
 

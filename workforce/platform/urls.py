@@ -8,6 +8,7 @@ from django.urls import path
 
 from workforce.platform import views
 from workforce.platform.accounts.forms import EmailAuthenticationForm
+from workforce.platform.intake import views as intake_views
 from workforce.platform.organizations import views as organization_views
 from workforce.platform.permissions import public
 from workforce.platform.uploads import views as upload_views
@@ -40,6 +41,42 @@ urlpatterns = [
         "organizations/<slug:code>/uploads/<int:pk>/download/",
         upload_views.upload_download,
         name="upload_download",
+    ),
+    path(
+        "organizations/<slug:code>/uploads/<int:pk>/",
+        intake_views.upload_detail,
+        name="upload_detail",
+    ),
+    path(
+        "organizations/<slug:code>/uploads/<int:pk>/propose/",
+        intake_views.upload_propose,
+        name="upload_propose",
+    ),
+    path(
+        "organizations/<slug:code>/uploads/<int:pk>/columns/",
+        intake_views.upload_columns,
+        name="upload_columns",
+    ),
+    path(
+        "organizations/<slug:code>/uploads/<int:pk>/confirm/",
+        intake_views.upload_confirm,
+        name="upload_confirm",
+    ),
+    path(
+        "organizations/<slug:code>/ingests/<int:pk>/",
+        intake_views.ingest_report,
+        name="ingest_report",
+    ),
+    path(
+        "organizations/<slug:code>/ingests/<int:pk>/<str:filename>",
+        intake_views.ingest_download,
+        name="ingest_download",
+    ),
+    path("organizations/<slug:code>/mappings/", intake_views.mapping_list, name="mapping_list"),
+    path(
+        "organizations/<slug:code>/mappings/v<int:version>.yaml",
+        intake_views.mapping_download,
+        name="mapping_download",
     ),
     path("admin/", admin.site.urls),
 ]

@@ -41,6 +41,16 @@ class Upload(models.Model):
     def __str__(self) -> str:
         return f"{self.original_filename} ({self.organization.code})"
 
+    @classmethod
+    def first_with_checksum(cls, organization, sha256: str) -> Upload | None:
+        """The earliest upload of ``organization`` with exactly these bytes, if any."""
+        return (
+            cls.objects.filter(organization=organization, sha256=sha256)
+            .select_related("uploaded_by")
+            .order_by("uploaded_at", "id")
+            .first()
+        )
+
     @property
     def path(self) -> Path:
         return Path(settings.WORKFORCE_UPLOADS_DIR) / self.stored_name

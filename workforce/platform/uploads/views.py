@@ -7,13 +7,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import dateformat
 from django.views.decorators.http import require_http_methods, require_safe
 
+from workforce.platform.actions.intake import do_propose_mapping
 from workforce.platform.actions.uploads import do_store_upload
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can, organization_view
 from workforce.platform.uploads.forms import UploadForm
 from workforce.platform.uploads.models import Upload
+from workforce.platform.uploads.storage import sha256_of
 
 log = structlog.get_logger(__name__)
 
@@ -21,7 +24,7 @@ log = structlog.get_logger(__name__)
 @organization_view(Action.VIEW_ORG_DATA)
 @require_safe
 def upload_list(request: HttpRequest, organization: Organization) -> HttpResponse:
-    uploads = organization.uploads.select_related("uploaded_by")
+    uploads = organization.uploads.select_related("uploaded_by").prefetch_related("runs")
     return render(
         request,
         "uploads/list.html",
@@ -43,6 +46,19 @@ def upload_new(request: HttpRequest, organization: Organization) -> HttpResponse
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         file = form.cleaned_data["file"]
+        # The store keeps identical bytes once; the steward is told it is the same file
+        # rather than given a second upload to map and ingest again.
+        earlier = Upload.first_with_checksum(organization, sha256_of(file))
+        if earlier is not None:
+            by = earlier.uploaded_by.get_full_name() if earlier.uploaded_by else "the command line"
+            when = dateformat.format(earlier.uploaded_at, "j F Y, H:i")
+            messages.info(
+                request,
+                f"This file was already uploaded on {when} UTC by {by}, as "
+                f"{earlier.original_filename} (SHA-256 {earlier.sha256_short}…); "
+                "nothing new was stored.",
+            )
+            return redirect("upload_detail", code=organization.code, pk=earlier.pk)
         try:
             upload = do_store_upload(
                 organization,
@@ -59,7 +75,9 @@ def upload_new(request: HttpRequest, organization: Organization) -> HttpResponse
                 f"Stored {upload.original_filename} "
                 f"(SHA-256 {upload.sha256_short}…, {upload.size:,} bytes).",
             )
-            return redirect("upload_list", code=organization.code)
+            if upload.kind == Upload.Kind.MEMBERSHIP_EXPORT:
+                do_propose_mapping(upload, acting_user=request.user)
+            return redirect("upload_detail", code=organization.code, pk=upload.pk)
     return render(request, "uploads/new.html", {"organization": organization, "form": form})
 
 

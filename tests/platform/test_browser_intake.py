@@ -1,0 +1,98 @@
+"""In a real browser: a data steward corrects one value's code with the keyboard and confirms.
+
+Drives Debian's headless Chromium (the ``browser`` fixture in conftest.py) against a live
+test server, on a desktop and on a 390-pixel phone. Screenshots go to
+``/tmp/workforce-browser-intake-*.png`` for a look.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from workforce.platform.actions.users import do_set_password
+
+CHROMIUM = "/usr/bin/chromium"  # the ``browser`` fixture (conftest.py) launches this one
+PASSWORD = "a synthetic steward password"
+SCREENSHOTS = Path("/tmp")
+EXPORT = (
+    b"ID,Gender,Race\n"
+    b"A-1,Woman,Latinx\n"
+    b"A-2,Man,Caucasian\n"
+    b"A-3,Female,Martian\n"
+    b"A-4,Non-binary,Caucasian;Asian\n"
+    b",Woman,Black\n"
+)
+
+pytestmark = [
+    pytest.mark.platform,
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        shutil.which(CHROMIUM) is None,
+        reason=f"needs Chromium at {CHROMIUM} (Debian package 'chromium')",
+    ),
+]
+
+
+@pytest.fixture
+def steward(ashg_steward, orgs):
+    do_set_password(ashg_steward, PASSWORD, acting_user=None)
+    return ashg_steward
+
+
+def sign_in(page, base: str, email: str) -> None:
+    page.goto(base + "/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(base + "/dashboard/")
+
+
+@pytest.mark.parametrize(
+    ("device", "viewport"),
+    [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})],
+)
+def test_a_steward_decides_an_unmapped_value_with_the_keyboard_and_confirms(
+    device, viewport, steward, live_server, browser, tmp_path
+):
+    export = tmp_path / "ashg_members_2025.csv"
+    export.write_bytes(EXPORT)
+    page = browser.new_page(viewport=viewport)
+    sign_in(page, live_server.url, steward.email)
+
+    page.goto(live_server.url + "/organizations/ashg/uploads/new/")
+    page.get_by_label("File").set_input_files(str(export))
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_url(live_server.url + "/organizations/ashg/uploads/*/")
+    assert "1 value unmapped." in page.content()
+    page.screenshot(path=str(SCREENSHOTS / f"workforce-browser-intake-upload-{device}.png"))
+    page.screenshot(
+        path=str(SCREENSHOTS / f"workforce-browser-intake-proposal-{device}.png"), full_page=True
+    )
+    # Nothing is wider than the screen: tables stack into cards on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+    martian = page.get_by_label("martian", exact=True)
+    assert martian.input_value() == ""
+    martian.focus()
+    page.keyboard.type("Unknown")  # a closed <select> jumps to the option typed
+    assert martian.input_value() == "unknown"
+    page.screenshot(path=str(SCREENSHOTS / f"workforce-browser-intake-decision-{device}.png"))
+
+    confirm = page.get_by_role("button", name="Confirm mapping")
+    confirm.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server.url + "/organizations/ashg/ingests/*/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Validation report"
+    assert "Mapping version 2 confirmed; 4 of 5 rows became standard records." in page.content()
+    page.screenshot(
+        path=str(SCREENSHOTS / f"workforce-browser-intake-report-{device}.png"), full_page=True
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+    # Checked through the site, not the ORM: a query from inside Playwright's event loop
+    # would leave a connection open that PostgreSQL's test teardown trips over.
+    mapping = page.request.get(live_server.url + "/organizations/ashg/mappings/v2.yaml").text()
+    assert "martian: {code: unknown, reason: person, confirmed: true}" in mapping
