@@ -109,7 +109,7 @@ def test_demo_no_serve_runs_every_stage_and_exits_zero(tmp_path):
     assert process.returncode == 0, stderr
     summary = json.loads((tmp_path / "demo" / "out" / "summary.json").read_text())
     names = [stage["name"] for stage in summary["stages"]]
-    assert names == ["Synthetic consortium", "Standard records", "Web platform"]
+    assert names == ["Synthetic consortium", "Standard records", "Web platform", "Intake"]
     validation = json.loads(
         (tmp_path / "demo" / "out" / "standard_records_validation.json").read_text()
     )
@@ -118,6 +118,12 @@ def test_demo_no_serve_runs_every_stage_and_exits_zero(tmp_path):
     for email in ("staff@consortium.example", "steward@ashg.example", "viewer@acmg.example"):
         assert email in stdout
     assert "3 membership exports stored" in summary["stages"][2]["summary"]
+    # The three exports went through intake, and every accepted record equals the truth.
+    intake = json.loads((tmp_path / "demo" / "out" / "intake_against_truth.json").read_text())
+    assert [entry["status"] for entry in intake] == ["ingested"] * 3
+    for entry in intake:
+        assert entry["accepted"] > 0
+        assert entry["records_matching_truth"] == entry["accepted"], entry
 
 
 def test_demo_ends_with_the_web_app_answering(tmp_path):

@@ -39,6 +39,7 @@ class DemoContext:
     seed: int
     progress: Progress
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)
+    ingests: list = field(default_factory=list)  # workforce.platform.demo.DemoIngest
 
     @property
     def synth_dir(self) -> Path:
@@ -102,6 +103,7 @@ def stage_load_platform(ctx: DemoContext) -> StageResult:
     ctx.progress("Loading the platform", 0, 1)
     summary = load_demo(ctx.synth_dir)
     ctx.logins = [(p.email, p.password, p.role_label, p.organization) for p in summary.people]
+    ctx.ingests = list(summary.ingests)
     ctx.progress("Loading the platform", 1, 1)
     missing = (
         f"; no export found for {', '.join(summary.societies_without_exports)}"
@@ -116,10 +118,76 @@ def stage_load_platform(ctx: DemoContext) -> StageResult:
     )
 
 
+def stage_check_intake_against_truth(ctx: DemoContext) -> StageResult:
+    """Compare what intake made of each export with what the generator knows it encodes."""
+    import pandas as pd
+
+    truth_dir = ctx.synth_dir / "truth"
+    truth = pd.read_csv(truth_dir / "standard_records.csv", dtype=str, keep_default_na=False)
+    where = pd.read_csv(truth_dir / "provenance.csv", dtype=str, keep_default_na=False)
+    report = []
+    for step, ingest in enumerate(ctx.ingests):
+        ctx.progress("Checking intake against the truth", step, len(ctx.ingests))
+        entry = {
+            "organization": ingest.organization,
+            "file": ingest.filename,
+            "status": ingest.status,
+            "rows_read": ingest.rows_read,
+            "accepted": ingest.rows_accepted,
+            "rejected": ingest.rows_rejected,
+        }
+        if ingest.records is not None:
+            entry["records_matching_truth"] = records_matching_truth(ingest, truth, where)
+        else:
+            entry["error"] = ingest.error
+        report.append(entry)
+    ctx.progress("Checking intake against the truth", len(ctx.ingests), len(ctx.ingests))
+    path = ctx.out_dir / "intake_against_truth.json"
+    path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    accepted = sum(entry["accepted"] for entry in report)
+    matching = sum(entry.get("records_matching_truth", 0) for entry in report)
+    failed = [entry["file"] for entry in report if entry["status"] != "ingested"]
+    summary = (
+        f"{len(report) - len(failed)} exports ingested with saved mappings: "
+        f"{accepted:,} records accepted, {matching:,} equal to the truth, "
+        f"{sum(entry['rejected'] for entry in report):,} rows rejected"
+    )
+    if failed:
+        summary += f"; failed: {', '.join(failed)}"
+    return StageResult("Intake", summary, [path])
+
+
+def records_matching_truth(ingest, truth, where) -> int:
+    """How many accepted records equal, column by column, the truth of their source row.
+
+    `person_key` is left out (exports carry none) and `record_id` is compared with the
+    member ID the export wrote; the truth numbers its rows 1, 2, … per export, and intake
+    numbers them as a person sees them in the file, so both are aligned on the first row.
+    """
+    import pandas as pd
+
+    records = pd.read_csv(ingest.records, dtype=str, keep_default_na=False)
+    provenance = pd.read_csv(
+        ingest.records.with_name("records.provenance.csv"), dtype=str, keep_default_na=False
+    )
+    rejects = pd.read_csv(ingest.records.with_name("rejects.csv"), dtype=str)
+    rows = provenance["source_row"].astype(int)
+    # Nothing is lost, so the first data row is among the accepted or the rejected rows.
+    first_row = min([rows.min(), *rejects["source_row"].astype(int)])
+    own = where["source"].str.endswith("/" + ingest.filename).to_numpy()
+    expected = truth[own].reset_index(drop=True).iloc[rows - first_row].reset_index(drop=True)
+    source_ids = where[own]["source_id"].reset_index(drop=True).iloc[rows - first_row]
+    columns = [c for c in truth.columns if c not in ("record_id", "person_key")]
+    same = records[columns].eq(expected[columns]).all(axis=1)
+    same &= records["record_id"].to_numpy() == source_ids.str.removesuffix(".0").to_numpy()
+    return int(same.sum())
+
+
 STAGES: list[Callable[[DemoContext], StageResult]] = [
     stage_synthesize,
     stage_validate_standard_records,
     stage_load_platform,
+    stage_check_intake_against_truth,
 ]
 
 
