@@ -23,6 +23,7 @@ keyed by record_id, so the records themselves hold exactly the standard's column
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +58,17 @@ MISSING = (DECLINED, UNKNOWN)
 UNITED_STATES = "US"
 MIN_AGE, MAX_AGE = 14, 110
 PROGRESS_ROWS = 100_000
+PARALLEL_ROWS = 50_000  # below this, a thread pool costs more than it saves
+# Methods whose columns are read through their distinct values (only the first state column).
+DISTINCT_METHODS = (
+    "label",
+    "multi",
+    "checkbox",
+    "omb1997_hispanic",
+    "omb1997_race",
+    "birth_year",
+    "age",
+)
 
 
 @dataclass
@@ -66,10 +78,37 @@ class Coded:
     positions: np.ndarray
     values: list[str]
 
-    def take(self, rows: np.ndarray | None = None) -> pd.Series:
-        positions = self.positions if rows is None else self.positions[rows]
+    def take(
+        self, rows: np.ndarray | None = None, positions: np.ndarray | None = None
+    ) -> pd.Series:
+        """The column's text for `rows` (all rows by default), or for precomputed `positions`."""
+        if positions is None:
+            positions = self.positions if rows is None else self.positions[rows]
         dictionary = pa.array(self.values, type=pa.large_string())
-        return pd.Series(pc.take(dictionary, pa.array(positions, type=pa.int64())), dtype="str")
+        return pd.Series(pc.take(dictionary, _indices(positions, len(self.values))), dtype="str")
+
+
+def _indices(positions: np.ndarray, size: int) -> pa.Array:
+    """Positions as Arrow take indices: int32 when they fit (Arrow's take is faster with them)."""
+    kind = np.int32 if size < 2**31 else np.int64
+    return pa.array(positions.astype(kind, copy=False))
+
+
+def _positions_at(outputs: dict[str, Coded], rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Each output's positions at `rows`, computed once per distinct positions array.
+
+    Outputs decided from the same source column share their positions array, and both the
+    records and their validation read them at the accepted rows.
+    """
+    shared: dict[int, np.ndarray] = {}
+    result = {}
+    for name, coded in outputs.items():
+        key = id(coded.positions)
+        if key not in shared:
+            kind = np.int32 if len(coded.values) < 2**31 else np.int64
+            shared[key] = coded.positions.astype(kind, copy=False)[rows]
+        result[name] = shared[key]
+    return result
 
 
 @dataclass
@@ -89,6 +128,15 @@ class _Distinct:
         self.frame = frame
         self.size = len(frame)
         self._cache: dict[str, tuple[np.ndarray, list[str]]] = {}
+
+    def prefetch(self, columns: list[str]) -> None:
+        """Compute these columns' distinct values two at a time (Arrow releases the GIL)."""
+        wanted = [name for name in dict.fromkeys(columns) if name not in self._cache]
+        if len(wanted) < 2 or self.size < PARALLEL_ROWS:
+            return
+        series = [self.frame[name] for name in wanted]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            self._cache.update(zip(wanted, pool.map(distinct_values, series), strict=True))
 
     def __call__(self, column: str) -> tuple[np.ndarray, list[str]]:
         if column not in self._cache:
@@ -173,6 +221,11 @@ def ingest(
     if unmapped not in ("stop", "reject"):
         raise ValueError("unmapped must be 'stop' or 'reject'")
     distinct = _Distinct(frame)
+    states = [column.column for column in mapping.columns if column.method == "us_state"]
+    distinct.prefetch(
+        [column.column for column in mapping.columns if column.method in DISTINCT_METHODS]
+        + states[:1]
+    )
     undecided = undecided_values(mapping, frame, distinct=distinct)
     if undecided and unmapped == "stop":
         raise MappingIncomplete(table.name, undecided)
@@ -201,8 +254,9 @@ def ingest(
 
     rejected = rows.reason != ""
     accepted = np.flatnonzero(~rejected)
-    records = _records(standard, outputs, ids, accepted, table, mapping.org, year)
-    bad_records = _invalid_records(records, outputs, accepted, table)
+    at_accepted = _positions_at(outputs, accepted)
+    records = _records(standard, outputs, at_accepted, ids, accepted, table, mapping.org, year)
+    bad_records = _invalid_records(records, outputs, at_accepted, table)
     if len(bad_records):  # a safety net: a mapping yielding non-standard codes rejects rows
         for position, (column, value, message) in bad_records.items():
             rows.reject(np.array([accepted[position]]), column, [value], "not_standard", message)
@@ -213,16 +267,17 @@ def ingest(
     progress("ingesting", steps - 1, steps)
 
     rejected_rows = np.flatnonzero(rejected)
-    rejects = frame.iloc[rejected_rows].reset_index(drop=True)
+    rejects = _take_rows(frame, rejected_rows)
     rejects.insert(0, "reason", pd.Series(rows.reason[rejected_rows], dtype="str"))
     rejects.insert(0, "source_row", table.rows[rejected_rows])
     provenance = pd.DataFrame(
         {
             "record_id": records["record_id"],
             "source_row": table.rows[accepted],
-            "source_sha256": table.sha256,
-            "mapping_version": mapping.version,
-        }
+            "source_sha256": _repeat(table.sha256, len(accepted)),
+            "mapping_version": np.full(len(accepted), mapping.version, dtype=np.int64),
+        },
+        copy=False,
     )
     problems = [problem for _, problem in sorted(rows.problems, key=lambda p: p[0])]
     report = IngestReport(
@@ -242,7 +297,10 @@ def ingest(
 
 
 def _invalid_records(
-    records: pd.DataFrame, outputs: dict[str, Coded], accepted: np.ndarray, table: SourceTable
+    records: pd.DataFrame,
+    outputs: dict[str, Coded],
+    at_accepted: dict[str, np.ndarray],
+    table: SourceTable,
 ) -> dict[int, tuple[str, str, str]]:
     """Records that fail `validate_records`, by position: (column, value, message).
 
@@ -262,10 +320,15 @@ def _invalid_records(
     items: list[tuple[tuple[str, ...], np.ndarray, np.ndarray]] = []
     length = 1
     for group in groups:
-        signature = np.zeros(len(accepted), dtype=np.int64)
-        for name in group:
-            coded = outputs[name]
-            signature = signature * max(len(coded.values), 1) + coded.positions[accepted]
+        if len({id(outputs[name].positions) for name in group}) == 1:
+            # Decided from the same source column (race and its detail): its positions
+            # already tell the distinct pairs apart.
+            signature = at_accepted[group[0]].astype(np.int64)
+        else:
+            signature = np.zeros(len(records), dtype=np.int64)
+            for name in group:
+                width = max(len(outputs[name].values), 1)
+                signature = signature * width + at_accepted[name]
         first, inverse = _first_occurrences(signature)
         items.append((group, first, inverse))
         length = max(length, len(first))
@@ -314,6 +377,23 @@ def _first_occurrences(signature: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     number = np.full(room, -1, dtype=np.int64)
     number[occurring] = np.arange(len(occurring))
     return first_at[occurring], number[signature]
+
+
+def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(values, return_inverse=True)` for small non-negative integers.
+
+    The same sorted distinct values and inverse, from a lookup table in place of a sort.
+    """
+    room = int(values.max()) + 1 if len(values) else 0
+    if room > 4 * len(values) + 1024:
+        distinct, inverse = np.unique(values, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+    seen = np.zeros(room, dtype=bool)
+    seen[values] = True
+    distinct = np.flatnonzero(seen)
+    number = np.full(room, -1, dtype=np.int64)
+    number[distinct] = np.arange(len(distinct))
+    return distinct.astype(values.dtype, copy=False), number[values]
 
 
 # --- per-column rules -----------------------------------------------------------------------
@@ -505,7 +585,7 @@ def _omb1997(by_method: dict[str, list[ColumnMapping]], distinct: _Distinct, row
         rows, r_positions, r_undecided, r_uniques, race, "unmapped_value", _undecided_message(race)
     )
     pair = h_positions.astype(np.int64) * max(len(r_uniques), 1) + r_positions
-    distinct, inverse = np.unique(pair, return_inverse=True)
+    distinct, inverse = _unique_inverse(pair)
     results = []
     for value in distinct:
         h = h_answers[value // max(len(r_uniques), 1)]
@@ -542,7 +622,7 @@ def _checkboxes(columns: list[ColumnMapping], distinct: _Distinct, rows: _Rows) 
             _undecided_message(column),
         )
         combined |= np.asarray(ticked, dtype=np.int64)[positions] << bit
-    distinct, inverse = np.unique(combined, return_inverse=True)
+    distinct, inverse = _unique_inverse(combined)
     results, contradictory = [], []
     for index, mask in enumerate(distinct):
         chosen = {column.code for bit, column in enumerate(columns) if int(mask) >> bit & 1}
@@ -580,7 +660,7 @@ def _region(
         return Coded(s_positions, [r if r not in ("",) else UNKNOWN for r in regions])
     width = max(len(regions), 1)
     pair = country.positions.astype(np.int64) * width + s_positions
-    distinct, inverse = np.unique(pair, return_inverse=True)
+    distinct, inverse = _unique_inverse(pair)
     results = []
     for value in distinct:
         code = country.values[value // width]
@@ -718,6 +798,7 @@ def _note_positions(
 def _records(
     standard,
     outputs: dict[str, Coded],
+    at_accepted: dict[str, np.ndarray],
     ids: pa.ChunkedArray,
     accepted: np.ndarray,
     table: SourceTable,
@@ -730,11 +811,14 @@ def _records(
     def constant(text: str) -> pd.Series:
         # One shared immutable Arrow column per distinct constant ("unknown" fills many).
         if text not in constants:
-            constants[text] = pd.Series(
-                pa.repeat(pa.scalar(text, pa.large_string()), size), dtype="str"
-            )
+            constants[text] = _repeat(text, size)
         return constants[text]
 
+    # Arrow's take releases the GIL: the coded columns are spelled out two at a time.
+    coded = [name for name in standard.record_columns if name in at_accepted]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        taken = pool.map(lambda name: outputs[name].take(positions=at_accepted[name]), coded)
+        spelled = dict(zip(coded, taken, strict=True))
     columns: dict[str, pd.Series] = {}
     for name in standard.record_columns:
         if name == "record_id":
@@ -749,9 +833,34 @@ def _records(
         elif name == "person_key":
             columns[name] = constant("")
         elif name in outputs:
-            columns[name] = outputs[name].take(accepted)
+            columns[name] = spelled[name]
         elif name == "race_ethnicity_detail":
             columns[name] = constant("")
         else:
             columns[name] = constant(UNKNOWN)
     return pd.DataFrame(columns, copy=False)
+
+
+def _repeat(text: str, size: int) -> pd.Series:
+    """A str column holding `text` `size` times: one Arrow buffer, no Python object per row."""
+    return pd.Series(pa.repeat(pa.scalar(text, pa.large_string()), size), dtype="str")
+
+
+def _take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """`frame.iloc[rows]` with a fresh index, taking Arrow-backed columns with Arrow directly.
+
+    pandas' take of a column read from a large CSV (many Arrow chunks) costs far more than
+    Arrow's own; other columns (object, numbers) go through pandas.
+    """
+    indices = pa.array(rows, type=pa.int64())
+    columns = {}
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        data = getattr(column.array, "_pa_array", None)
+        if isinstance(column.dtype, pd.StringDtype) and data is not None:
+            columns[position] = pd.Series(data.take(indices), dtype=column.dtype)
+        else:
+            columns[position] = column.iloc[rows].reset_index(drop=True)
+    result = pd.DataFrame(columns, copy=False)
+    result.columns = frame.columns
+    return result
