@@ -5,7 +5,9 @@ pandas/Arrow tables; the platform stores uploads and mappings and calls them.
 
 - `read.read_source(path, sheet=)` → `SourceTable` (raw text cells, checksum, decoding notes)
 - `detect.propose_columns(table)`, `detect.propose_mapping(table, org, previous=)` → `Mapping`
-- `mapping.load_mapping(path)`, `Mapping.to_yaml()`, `mapping.undecided_values(mapping, frame)`
+- `mapping.load_mapping(path)`, `Mapping.to_yaml()`, `mapping.undecided_values(mapping, frame)`,
+  `mapping.column_keys` (every value with its rows), `mapping.with_proposals` (fill in
+  proposals after a column changed) — the web review pages use these
 - `ingest.ingest(table, mapping, year=)` → `IngestResult` (records, provenance, rejects, report)
 - `files.ingest_file(...)`, `files.write_outputs(...)`: the same from and to files, atomically
 """
@@ -15,16 +17,23 @@ from workforce.intake.errors import IntakeError, MappingIncomplete, UndecidedVal
 from workforce.intake.files import ingest_file, saved_mapping, write_outputs
 from workforce.intake.ingest import IngestResult, ingest
 from workforce.intake.mapping import (
+    ANSWER_CODES,
+    VALUE_METHODS,
     ColumnMapping,
     Mapping,
     ValueDecision,
+    column_keys,
     load_mapping,
+    mapping_from_dict,
     undecided_values,
+    with_proposals,
 )
 from workforce.intake.read import SourceTable, read_source
 from workforce.intake.report import IngestReport, Problem
 
 __all__ = [
+    "ANSWER_CODES",
+    "VALUE_METHODS",
     "ColumnMapping",
     "ColumnProposal",
     "IngestReport",
@@ -36,13 +45,16 @@ __all__ = [
     "SourceTable",
     "UndecidedValue",
     "ValueDecision",
+    "column_keys",
     "ingest",
     "ingest_file",
     "load_mapping",
+    "mapping_from_dict",
     "propose_columns",
     "propose_mapping",
     "read_source",
     "saved_mapping",
     "undecided_values",
+    "with_proposals",
     "write_outputs",
 ]
