@@ -428,8 +428,14 @@ def _label_column(
         codes.append(decision.code)
         for dimension, code in decision.also.items():
             also.setdefault(dimension, [UNKNOWN] * len(uniques))[index] = code
-    _reject_positions(
-        rows, positions, undecided, uniques, column, "unmapped_value", _undecided_message(column)
+    _flag_positions(
+        rows.reject,
+        positions,
+        undecided,
+        uniques,
+        column,
+        "unmapped_value",
+        _undecided_message(column),
     )
     outputs[column.dimension] = Coded(positions, codes)
     for dimension, per_value in also.items():
@@ -474,11 +480,17 @@ def _multi_column(
         else:
             races.append(DECLINED if DECLINED in chosen else UNKNOWN)
             details.append("")
-    _reject_positions(
-        rows, positions, undecided, uniques, column, "unmapped_value", _undecided_message(column)
+    _flag_positions(
+        rows.reject,
+        positions,
+        undecided,
+        uniques,
+        column,
+        "unmapped_value",
+        _undecided_message(column),
     )
-    _reject_positions(
-        rows,
+    _flag_positions(
+        rows.reject,
         positions,
         contradictory,
         uniques,
@@ -515,8 +527,8 @@ def _age_column(
             continue
         bands.append(str(standard_age_band(age=int(age))))
     what = "birth year" if column.method == "birth_year" else "age"
-    _note_positions(
-        rows,
+    _flag_positions(
+        rows.note,
         positions,
         impossible,
         uniques,
@@ -524,8 +536,8 @@ def _age_column(
         f"impossible_{what.replace(' ', '_')}",
         lambda value: f"{value!r} is not a possible {what} in {year}; age_band unknown",
     )
-    _note_positions(
-        rows,
+    _flag_positions(
+        rows.note,
         positions,
         unreadable,
         uniques,
@@ -572,8 +584,8 @@ def _omb1997(by_method: dict[str, list[ColumnMapping]], distinct: _Distinct, row
             codes.add(decision.code)
         chosen = frozenset(codes - set(MISSING))
         r_answers.append(chosen if chosen else (DECLINED if DECLINED in codes else UNKNOWN))
-    _reject_positions(
-        rows,
+    _flag_positions(
+        rows.reject,
         h_positions,
         h_undecided,
         h_uniques,
@@ -581,8 +593,14 @@ def _omb1997(by_method: dict[str, list[ColumnMapping]], distinct: _Distinct, row
         "unmapped_value",
         _undecided_message(hispanic),
     )
-    _reject_positions(
-        rows, r_positions, r_undecided, r_uniques, race, "unmapped_value", _undecided_message(race)
+    _flag_positions(
+        rows.reject,
+        r_positions,
+        r_undecided,
+        r_uniques,
+        race,
+        "unmapped_value",
+        _undecided_message(race),
     )
     pair = h_positions.astype(np.int64) * max(len(r_uniques), 1) + r_positions
     distinct, inverse = _unique_inverse(pair)
@@ -612,8 +630,8 @@ def _checkboxes(columns: list[ColumnMapping], distinct: _Distinct, rows: _Rows) 
             if decision is None:
                 undecided.append(index)
             ticked.append(decision is not None and decision.code == "yes")
-        _reject_positions(
-            rows,
+        _flag_positions(
+            rows.reject,
             positions,
             undecided,
             uniques,
@@ -765,8 +783,8 @@ def _numpy_bool(values: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _reject_positions(
-    rows: _Rows,
+def _flag_positions(
+    record,
     positions: np.ndarray,
     bad: list[int],
     uniques: list[str],
@@ -774,25 +792,11 @@ def _reject_positions(
     kind: str,
     message,
 ) -> None:
+    """Pass the rows whose distinct value is in `bad` to `record` (`rows.reject` or `rows.note`)."""
     if not bad:
         return
     hit = np.flatnonzero(np.isin(positions, bad))
-    rows.reject(hit, column.column, [uniques[positions[r]] for r in hit], kind, message)
-
-
-def _note_positions(
-    rows: _Rows,
-    positions: np.ndarray,
-    bad: list[int],
-    uniques: list[str],
-    column: ColumnMapping,
-    kind: str,
-    message,
-) -> None:
-    if not bad:
-        return
-    hit = np.flatnonzero(np.isin(positions, bad))
-    rows.note(hit, column.column, [uniques[positions[r]] for r in hit], kind, message)
+    record(hit, column.column, [uniques[positions[r]] for r in hit], kind, message)
 
 
 def _records(
