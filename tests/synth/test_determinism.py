@@ -25,7 +25,7 @@ def test_same_seed_writes_byte_identical_files(tmp_path):
     generate(tmp_path / "first", scale=0.05, seed=5)
     generate(tmp_path / "second", scale=0.05, seed=5)
     first, second = _digests(tmp_path / "first"), _digests(tmp_path / "second")
-    assert len(first) == 11
+    assert len(first) == 12
     assert first == second
 
 
@@ -39,7 +39,7 @@ def test_different_seeds_write_different_files(tmp_path):
         for name in five
         if name.startswith(("exports/", "truth/", "survey/frame", "survey/responses"))
     ]
-    assert len(data_files) == 8
+    assert len(data_files) == 9
     for name in data_files:
         assert five[name] != six[name], name
 

@@ -200,3 +200,14 @@ def test_answers_use_only_standard_codes(responses):
         assert values <= set(allowed), (column, values - set(allowed))
     races = set(responses["race_ethnicity"].str.split(";").explode())
     assert races <= set(codes.RACE_CODES) - {"asian_or_pi", "unknown"}
+
+
+def test_each_respondent_is_a_frame_member_of_the_society_they_answered_for(full):
+    respondents = full.csv("truth/survey_respondents.csv")
+    responses = full.csv("survey/responses.csv")
+    frame = full.csv("survey/frame.csv").set_index("frame_id")
+    assert list(respondents["response_id"]) == list(responses["response_id"])
+    assert respondents["frame_id"].is_unique
+    assert respondents["frame_id"].isin(frame.index).all()
+    society = frame.loc[respondents["frame_id"], "org"].to_numpy()
+    assert (society == responses["org"].to_numpy()).all()

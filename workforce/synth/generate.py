@@ -187,6 +187,16 @@ def generate(
         theme_rows,
         "Ground truth for qualitative coding: the themes each synthetic comment was built on",
     )
+    respondent_rows = write_csv(
+        out_dir / "truth/survey_respondents.csv",
+        {"response_id": responses.columns["response_id"], "frame_id": responses.frame_ids},
+    )
+    record(
+        "truth/survey_respondents.csv",
+        respondent_rows,
+        "Ground truth the responses file leaves out on purpose: the frame row of each "
+        "respondent (the demo answers through each one's invitation link)",
+    )
     codebook = codebook_rows(profiles)
     codebook_count = write_csv(
         out_dir / "survey/codebook.csv",

@@ -134,10 +134,16 @@ def response_propensity(
 
 @dataclass
 class Responses:
-    """The answers written to responses.csv, and the themes behind each comment."""
+    """The answers written to responses.csv, the themes behind each comment, and who answered.
+
+    `frame_ids` (the frame row of each respondent) is truth only the generator knows: the
+    responses file has no link back to the frame, but a demo that replays the responses
+    through invitation links needs to know whose link each one came through.
+    """
 
     columns: dict[str, np.ndarray]
     comment_themes: np.ndarray
+    frame_ids: np.ndarray
 
     def __len__(self) -> int:
         return len(self.columns["response_id"])
@@ -237,7 +243,11 @@ def draw_responses(
         **harassment,
         "comment": comment,
     }
-    return Responses({name: values[order] for name, values in columns.items()}, themes[order])
+    return Responses(
+        {name: values[order] for name, values in columns.items()},
+        themes[order],
+        frame.columns["frame_id"][rows][order],
+    )
 
 
 def _likert(latent: np.ndarray, cutpoints: list[float]) -> np.ndarray:
