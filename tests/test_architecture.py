@@ -11,7 +11,16 @@ import pytest
 
 import workforce
 
-CORE_PACKAGES = ["standard", "intake", "stats", "disclosure", "reporting", "qual", "synth"]
+CORE_PACKAGES = [
+    "standard",
+    "intake",
+    "stats",
+    "disclosure",
+    "reporting",
+    "qual",
+    "synth",
+    "survey",
+]
 WEB_MODULES = {"django", "gunicorn", "whitenoise", "dj_database_url", "workforce.platform"}
 PACKAGE_ROOT = Path(workforce.__file__).parent
 
