@@ -30,13 +30,27 @@ def test_every_view_declares_who_may_open_it():
     assert undeclared == []
 
 
-def test_only_the_home_page_sign_in_and_health_check_are_public():
+def test_only_the_home_page_sign_in_health_check_and_survey_pages_are_public():
     public = sorted(
         route
         for route, view in walk(get_resolver().url_patterns)
         if getattr(view, "access", None) == "public"
     )
-    assert public == ["", "healthz", "login/", "logout/"]
+    # The survey pages admit a member by the token in their link or the signed cookie it
+    # sets, never by a sign-in.
+    assert public == [
+        "",
+        "healthz",
+        "login/",
+        "logout/",
+        "s/<str:token>/",
+        "s/<str:token>/opt-out/",
+        "survey/<slug:slug>/",
+        "survey/<slug:slug>/open/<str:key>/",
+        "survey/<slug:slug>/review/",
+        "survey/<slug:slug>/saved/",
+        "survey/<slug:slug>/thanks/",
+    ]
 
 
 def test_organization_views_check_an_action():
@@ -58,6 +72,20 @@ def test_organization_views_check_an_action():
         "organizations/<slug:code>/ingests/<int:pk>/<str:filename>": Action.VIEW_ORG_DATA,
         "organizations/<slug:code>/mappings/": Action.VIEW_ORG_DATA,
         "organizations/<slug:code>/mappings/v<int:version>.yaml": Action.VIEW_ORG_DATA,
+        "organizations/<slug:code>/surveys/": Action.VIEW_SURVEY_MONITORING,
+        "organizations/<slug:code>/surveys/instruments/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/new/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/<slug:slug>/": Action.VIEW_SURVEY_MONITORING,
+        "organizations/<slug:code>/surveys/<slug:slug>/frame/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/<slug:slug>/open/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/<slug:slug>/close/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/<slug:slug>/open-link/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/<slug:slug>/invitations/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/<slug:slug>/reminders/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/<slug:slug>/exports/": Action.EXPORT_SURVEY_RESPONSES,
+        "organizations/<slug:code>/surveys/<slug:slug>/exports/<int:pk>/download/": (
+            Action.EXPORT_SURVEY_RESPONSES
+        ),
     }
 
 

@@ -2,14 +2,65 @@
 
 structlog renders our events; the stdlib ``ProcessorFormatter`` renders every other library's
 log records the same way, so an operator can pipe stderr straight into a log store.
-Never log passwords or e-mail addresses: log user ids.
+Never log passwords or e-mail addresses: log user ids. Survey links are secrets too: the
+token of an e-mailed link (``/s/<token>/``) and the key of an open link lead to a response, so
+every line has them replaced by ``[token]`` and ``[key]``, whichever logger wrote it.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 import structlog
+
+# A path at the start of a text, after a space, quote or bracket, or after a scheme and host;
+# not a "/s/" in the middle of some other path ("/static/s/...").
+_LINK_START = r"(^|[^\w.~%-]|https?://[^/\s\"']+)"
+RESPONDENT_SECRETS = [
+    (re.compile(_LINK_START + r"/s/[^/?#\s\"']+"), r"\1/s/[token]"),
+    (re.compile(_LINK_START + r"(/survey/[^/?#\s\"']+/open/)[^/?#\s\"']+"), r"\1\2[key]"),
+]
+
+
+def redact_respondent_paths(text: str) -> str:
+    """``text`` with every survey link's token or open-link key replaced."""
+    for pattern, replacement in RESPONDENT_SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_respondent_paths(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_redacted(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    return value
+
+
+def redact_event(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: no value of an event carries a survey link's secret."""
+    return {key: _redacted(value) for key, value in event_dict.items()}
+
+
+class RespondentPathFilter(logging.Filter):
+    """Rewrites a stdlib record's message before any handler (or test) sees it.
+
+    Set on the loggers that write request paths themselves (``django.request`` logs "Not
+    Found: /s/…", the development server and gunicorn log request lines) and on the handler.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            message = record.getMessage()
+            redacted = redact_respondent_paths(message)
+            if redacted != message:
+                record.msg, record.args = redacted, ()
+        return True
+
 
 # Applied to structlog events and, through ``foreign_pre_chain``, to stdlib log records.
 SHARED_PROCESSORS: list[Any] = [
@@ -17,6 +68,7 @@ SHARED_PROCESSORS: list[Any] = [
     structlog.stdlib.add_logger_name,
     structlog.stdlib.add_log_level,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
+    redact_event,
 ]
 
 
@@ -54,21 +106,34 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
         # gunicorn's loggers exist before Django configures logging in a worker; keep them.
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": json_formatter}},
+        "filters": {"respondent_paths": {"()": RespondentPathFilter}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stderr",
                 "formatter": "json",
+                "filters": ["respondent_paths"],
             }
         },
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
             # Replace Django's plain-text default handlers so every line stays JSON.
             "django": {"handlers": [], "level": level, "propagate": True},
-            "django.server": {"handlers": [], "level": level, "propagate": True},
+            "django.server": {
+                "handlers": [],
+                "level": level,
+                "propagate": True,
+                "filters": ["respondent_paths"],
+            },
             "django.db.backends": {"handlers": [], "level": "WARNING", "propagate": True},
             # 4xx answers are in the http.request events already; Django would add a
             # traceback for every 403 and 404. Server errors (5xx) are still logged in full.
-            "django.request": {"handlers": [], "level": "ERROR", "propagate": True},
+            "django.request": {
+                "handlers": [],
+                "level": "ERROR",
+                "propagate": True,
+                "filters": ["respondent_paths"],
+            },
+            "gunicorn.error": {"filters": ["respondent_paths"]},
         },
     }

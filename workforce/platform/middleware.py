@@ -9,11 +9,16 @@ from collections.abc import Callable
 import structlog
 from django.http import HttpRequest, HttpResponse
 
+from workforce.platform.logs import redact_respondent_paths
+
 log = structlog.get_logger("workforce.request")
 
 
 class RequestLogMiddleware:
-    """Log ``http.request`` events; path only, because query strings may carry personal data."""
+    """Log ``http.request`` events; path only, because query strings may carry personal data.
+
+    A survey link's token in the path is replaced by ``[token]``: it leads to a response.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -29,7 +34,7 @@ class RequestLogMiddleware:
             log.info(
                 "http.request",
                 method=request.method,
-                path=request.path,
+                path=redact_respondent_paths(request.path),
                 status=response.status_code,
                 duration_ms=round((time.perf_counter() - start) * 1000, 2),
                 user_id=user.pk if user is not None and user.is_authenticated else None,

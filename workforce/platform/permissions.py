@@ -31,15 +31,32 @@ class Action(StrEnum):
     UPLOAD_DATA = "upload_data"  # send a membership export
     MANAGE_MEMBERS = "manage_members"  # see and change who holds which role
     VIEW_CONSORTIUM = "view_consortium"  # the consortium's view across its societies
+    MANAGE_SURVEYS = "manage_surveys"  # instruments, waves, frames, sending invitations
+    VIEW_SURVEY_MONITORING = "view_survey_monitoring"  # waves and their response rates
+    EXPORT_SURVEY_RESPONSES = "export_survey_responses"  # response files for analysis
+    # Which member gave which answers, in confidential waves (never exists for anonymous ones).
+    VIEW_IDENTIFIED_RESPONSES = "view_identified_responses"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.CONSORTIUM_STAFF: frozenset(Action),
     Role.DATA_STEWARD: frozenset(
-        {Action.VIEW_ORGANIZATION, Action.VIEW_ORG_DATA, Action.UPLOAD_DATA}
+        {
+            Action.VIEW_ORGANIZATION,
+            Action.VIEW_ORG_DATA,
+            Action.UPLOAD_DATA,
+            Action.VIEW_SURVEY_MONITORING,
+        }
     ),
-    Role.ANALYST: frozenset({Action.VIEW_ORGANIZATION, Action.VIEW_ORG_DATA}),
-    Role.VIEWER: frozenset({Action.VIEW_ORGANIZATION}),
+    Role.ANALYST: frozenset(
+        {
+            Action.VIEW_ORGANIZATION,
+            Action.VIEW_ORG_DATA,
+            Action.VIEW_SURVEY_MONITORING,
+            Action.EXPORT_SURVEY_RESPONSES,
+        }
+    ),
+    Role.VIEWER: frozenset({Action.VIEW_ORGANIZATION, Action.VIEW_SURVEY_MONITORING}),
 }
 
 

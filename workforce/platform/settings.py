@@ -135,6 +135,9 @@ INSTALLED_APPS = [
     "workforce.platform.uploads",
     "workforce.platform.intake",
     "workforce.platform.audit",
+    "workforce.platform.surveys",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -271,3 +274,37 @@ else:
 LOG_LEVEL = os.environ.get("WORKFORCE_LOG_LEVEL", "INFO").upper()
 logs.configure_structlog()
 LOGGING = logs.logging_config(LOG_LEVEL)
+
+# --- Background tasks and e-mail ------------------------------------------------------------
+
+# Invitations, reminders and exports run as background tasks so a send to 20,000 members
+# never holds a request. Production and the demo use the database-backed queue (run
+# `workforce manage db_worker`); WORKFORCE_TASKS=immediate runs each task at once, in the
+# caller (tests, and a one-machine setup without a worker).
+WORKFORCE_TASKS = os.environ.get(
+    "WORKFORCE_TASKS", "immediate" if "pytest" in sys.modules else "database"
+)
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if WORKFORCE_TASKS == "immediate"
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
+
+# SMTP in production (EMAIL_HOST etc. from the environment); elsewhere each mail is a file in
+# <data dir>/mail, where a person trying the demo can open the invitation link.
+WORKFORCE_MAIL_DIR = WORKFORCE_DATA_DIR / "mail"
+if PRODUCTION or os.environ.get("WORKFORCE_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ.get("WORKFORCE_EMAIL_HOST", "localhost")
+    EMAIL_PORT = int(os.environ.get("WORKFORCE_EMAIL_PORT", 587))
+    EMAIL_HOST_USER = os.environ.get("WORKFORCE_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("WORKFORCE_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("WORKFORCE_EMAIL_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = WORKFORCE_MAIL_DIR
+DEFAULT_FROM_EMAIL = os.environ.get("WORKFORCE_FROM_EMAIL", "survey@workforce.invalid")
+# The address respondents' links start with (the e-mails are sent outside any request).
+WORKFORCE_BASE_URL = os.environ.get("WORKFORCE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

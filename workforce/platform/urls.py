@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from workforce.platform import views
 from workforce.platform.accounts.forms import EmailAuthenticationForm
@@ -78,5 +78,8 @@ urlpatterns = [
         intake_views.mapping_download,
         name="mapping_download",
     ),
+    # Staff pages for instruments and waves, and the pages members answer the survey on.
+    path("", include("workforce.platform.surveys.urls")),
+    path("", include("workforce.platform.surveys.respondent_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,630 @@
+"""Survey actions: instruments, waves and frames; the links members hold; saving pages.
+
+The builders at the top (a two-page instrument, an open wave, a frame, invitations sent)
+are shared by the other ``test_survey_*`` files.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import secrets
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from workforce.platform.actions.surveys import (
+    IncompleteResponse,
+    SurveyLinkError,
+    SurveyVerb,
+    complete_response,
+    current_response,
+    do_add_instrument,
+    do_change_wave,
+    do_close_wave,
+    do_create_open_link,
+    do_create_wave,
+    do_export_responses,
+    do_load_frame,
+    do_open_wave,
+    do_send_invitations,
+    do_send_reminders,
+    enter_open_link,
+    enter_with_token,
+    opt_out,
+    resume_entry,
+    save_page,
+    start_response,
+    submit_synthetic_response,
+)
+from workforce.platform.audit.models import AuditEvent
+from workforce.platform.surveys.models import Invitation, Response, Wave
+from workforce.survey.instrument import Choice, Instrument, Page, Question
+
+pytestmark = pytest.mark.platform
+
+# --- Builders ---------------------------------------------------------------------------------
+
+AGREEMENT = tuple(
+    Choice(name, {"default": label}) for name, label in [("agree", "Agree"), ("disagree", "No")]
+)
+STAGES = tuple(
+    Choice(name, {"default": name.replace("_", " ")}) for name in ("early", "mid", "senior")
+)
+
+
+def build_instrument(version: str = "1") -> Instrument:
+    """Two pages: the member's career (with a checked number), then one climate item."""
+    return Instrument(
+        form_id="climate_pulse",
+        title="Climate pulse",
+        version=version,
+        pages=(
+            Page(
+                name="career",
+                labels={"default": "Your career"},
+                questions=(
+                    Question(name="started", type="start"),
+                    Question(
+                        name="career_stage",
+                        type="select_one",
+                        labels={"default": "Career stage"},
+                        list_name="stages",
+                        required=True,
+                        standard="career_stage",
+                    ),
+                    Question(
+                        name="years",
+                        type="integer",
+                        labels={"default": "Years in the field"},
+                        constraint=". >= 0 and . <= 60",
+                        constraint_message={"default": "Between 0 and 60, please."},
+                    ),
+                ),
+            ),
+            Page(
+                name="climate",
+                labels={"default": "Climate"},
+                questions=(
+                    Question(
+                        name="belonging",
+                        type="select_one",
+                        labels={"default": "I feel I belong"},
+                        list_name="agreement",
+                        required=True,
+                    ),
+                    Question(name="comments", type="text", labels={"default": "Anything else?"}),
+                ),
+            ),
+        ),
+        choices={"agreement": AGREEMENT, "stages": STAGES},
+    )
+
+
+ANSWERS = {
+    0: {"career_stage": "mid", "years": "12"},
+    1: {"belonging": "agree", "comments": "A synthetic comment."},
+}
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def make_wave(organization, *, mode="anonymous", slug="pulse-2025", opened=True, version="1"):
+    instrument = do_add_instrument(build_instrument(version), acting_user=None)
+    wave = do_create_wave(
+        organization,
+        name="Climate pulse 2025",
+        slug=slug,
+        instrument=instrument,
+        mode=mode,
+        opens_on=today() - datetime.timedelta(days=1),
+        closes_on=today() + datetime.timedelta(days=30),
+        consent_text="We ask about your career and how welcome you feel.\n\nMore details.",
+        contact_email="survey-team@consortium.example",
+        acting_user=None,
+    )
+    return do_open_wave(wave, acting_user=None) if opened else wave
+
+
+def frame_csv(count: int, *, societies=("ashg", "nsgc"), start: int = 1) -> str:
+    lines = ["member_id,email,society,career_stage"]
+    for number in range(start, start + count):
+        society = societies[number % len(societies)]
+        lines.append(f"m{number:05d},member{number:05d}@members.example,{society},mid")
+    return "\n".join(lines) + "\n"
+
+
+def load_members(wave, count: int, **options) -> None:
+    result = do_load_frame(
+        wave, frame_csv(count, **options), filename="frame.csv", acting_user=None
+    )
+    assert result.problems == []
+
+
+LINK = re.compile(r"/s/([A-Za-z0-9_-]+)/")
+
+
+def tokens_by_email(outbox) -> dict[str, str]:
+    """The survey link's token in each message, by recipient (later messages win)."""
+    found = {}
+    for message in outbox:
+        [token] = {match for match in LINK.findall(message.body)}
+        found[message.to[0]] = token
+    return found
+
+
+def invite(wave, outbox) -> dict[str, str]:
+    do_send_invitations(wave, acting_user=None)
+    return tokens_by_email(outbox)
+
+
+@pytest.fixture
+def wave(ashg):
+    return make_wave(ashg)
+
+
+@pytest.fixture
+def invited(wave, mailoutbox):
+    """Three members of the anonymous wave invited: their tokens by e-mail address."""
+    load_members(wave, 3)
+    return invite(wave, mailoutbox)
+
+
+@pytest.fixture
+def token(invited):
+    return invited["member00001@members.example"]
+
+
+def form(fields: dict) -> dict[str, list[str]]:
+    return {name: [value] for name, value in fields.items()}
+
+
+# --- Instruments and waves --------------------------------------------------------------------
+
+
+def test_an_instrument_imported_again_unchanged_is_kept_once(db):
+    first = do_add_instrument(build_instrument(), acting_user=None)
+    again = do_add_instrument(build_instrument(), acting_user=None)
+    assert again.pk == first.pk
+    assert first.load() == build_instrument()
+
+
+def test_a_changed_form_under_an_existing_version_is_refused(db):
+    do_add_instrument(build_instrument(), acting_user=None)
+    changed = build_instrument()
+    changed = Instrument(**{**changed.__dict__, "title": "Another title"})
+    with pytest.raises(ValidationError, match="version '1' was already imported"):
+        do_add_instrument(changed, acting_user=None)
+
+
+def test_a_wave_cannot_close_before_it_opens(ashg):
+    instrument = do_add_instrument(build_instrument(), acting_user=None)
+    with pytest.raises(ValidationError) as error:
+        do_create_wave(
+            ashg,
+            name="Backwards",
+            slug="backwards",
+            instrument=instrument,
+            mode="anonymous",
+            opens_on=today(),
+            closes_on=today() - datetime.timedelta(days=1),
+            consent_text="Consent.",
+            acting_user=None,
+        )
+    assert "would close" in error.value.message_dict["closes_on"][0]
+
+
+@pytest.mark.parametrize(
+    ("slug", "reason"),
+    [("Climate 2025", "cannot be part of an address"), ("new", "used by the survey pages")],
+)
+def test_a_wave_address_must_be_usable_and_free(ashg, slug, reason):
+    instrument = do_add_instrument(build_instrument(), acting_user=None)
+    with pytest.raises(ValidationError) as error:
+        do_create_wave(
+            ashg,
+            name="A wave",
+            slug=slug,
+            instrument=instrument,
+            mode="anonymous",
+            opens_on=today(),
+            closes_on=today(),
+            consent_text="Consent.",
+            acting_user=None,
+        )
+    assert reason in error.value.message_dict["slug"][0]
+
+
+def test_instrument_and_mode_can_change_while_the_wave_is_a_draft(ashg):
+    wave = make_wave(ashg, opened=False)
+    newer = do_add_instrument(build_instrument("2"), acting_user=None)
+    changed = do_change_wave(wave, instrument=newer, mode="confidential", acting_user=None)
+    assert (changed.instrument, changed.mode) == (newer, "confidential")
+
+
+@pytest.mark.parametrize("setting", ["instrument", "mode"])
+def test_instrument_and_mode_are_frozen_once_the_wave_opens(ashg, setting):
+    wave = make_wave(ashg)
+    value = do_add_instrument(build_instrument("2"), acting_user=None)
+    value = value if setting == "instrument" else "confidential"
+    with pytest.raises(ValidationError, match=f"its {setting} can no longer change"):
+        do_change_wave(wave, acting_user=None, **{setting: value})
+    wave.refresh_from_db()
+    assert (wave.instrument.version, wave.mode) == ("1", "anonymous")
+
+
+def test_other_settings_of_an_open_wave_can_still_change(wave):
+    later = wave.closes_on + datetime.timedelta(days=7)
+    assert do_change_wave(wave, closes_on=later, acting_user=None).closes_on == later
+
+
+def test_every_staff_action_is_audited(ashg, mailoutbox):
+    wave = make_wave(ashg, opened=False)
+    do_open_wave(wave, acting_user=None)
+    load_members(wave, 2)
+    do_send_invitations(wave, acting_user=None)
+    do_close_wave(wave, acting_user=None)
+    verbs = set(AuditEvent.objects.values_list("verb", flat=True))
+    assert {
+        SurveyVerb.INSTRUMENT_IMPORTED,
+        SurveyVerb.WAVE_CREATED,
+        SurveyVerb.WAVE_OPENED,
+        SurveyVerb.FRAME_LOADED,
+        SurveyVerb.INVITATIONS_QUEUED,
+        SurveyVerb.WAVE_CLOSED,
+    } <= verbs
+
+
+# --- The frame --------------------------------------------------------------------------------
+
+
+def test_the_frame_keeps_good_rows_and_names_every_bad_one_by_row_column_and_value(wave):
+    content = (
+        "Member_ID,Email,society\n"
+        "m1,ann@members.example,ashg\n"
+        ",bob@members.example,ashg\n"
+        "m3,not-an-address,nsgc\n"
+        "m1,carol@members.example,nsgc\n"
+        "m5,ANN@members.example,ashg\n"
+        "m6,dan@members.example\n"
+        "m7,erin@members.example,\n"
+    )
+    result = do_load_frame(wave, content.encode(), filename="ashg-frame.csv", acting_user=None)
+    assert result.added == 2
+    assert [str(problem) for problem in result.problems] == [
+        "ashg-frame.csv, row 3, column 'member_id': '' is empty",
+        "ashg-frame.csv, row 4, column 'email': 'not-an-address' is not an e-mail address",
+        "ashg-frame.csv, row 5, column 'member_id': 'm1' is already in row 2",
+        "ashg-frame.csv, row 6, column 'email': 'ANN@members.example' is already in row 2",
+        "ashg-frame.csv, row 7: has 2 values but the header has 3 columns",
+    ]
+    members = {member.member_id: member for member in wave.frame.all()}
+    assert set(members) == {"m1", "m7"}
+    assert members["m1"].attributes == {"society": "ashg"}
+    assert members["m7"].attributes == {}
+    assert Invitation.objects.filter(wave=wave, status="pending").count() == 2
+
+
+def test_members_already_in_the_frame_are_named_and_not_added_again(wave):
+    load_members(wave, 2)
+    result = do_load_frame(wave, frame_csv(3), filename="again.csv", acting_user=None)
+    assert result.added == 1
+    assert [str(problem) for problem in result.problems] == [
+        "again.csv, row 2, column 'member_id': 'm00001' is already in the frame",
+        "again.csv, row 2, column 'email': 'member00001@members.example' is already in the frame",
+        "again.csv, row 3, column 'member_id': 'm00002' is already in the frame",
+        "again.csv, row 3, column 'email': 'member00002@members.example' is already in the frame",
+    ]
+
+
+def test_a_frame_without_the_needed_columns_is_refused_naming_what_it_has(wave):
+    with pytest.raises(ValidationError, match=r"no 'email' column.*found: 'member_id', 'name'"):
+        do_load_frame(wave, "member_id,name\nm1,Ann\n", filename="f.csv", acting_user=None)
+    assert not wave.frame.exists()
+
+
+def test_a_frame_that_is_not_utf8_is_refused_naming_the_byte(wave):
+    content = "member_id,email\nm1,zoë@members.example\n".encode("latin-1")
+    with pytest.raises(ValidationError, match=r"f.csv, row 2: character 6 \(0xeb\) is not UTF-8"):
+        do_load_frame(wave, content, filename="f.csv", acting_user=None)
+
+
+# --- Links ------------------------------------------------------------------------------------
+
+
+def test_an_invitation_link_lets_its_member_in_and_marks_the_invitation_started(invited, token):
+    entry = enter_with_token(token)
+    assert entry.wave.slug == "pulse-2025"
+    assert entry.invitation_id is None  # anonymous: the entry does not name the invitation
+    invitation = Invitation.objects.get(member__email="member00001@members.example")
+    assert invitation.status == "started"
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),
+        lambda token: token.upper(),
+        lambda token: secrets.token_urlsafe(32),
+        lambda token: "",
+        lambda token: "../../admin",
+        lambda token: token * 4,
+    ],
+    ids=["last-character", "upper-case", "unknown", "empty", "path", "too-long"],
+)
+def test_a_tampered_or_unknown_link_is_not_found(token, tampered):
+    with pytest.raises(SurveyLinkError) as error:
+        enter_with_token(tampered(token))
+    assert error.value.kind == "not_found"
+    assert "not valid" in error.value.message
+
+
+def test_a_link_of_a_wave_not_open_yet_says_when_it_opens(invited, token, wave):
+    Wave.objects.filter(pk=wave.pk).update(opens_on=today() + datetime.timedelta(days=3))
+    with pytest.raises(SurveyLinkError) as error:
+        enter_with_token(token)
+    assert error.value.kind == "not_open"
+    opens = today() + datetime.timedelta(days=3)
+    assert f"opens on {opens.day} {opens:%B %Y}" in error.value.message
+
+
+@pytest.mark.parametrize("how", ["closing date passed", "closed by staff"])
+def test_a_link_of_a_closed_wave_says_the_survey_closed(invited, token, wave, how):
+    if how == "closed by staff":
+        do_close_wave(wave, acting_user=None)
+    else:
+        yesterday = today() - datetime.timedelta(days=1)
+        Wave.objects.filter(pk=wave.pk).update(
+            opens_on=yesterday - datetime.timedelta(days=10), closes_on=yesterday
+        )
+    with pytest.raises(SurveyLinkError) as error:
+        enter_with_token(token)
+    assert error.value.kind == "closed"
+    assert "survey-team@consortium.example" in error.value.message
+
+
+def test_a_used_link_says_the_survey_was_completed(token, wave):
+    response = submit_synthetic_response(wave, ANSWERS, token=token)
+    assert response.status == "complete"
+    with pytest.raises(SurveyLinkError) as error:
+        enter_with_token(token)
+    assert error.value.kind == "used"
+    assert "already been completed" in error.value.message
+
+
+def test_the_link_of_a_member_who_opted_out_says_so(token):
+    opt_out(token)
+    with pytest.raises(SurveyLinkError) as error:
+        enter_with_token(token)
+    assert error.value.kind == "opted_out"
+
+
+def test_every_link_of_an_invitation_works_until_it_is_done(wave, invited, token, mailoutbox):
+    do_send_reminders(wave, acting_user=None)
+    reminder = tokens_by_email(mailoutbox)["member00001@members.example"]
+    assert reminder != token
+    assert enter_with_token(token).wave == enter_with_token(reminder).wave
+    submit_synthetic_response(wave, ANSWERS, token=reminder)
+    for link in (token, reminder):
+        with pytest.raises(SurveyLinkError) as error:
+            enter_with_token(link)
+        assert error.value.kind == "used"
+
+
+def test_an_open_link_lets_anyone_answer_an_anonymous_wave(wave):
+    key = do_create_open_link(wave, acting_user=None)
+    first, second = enter_open_link(wave.slug, key), enter_open_link(wave.slug, key)
+    assert first.resume_key != second.resume_key
+    with pytest.raises(SurveyLinkError):
+        enter_open_link(wave.slug, key + "x")
+    replaced = do_create_open_link(wave, acting_user=None)
+    with pytest.raises(SurveyLinkError):
+        enter_open_link(wave.slug, key)
+    assert enter_open_link(wave.slug, replaced).wave == wave
+
+
+def test_a_confidential_wave_has_no_open_link(nsgc):
+    wave = make_wave(nsgc, mode="confidential", slug="confidential-2025")
+    with pytest.raises(ValidationError, match="cannot have an open link"):
+        do_create_open_link(wave, acting_user=None)
+
+
+# --- Answering --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def started(token):
+    entry = enter_with_token(token)
+    return entry, start_response(entry, language="default")
+
+
+def test_a_response_starts_on_the_first_page_with_dates_only(started):
+    entry, response = started
+    assert (response.page, response.revision, response.status) == (0, 0, "partial")
+    assert response.started_on == today()
+    assert response.invitation_id is None
+    assert start_response(entry, language="default").pk == response.pk
+
+
+def test_next_stays_on_a_page_with_errors_but_keeps_what_was_valid(started):
+    entry, response = started
+    saved = save_page(
+        response,
+        page=0,
+        revision=0,
+        form=form({"career_stage": "early", "years": "75"}),
+        direction="next",
+    )
+    assert [error.question for error in saved.outcome.errors] == ["years"]
+    assert saved.next_page == 0 and not saved.finished and not saved.stale
+    response.refresh_from_db()
+    assert response.answers["career_stage"] == "early"
+    assert "years" not in response.answers
+    assert (response.page, response.revision) == (0, 1)
+
+
+def test_next_moves_on_and_finishes_after_the_last_page(started):
+    entry, response = started
+    first = save_page(response, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    assert (first.next_page, first.finished) == (1, False)
+    second = save_page(response, page=1, revision=1, form=form(ANSWERS[1]), direction="next")
+    assert (second.next_page, second.finished) == (None, True)
+    done = complete_response(second.response, entry)
+    assert done.status == "complete" and done.completed_on == today()
+    assert done.answers["belonging"] == "agree"
+    assert done.answers["started"] == today().isoformat()
+    assert done.resume_key is None
+
+
+def test_back_moves_back_without_blocking_on_errors(started):
+    entry, response = started
+    save_page(response, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    saved = save_page(
+        response, page=1, revision=1, form=form({"comments": "half"}), direction="back"
+    )
+    assert saved.next_page == 0
+    response.refresh_from_db()
+    assert response.answers["comments"] == "half" and response.page == 0
+
+
+def test_save_and_finish_later_keeps_the_page(started):
+    entry, response = started
+    saved = save_page(
+        response, page=0, revision=0, form=form({"career_stage": "senior"}), direction="save"
+    )
+    assert saved.next_page == 0
+    resumed = current_response(resume_entry(entry.wave.slug, entry.token, ""))
+    assert resumed.pk == response.pk and resumed.answers["career_stage"] == "senior"
+
+
+def test_an_old_window_cannot_overwrite_a_page_saved_since(started):
+    entry, response = started
+    save_page(response, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    # The first page again, posted from a window opened before it was saved.
+    stale = save_page(
+        response,
+        page=0,
+        revision=0,
+        form=form({"career_stage": "early", "years": "3"}),
+        direction="next",
+    )
+    assert stale.stale and stale.next_page == 1
+    response.refresh_from_db()
+    assert response.answers["career_stage"] == "mid"
+    assert (response.page, response.revision) == (1, 1)
+
+
+def test_the_current_page_posted_from_a_second_window_is_saved_and_flagged(started):
+    entry, response = started
+    save_page(response, page=0, revision=0, form=form({"years": "4"}), direction="save")
+    second = save_page(response, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    assert second.stale and second.next_page == 1
+    response.refresh_from_db()
+    assert response.answers["career_stage"] == "mid" and response.revision == 2
+
+
+def test_a_response_cannot_be_completed_while_required_questions_are_unanswered(started):
+    entry, response = started
+    save_page(response, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    with pytest.raises(IncompleteResponse) as error:
+        complete_response(response, entry)
+    assert [field.question for field in error.value.errors] == ["belonging"]
+    response.refresh_from_db()
+    assert response.status == "partial"
+
+
+def test_a_response_is_completed_only_by_the_link_that_started_it(started, invited):
+    entry, response = started
+    save_page(response, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    save_page(response, page=1, revision=1, form=form(ANSWERS[1]), direction="next")
+    someone_else = enter_with_token(invited["member00002@members.example"])
+    with pytest.raises(SurveyLinkError):
+        complete_response(response, someone_else)
+    assert current_response(someone_else) is None
+
+
+def test_closing_a_wave_cuts_every_way_back_to_unfinished_responses(started, wave):
+    entry, response = started
+    do_close_wave(wave, acting_user=None)
+    response.refresh_from_db()
+    assert response.resume_key is None
+    with pytest.raises(SurveyLinkError) as error:
+        save_page(response, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    assert error.value.kind == "closed"
+
+
+def test_a_synthetic_response_takes_the_respondents_path(wave):
+    response = submit_synthetic_response(wave, ANSWERS)
+    assert response.status == "complete"
+    assert response.revision == 2  # one saved page after another, as in a browser
+    assert response.answers["career_stage"] == "mid"
+
+
+def test_a_synthetic_response_with_a_wrong_answer_names_the_page_and_the_problem(wave):
+    with pytest.raises(ValidationError, match="Page 1 was not accepted: years: Between 0 and 60"):
+        submit_synthetic_response(wave, {0: {"career_stage": "mid", "years": "99"}})
+    assert not Response.objects.filter(status="complete").exists()
+
+
+def test_a_confidential_response_names_its_invitation_and_resumes_from_any_of_its_links(
+    nsgc, mailoutbox
+):
+    wave = make_wave(nsgc, mode="confidential", slug="confidential-2025")
+    load_members(wave, 1)
+    first = invite(wave, mailoutbox)["member00001@members.example"]
+    entry = enter_with_token(first)
+    response = start_response(entry, language="default")
+    assert response.invitation.member.member_id == "m00001"
+    do_send_reminders(wave, acting_user=None)
+    reminder = tokens_by_email(mailoutbox)["member00001@members.example"]
+    assert current_response(enter_with_token(reminder)).pk == response.pk
+
+
+# --- Exports ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx", "sav", "dta"])
+def test_an_export_is_written_under_the_data_directory_in_each_format(
+    wave, staff, settings, export_format
+):
+    submit_synthetic_response(wave, ANSWERS)
+    export = do_export_responses(wave, export_format, acting_user=staff)
+    assert (export.status, export.rows, export.identified) == ("done", 1, False)
+    assert export.file.parent == settings.WORKFORCE_DATA_DIR / "exports" / "pulse-2025"
+    assert export.file.suffix == f".{export_format}"
+    assert export.file.stat().st_size > 0
+
+
+def test_a_records_export_turns_completed_responses_into_standard_records(wave, staff):
+    submit_synthetic_response(wave, ANSWERS)
+    entry = enter_open_link(wave.slug, do_create_open_link(wave, acting_user=None))
+    start_response(entry, language="default")  # started, never finished: not a record
+    export = do_export_responses(wave, "records", acting_user=staff)
+    assert export.status == "done", export.error
+    [record] = list(csv.DictReader(io.StringIO(export.file.read_text(encoding="utf-8"))))
+    assert (record["career_stage"], record["org"], record["source"]) == (
+        "mid",
+        "ashg",
+        "survey:pulse-2025",
+    )
+    assert record["record_id"] == str(Response.objects.get(status="complete").pk)
+    assert record["person_key"] == ""
+
+
+def test_an_unknown_export_format_is_refused_with_the_formats_there_are(wave, staff):
+    with pytest.raises(ValidationError, match="'pdf' is not an export format; use one of csv"):
+        do_export_responses(wave, "pdf", acting_user=staff)
+
+
+def test_an_export_that_cannot_be_written_says_why(wave, staff):
+    Response.objects.create(
+        wave=wave, instrument=wave.instrument, answers={"years": "many"}, language="default"
+    )
+    export = do_export_responses(wave, "csv", acting_user=staff)
+    assert export.status == "failed"
+    assert "question 'years'" in export.error

@@ -1,0 +1,138 @@
+"""Response rates by group: exact where groups are large, never exact where they are small."""
+
+from __future__ import annotations
+
+import pytest
+from test_survey_actions import ANSWERS, invite, load_members, make_wave
+
+from workforce.platform.actions.surveys import (
+    do_load_frame,
+    enter_with_token,
+    submit_synthetic_response,
+)
+from workforce.platform.surveys.models import Invitation
+from workforce.platform.surveys.monitoring import groupings, response_rates
+
+pytestmark = pytest.mark.platform
+
+
+@pytest.fixture
+def wave(ashg):
+    return make_wave(ashg)
+
+
+def frame(wave, groups: dict[str, int]) -> None:
+    """Members by society: ``{"ashg": 20, ...}``, all of them invited (status sent)."""
+    lines = ["member_id,email,society"]
+    number = 0
+    for society, size in groups.items():
+        for _ in range(size):
+            number += 1
+            lines.append(f"m{number},m{number}@members.example,{society}")
+    do_load_frame(wave, "\n".join(lines), filename="frame.csv", acting_user=None)
+    wave.invitations.update(status="sent")
+
+
+def set_status(wave, society: str, status: str, count: int) -> None:
+    """``count`` invitations of ``society`` still only sent become ``status``."""
+    chosen = wave.invitations.filter(member__attributes__society=society, status="sent")
+    pks = list(chosen.values_list("pk", flat=True)[:count])
+    assert len(pks) == count
+    Invitation.objects.filter(pk__in=pks).update(status=status)
+
+
+def as_table(rows) -> list[tuple[str, ...]]:
+    return [(r.group, r.invited, r.started, r.completed, r.partial, r.rate) for r in rows]
+
+
+def test_large_groups_show_exact_counts_and_rates(wave):
+    frame(wave, {"ashg": 40, "nsgc": 20})
+    set_status(wave, "ashg", "done", 30)
+    set_status(wave, "ashg", "started", 5)
+    set_status(wave, "nsgc", "done", 10)
+    set_status(wave, "nsgc", "started", 6)
+    assert as_table(response_rates(wave, "society")) == [
+        ("ashg", "40", "35", "30", "5", "75%"),
+        ("nsgc", "20", "16", "10", "6", "50%"),
+        ("All members", "60", "51", "40", "11", "67%"),
+    ]
+
+
+def test_counts_from_one_to_four_are_shown_as_under_five_and_their_rates_hidden(wave):
+    frame(wave, {"ashg": 30, "nsgc": 3, "acmg": 25})
+    set_status(wave, "ashg", "done", 20)
+    set_status(wave, "ashg", "started", 6)
+    set_status(wave, "nsgc", "done", 2)
+    set_status(wave, "acmg", "done", 10)
+    set_status(wave, "acmg", "started", 8)
+    rows = {row.group: row for row in response_rates(wave, "society")}
+    small = rows["nsgc"]
+    assert (small.invited, small.completed, small.started, small.rate) == ("<5", "<5", "<5", "—")
+    assert small.partial == "0"  # zero is shown as zero: it singles nobody out
+    # The totals add up to the groups, so one more group's counts are withheld in each
+    # column a small one was hidden in: otherwise subtraction would give nsgc's.
+    acmg = rows["acmg"]
+    assert (acmg.invited, acmg.started, acmg.completed, acmg.rate) == ("·", "·", "·", "—")
+    assert acmg.partial == "8"
+    assert rows["ashg"].invited == "30" and rows["ashg"].rate == "67%"
+    assert as_table([rows["All members"]]) == [("All members", "58", "46", "32", "14", "55%")]
+
+
+def test_no_hidden_count_can_be_worked_out_from_the_rest_of_the_table(wave):
+    frame(wave, {"ashg": 12, "nsgc": 9, "acmg": 7})
+    set_status(wave, "ashg", "done", 8)
+    set_status(wave, "ashg", "started", 3)
+    set_status(wave, "nsgc", "done", 6)
+    set_status(wave, "acmg", "done", 1)
+    set_status(wave, "acmg", "started", 5)
+    rows = response_rates(wave, "society")
+    for column in ("invited", "started", "completed", "partial"):
+        shown = [getattr(row, column) for row in rows]
+        assert sum(not value.isdigit() for value in shown) != 1, (column, shown)
+    for row in rows:
+        shown = [row.started, row.completed, row.partial]
+        assert sum(not value.isdigit() for value in shown) != 1, (row.group, shown)
+
+
+def test_a_tiny_wave_shows_its_total_as_under_five(wave):
+    frame(wave, {"ashg": 3})
+    set_status(wave, "ashg", "done", 1)
+    [total] = response_rates(wave)
+    assert as_table([total]) == [("All members", "<5", "<5", "<5", "0", "—")]
+
+
+def test_members_not_invited_yet_are_not_counted_and_bounces_are(wave, mailoutbox):
+    load_members(wave, 6, societies=("ashg",))
+    wave.invitations.filter(member__member_id="m00006").update(status="bounced")
+    assert as_table(response_rates(wave)) == [("All members", "<5", "0", "0", "0", "—")]
+    invite(wave, mailoutbox)
+    assert as_table(response_rates(wave)) == [("All members", "6", "0", "0", "0", "0%")]
+
+
+def test_monitoring_follows_members_through_their_links(wave, mailoutbox):
+    load_members(wave, 12, societies=("ashg",))
+    tokens = list(invite(wave, mailoutbox).values())
+    for token in tokens[:6]:
+        submit_synthetic_response(wave, ANSWERS, token=token)
+    for token in tokens[6:11]:
+        enter_with_token(token)
+    assert as_table(response_rates(wave)) == [("All members", "12", "11", "6", "5", "50%")]
+
+
+def test_members_without_the_attribute_are_grouped_last_as_not_given(wave):
+    content = "member_id,email,sector\n" + "\n".join(
+        f"m{n},m{n}@members.example,{'academic' if n <= 6 else ''}" for n in range(1, 13)
+    )
+    do_load_frame(wave, content, filename="frame.csv", acting_user=None)
+    wave.invitations.update(status="sent")
+    assert [row.group for row in response_rates(wave, "sector")] == [
+        "academic",
+        "(not given)",
+        "All members",
+    ]
+
+
+def test_the_groupings_offered_are_those_the_frame_has(wave):
+    content = "member_id,email,career_stage,sector,favourite_colour\nm1,a@x.example,early,,blue\n"
+    do_load_frame(wave, content, filename="frame.csv", acting_user=None)
+    assert groupings(wave) == ["career_stage"]

@@ -1,0 +1,270 @@
+"""Staff pages of surveys: who sees which wave, what they can do there, and what they see.
+
+The tables read like the access matrix: a person (row) against an organization's survey
+pages (column). ``200`` shown, ``302`` done and sent back to the wave, ``403`` not allowed,
+``login`` sent to sign in.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from test_access_matrix import assert_answer, ids, table
+from test_survey_actions import ANSWERS, build_instrument, invite, load_members, make_wave
+
+from workforce.platform.actions.surveys import do_export_responses, submit_synthetic_response
+from workforce.platform.surveys.models import Export, Instrument, Mailing, Wave
+
+pytestmark = pytest.mark.platform
+
+# The survey list and a wave's monitoring page: every role of the organization.
+MONITORING = table("""
+                consortium  ashg   nsgc   acmg
+staff           200         200    200    200
+ashg_steward    403         200    403    403
+ashg_analyst    403         200    403    403
+nsgc_steward    403         403    200    403
+acmg_viewer     403         403    403    200
+outsider        403         403    403    403
+anonymous       login       login  login  login
+""")
+
+# Questionnaires, creating waves, opening, closing, sending: consortium staff only.
+MANAGE = table("""
+                consortium  ashg   nsgc   acmg
+staff           200         200    200    200
+ashg_steward    403         403    403    403
+ashg_analyst    403         403    403    403
+nsgc_steward    403         403    403    403
+acmg_viewer     403         403    403    403
+outsider        403         403    403    403
+anonymous       login       login  login  login
+""")
+MANAGE_STEP = [(p, o, "302" if e == "200" else e) for p, o, e in MANAGE]
+
+# Downloading an export of responses: staff and the society's analysts.
+EXPORTS = table("""
+                consortium  ashg   nsgc   acmg
+staff           200         200    200    200
+ashg_steward    403         403    403    403
+ashg_analyst    403         200    403    403
+nsgc_steward    403         403    403    403
+acmg_viewer     403         403    403    403
+outsider        403         403    403    403
+anonymous       login       login  login  login
+""")
+
+
+@pytest.fixture
+def waves(orgs):
+    """An open anonymous wave in every organization, with a slug naming it."""
+    return {
+        code: make_wave(organization, slug=f"{code}-pulse") for code, organization in orgs.items()
+    }
+
+
+@pytest.mark.parametrize("page", ["surveys/", "surveys/{code}-pulse/"])
+@pytest.mark.parametrize(("person", "org", "expected"), MONITORING, ids=ids(MONITORING))
+def test_survey_monitoring_pages(page, person, org, expected, people, waves, client_for):
+    response = client_for(people[person]).get(f"/organizations/{org}/" + page.format(code=org))
+    assert_answer(response, expected)
+    if expected == "200":
+        body = response.content.decode()
+        assert waves[org].name in body
+        others = [wave.slug for code, wave in waves.items() if code != org]
+        assert not any(f"/surveys/{slug}/" in body for slug in others)
+
+
+@pytest.mark.parametrize("page", ["surveys/instruments/", "surveys/new/"])
+@pytest.mark.parametrize(("person", "org", "expected"), MANAGE, ids=ids(MANAGE))
+def test_survey_management_pages(page, person, org, expected, people, orgs, client_for):
+    assert_answer(client_for(people[person]).get(f"/organizations/{org}/{page}"), expected)
+
+
+@pytest.mark.parametrize(("person", "org", "expected"), MANAGE_STEP, ids=ids(MANAGE_STEP))
+def test_closing_a_wave(person, org, expected, people, waves, client_for):
+    url = f"/organizations/{org}/surveys/{org}-pulse/close/"
+    response = client_for(people[person]).post(url)
+    assert_answer(response, expected)
+    closed = Wave.objects.get(slug=f"{org}-pulse").status == "closed"
+    assert closed == (expected == "302")
+    if expected == "302":
+        assert response["Location"] == f"/organizations/{org}/surveys/{org}-pulse/"
+
+
+@pytest.mark.parametrize(("person", "org", "expected"), EXPORTS, ids=ids(EXPORTS))
+def test_export_download(person, org, expected, people, waves, client_for, staff):
+    wave = waves[org]
+    submit_synthetic_response(wave, ANSWERS)
+    export = do_export_responses(wave, "csv", acting_user=staff)
+    url = f"/organizations/{org}/surveys/{wave.slug}/exports/{export.pk}/download/"
+    response = client_for(people[person]).get(url)
+    assert_answer(response, expected)
+    if expected == "200":
+        assert b"".join(response.streaming_content) == export.file.read_bytes()
+        assert export.filename in response["Content-Disposition"]
+
+
+def test_a_wave_of_another_society_is_not_found_under_your_own(ashg_steward, waves, client_for):
+    response = client_for(ashg_steward).get("/organizations/ashg/surveys/nsgc-pulse/")
+    assert response.status_code == 404
+
+
+def test_sending_is_a_button_that_posts_never_a_link(staff, waves, client_for):
+    client = client_for(staff)
+    assert client.get("/organizations/ashg/surveys/ashg-pulse/invitations/").status_code == 405
+    body = client.get("/organizations/ashg/surveys/ashg-pulse/").content.decode()
+    for step in ("invitations", "reminders", "close"):
+        action = f'action="/organizations/ashg/surveys/ashg-pulse/{step}/"'
+        assert re.search(rf'<form method="post" {action}[^>]*>\s*<input type="hidden"', body)
+    assert '<button type="submit" class="button">Send invitations' in body
+
+
+def test_monitoring_shows_rates_by_society_and_career_stage_in_accessible_tables(
+    ashg, ashg_steward, client_for, mailoutbox
+):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    load_members(wave, 12, societies=("ashg", "nsgc"))
+    for token in list(invite(wave, mailoutbox).values())[:6]:
+        submit_synthetic_response(wave, ANSWERS, token=token)
+    body = client_for(ashg_steward).get("/organizations/ashg/surveys/ashg-pulse/").content.decode()
+    assert "<caption>Response rates by society</caption>" in body
+    assert "<caption>Response rates by career stage</caption>" in body
+    assert "<caption>Response rates by sector</caption>" not in body  # not in the frame
+    assert '<th scope="col" class="num">Response rate</th>' in body
+    assert re.search(
+        r'<th scope="row"><strong>All members</strong></th>\s*'
+        r'<td class="num">12</td>\s*<td class="num">6</td>\s*<td class="num">6</td>',
+        body,
+    )
+    # A steward follows the wave but does not run it.
+    assert "Send invitations" not in body and "Close the wave" not in body
+    assert 'max="12" value="12"' in body  # the mailing, all sent
+
+
+def test_staff_create_a_wave_from_the_form(ashg, staff, client_for):
+    from workforce.platform.actions.surveys import do_add_instrument
+
+    instrument = do_add_instrument(build_instrument(), acting_user=staff)
+    response = client_for(staff).post(
+        "/organizations/ashg/surveys/new/",
+        {
+            "name": "Climate 2026",
+            "slug": "climate-2026",
+            "instrument": instrument.pk,
+            "mode": "confidential",
+            "opens_on": "2026-03-01",
+            "closes_on": "2026-03-31",
+            "consent_text": "About this survey.",
+            "contact_email": "team@consortium.example",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/organizations/ashg/surveys/climate-2026/"
+    wave = Wave.objects.get(slug="climate-2026")
+    assert (wave.organization, wave.mode, wave.status, wave.year) == (
+        ashg,
+        "confidential",
+        "draft",
+        2026,
+    )
+
+
+def test_a_wave_form_that_closes_before_it_opens_says_so(ashg, staff, client_for):
+    from workforce.platform.actions.surveys import do_add_instrument
+
+    instrument = do_add_instrument(build_instrument(), acting_user=staff)
+    response = client_for(staff).post(
+        "/organizations/ashg/surveys/new/",
+        {
+            "name": "Backwards",
+            "slug": "backwards",
+            "instrument": instrument.pk,
+            "mode": "anonymous",
+            "opens_on": "2026-03-31",
+            "closes_on": "2026-03-01",
+            "consent_text": "About.",
+        },
+    )
+    assert response.status_code == 200
+    assert "would close (1 March 2026) before it opens (31 March 2026)" in response.content.decode()
+    assert not Wave.objects.filter(slug="backwards").exists()
+
+
+def test_a_frame_upload_lists_every_row_not_added(ashg, staff, client_for):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    upload = SimpleUploadedFile(
+        "members.csv", b"member_id,email\nm1,a@members.example\nm2,not-an-address\n"
+    )
+    response = client_for(staff).post(
+        "/organizations/ashg/surveys/ashg-pulse/frame/", {"file": upload}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<caption>Rows of the frame file that were not added</caption>" in body
+    assert '<th scope="row" class="num">3</th><td>email</td><td><code>not-an-address</code>' in body
+    assert wave.frame.count() == 1
+
+
+def test_the_send_button_sends_and_the_page_shows_the_progress(ashg, staff, client_for, mailoutbox):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    load_members(wave, 7)
+    client = client_for(staff)
+    response = client.post("/organizations/ashg/surveys/ashg-pulse/invitations/", follow=True)
+    assert len(mailoutbox) == 7
+    body = response.content.decode()
+    assert "Sending 7 invitations" in body
+    assert "7 sent, of 7" in body and 'max="7" value="7"' in body
+    assert Mailing.objects.get().status == "done"
+
+
+def test_a_broken_workbook_is_refused_with_its_problems(staff, consortium, client_for):
+    upload = SimpleUploadedFile("broken.xlsx", b"this is not a workbook")
+    response = client_for(staff).post(
+        "/organizations/consortium/surveys/instruments/", {"file": upload}
+    )
+    assert response.status_code == 400
+    assert "broken.xlsx was not imported" in response.content.decode()
+    assert not Instrument.objects.exists()
+
+
+def test_an_analyst_requests_an_export_and_downloads_it(ashg, ashg_analyst, client_for):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    submit_synthetic_response(wave, ANSWERS)
+    client = client_for(ashg_analyst)
+    response = client.post(
+        "/organizations/ashg/surveys/ashg-pulse/exports/", {"format": "csv"}, follow=True
+    )
+    export = Export.objects.get()
+    assert export.status == "done" and not export.identified
+    assert f"exports/{export.pk}/download/" in response.content.decode()
+    assert export.file.parent.name == "ashg-pulse"
+    assert export.file.parent.parent.name == "exports"
+
+
+def test_an_open_link_is_shown_once_and_then_only_its_hash_is_kept(ashg, staff, client_for):
+    from workforce.platform.actions.surveys import enter_open_link
+
+    wave = make_wave(ashg, slug="ashg-pulse")
+    client = client_for(staff)
+    body = client.post("/organizations/ashg/surveys/ashg-pulse/open-link/").content.decode()
+    [key] = re.findall(r"/survey/ashg-pulse/open/([A-Za-z0-9_-]+)/", body)
+    assert enter_open_link("ashg-pulse", key).wave == wave
+    wave.refresh_from_db()
+    assert key not in wave.open_link_hash
+    assert key not in client.get("/organizations/ashg/surveys/ashg-pulse/").content.decode()
+
+
+def test_a_draft_wave_offers_opening_it_and_no_sending(ashg, staff, client_for):
+    make_wave(ashg, slug="ashg-draft", opened=False, mode="confidential")
+    client = client_for(staff)
+    body = client.get("/organizations/ashg/surveys/ashg-draft/").content.decode()
+    assert '<button type="submit" class="button">Open the wave</button>' in body
+    assert "Send invitations" not in body
+    assert "open link" not in body.lower()  # a confidential wave has none
+    response = client.post("/organizations/ashg/surveys/ashg-draft/open/", follow=True)
+    assert "ashg-draft" in response.redirect_chain[-1][0]
+    assert Wave.objects.get(slug="ashg-draft").status == "open"
+    assert "Send invitations" in response.content.decode()

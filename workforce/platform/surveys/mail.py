@@ -1,0 +1,71 @@
+"""The e-mails of a wave: an invitation, and reminders, each carrying its own link.
+
+Every message is plain text with an HTML alternative, says what the survey is about (from
+the wave's consent text), until when it is open and whom to write to, and carries a second
+link to stop further e-mails. The links are the only place a token ever appears in full.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils.text import Truncator
+
+from workforce.platform.surveys.models import Invitation, Wave
+
+# Enough of the consent text to say what the survey is about; the full text is on the first
+# page of the survey, before any question.
+SUMMARY_WORDS = 90
+
+
+def survey_link(token: str) -> str:
+    return f"{settings.WORKFORCE_BASE_URL}/s/{token}/"
+
+
+def opt_out_link(token: str) -> str:
+    return f"{settings.WORKFORCE_BASE_URL}/s/{token}/opt-out/"
+
+
+def consent_summary(wave: Wave) -> str:
+    """The consent text's first paragraph, shortened to a few sentences."""
+    first = wave.consent_text.strip().split("\n\n", 1)[0]
+    return Truncator(" ".join(first.split())).words(SUMMARY_WORDS, truncate=" …")
+
+
+def contact_address(wave: Wave) -> str:
+    return wave.contact_email or settings.DEFAULT_FROM_EMAIL
+
+
+def subject(wave: Wave, *, reminder: bool) -> str:
+    if reminder:
+        return f"Reminder: {wave.name} closes on {wave.closes_on:%-d %B %Y}"
+    return f"Invitation: {wave.name}"
+
+
+def survey_message(
+    invitation: Invitation, token: str, *, reminder: bool, connection=None
+) -> EmailMultiAlternatives:
+    """The e-mail inviting (or reminding) ``invitation``'s member, with ``token``'s links."""
+    wave = invitation.wave
+    context = {
+        "wave": wave,
+        "organization": wave.organization,
+        "reminder": reminder,
+        "link": survey_link(token),
+        "opt_out_link": opt_out_link(token),
+        "summary": consent_summary(wave),
+        "contact": contact_address(wave),
+        "anonymous": wave.is_anonymous,
+    }
+    message = EmailMultiAlternatives(
+        subject=subject(wave, reminder=reminder),
+        body=render_to_string("surveys/mail/message.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invitation.member.email],
+        reply_to=[context["contact"]],
+        headers={"List-Unsubscribe": f"<{context['opt_out_link']}>"},
+        connection=connection,
+    )
+    message.attach_alternative(render_to_string("surveys/mail/message.html", context), "text/html")
+    return message

@@ -1,0 +1,136 @@
+"""Response rates while a wave runs, by group, with small groups protected.
+
+Monitoring counts invitations, not responses: an invitation knows whether it was sent,
+started and done, and that is all it knows, so these tables work the same for anonymous and
+confidential waves without ever joining an answer to a person.
+
+A count of 1 to 4 is shown as "<5" and a rate built from one is hidden: a steward who
+knows a group of three could otherwise learn who has not answered. That alone is not enough,
+because the counts are tied together: the groups add up to the total, and in every row
+started = completed + partial. Where one hidden cell could be worked out from the others of
+such a sum, a second, complementary cell is withheld ("·"), the smallest that helps, until no
+sum has a single hidden cell. The total row is always there; its counts follow the same rules.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from workforce.platform.surveys.models import FrameMember, Invitation, Wave
+
+SMALL = "<5"  # a count from 1 to 4
+WITHHELD = "·"  # a larger count hidden so that a small one cannot be derived
+NO_RATE = "—"
+NOT_GIVEN = "(not given)"
+TOTAL = "All members"
+# The member attributes monitoring offers to group by, when the frame has them.
+GROUPINGS = ("society", "career_stage", "sector")
+COUNTS = ("invited", "started", "completed", "partial")
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """One line of a monitoring table: counts as shown (text), never the small exact ones."""
+
+    group: str
+    invited: str
+    started: str
+    completed: str
+    partial: str
+    rate: str
+    is_total: bool = False
+
+
+def _counts(invitations) -> dict[str, int]:
+    statuses = Counter(invitations)
+    sent = {Invitation.Status.SENT, Invitation.Status.STARTED, Invitation.Status.DONE}
+    invited = sum(statuses[status] for status in sent) + statuses[Invitation.Status.BOUNCED]
+    completed = statuses[Invitation.Status.DONE]
+    partial = statuses[Invitation.Status.STARTED]
+    return {
+        "invited": invited,
+        "started": completed + partial,
+        "completed": completed,
+        "partial": partial,
+    }
+
+
+def _protect(table: dict[str, dict[str, int]], total: str) -> dict[str, dict[str, str]]:
+    """Each row's counts as text: small ones "<5", complementary ones withheld."""
+    hidden = {(group, name) for group, row in table.items() for name in COUNTS if 0 < row[name] < 5}
+    groups = [group for group in table if group != total]
+    # Each relation is a set of cells whose sum is known (groups add up to the total; started
+    # is completed plus partial), so a single hidden cell in one could be recovered.
+    relations = [[(group, name) for group in [*groups, total]] for name in COUNTS if groups]
+    in_row = ("started", "completed", "partial")
+    relations += [[(group, name) for name in in_row] for group in table]
+    changed = True
+    while changed:
+        changed = False
+        for cells in relations:
+            if sum(cell in hidden for cell in cells) != 1:
+                continue
+            # A zero is known to be zero whatever is shown, so withhold a count that is not.
+            others = [c for c in cells if c not in hidden and table[c[0]][c[1]] > 0]
+            if others:
+                hidden.add(min(others, key=lambda cell: table[cell[0]][cell[1]]))
+                changed = True
+    return {
+        group: {
+            name: (SMALL if row[name] < 5 else WITHHELD)
+            if (group, name) in hidden
+            else str(row[name])
+            for name in COUNTS
+        }
+        for group, row in table.items()
+    }
+
+
+def _rate(completed: int, invited: int, hidden: bool) -> str:
+    if hidden or invited == 0:
+        return NO_RATE
+    return f"{round(100 * completed / invited)}%"
+
+
+def response_rates(wave: Wave, by: str | None = None) -> list[RateRow]:
+    """The wave's invitation counts and completion rate, overall or by a member attribute.
+
+    Rows are the groups in order of their names (members without the attribute last), then
+    the total. Rates are completed ÷ invited.
+    """
+    invitations = Invitation.objects.filter(wave=wave).values_list("status", "member__attributes")
+    by_group: dict[str, list[str]] = defaultdict(list)
+    everyone = []
+    for status, attributes in invitations:
+        everyone.append(status)
+        if by is not None:
+            group = str((attributes or {}).get(by) or "") or NOT_GIVEN
+            by_group[group].append(status)
+    table = {group: _counts(statuses) for group, statuses in by_group.items()}
+    table[TOTAL] = _counts(everyone)
+    shown = _protect(table, TOTAL)
+    order = sorted(by_group, key=lambda name: (name == NOT_GIVEN, name.lower()))
+    rows = []
+    for group in [*order, TOTAL]:
+        cells = shown[group]
+        rate_hidden = not (cells["completed"].isdigit() and cells["invited"].isdigit())
+        rows.append(
+            RateRow(
+                group=group,
+                **cells,
+                rate=_rate(table[group]["completed"], table[group]["invited"], rate_hidden),
+                is_total=group == TOTAL,
+            )
+        )
+    return rows
+
+
+def groupings(wave: Wave) -> list[str]:
+    """The attributes of ``GROUPINGS`` that some member of the wave's frame has."""
+    present = set()
+    for attributes in FrameMember.objects.filter(wave=wave).values_list("attributes", flat=True):
+        present.update(key for key in GROUPINGS if (attributes or {}).get(key))
+        if len(present) == len(GROUPINGS):
+            break
+    return [key for key in GROUPINGS if key in present]

@@ -1,0 +1,265 @@
+"""What `workforce survey ...` does: look up by name, call the survey actions, say what happened.
+
+The command line addresses instruments by form id (and version) and waves by their slug,
+where the web pages use database ids. Each function here finds what it was given, calls one
+action of `workforce.platform.actions.surveys` (so the command line writes exactly what the
+web pages write, audited the same way) and returns what a person needs to know.
+
+Errors a person can fix (an unknown wave, a form that does not import, a frame row with a
+bad address) are raised as `OperationError` with every message; the command line prints
+them and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from workforce.platform import django_setup, migrate
+
+
+class OperationError(Exception):
+    """A problem a person can fix; `messages` lists each one."""
+
+    def __init__(self, messages: list[str] | str):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__("; ".join(self.messages))
+
+
+def setup() -> None:
+    """Django set up and the schema current (a fresh data directory works at once)."""
+    django_setup()
+    migrate()
+
+
+def _validation_messages(error) -> list[str]:
+    if hasattr(error, "message_dict"):
+        return [
+            f"{field}: {message}" if field != "__all__" else message
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
+    return list(error.messages)
+
+
+@dataclass(frozen=True)
+class ImportedForm:
+    form_id: str
+    version: str
+    title: str
+    pages: int
+    questions: int
+    languages: tuple[str, ...]
+    notes: tuple[str, ...]
+    sha256: str
+
+
+def import_form(path: Path) -> ImportedForm:
+    """Import an XLSForm workbook as an instrument version (the same file twice is one)."""
+    from django.core.exceptions import ValidationError
+
+    from workforce.platform.actions.surveys import do_import_instrument
+
+    setup()
+    try:
+        workbook = Path(path).read_bytes()
+    except OSError as error:
+        raise OperationError(f"{path}: cannot be read ({error.strerror or error})") from None
+    try:
+        stored = do_import_instrument(workbook, filename=Path(path).name, acting_user=None)
+    except ValidationError as error:
+        raise OperationError(_validation_messages(error)) from None
+    instrument = stored.load()
+    return ImportedForm(
+        form_id=stored.form_id,
+        version=stored.version,
+        title=stored.title,
+        pages=len(instrument.pages),
+        questions=len([q for q in instrument.questions if q.answered]),
+        languages=instrument.languages,
+        notes=instrument.notes,
+        sha256=stored.sha256,
+    )
+
+
+def find_instrument(form_id: str, version: str | None = None):
+    """The instrument `form_id` (its newest import when no version is given)."""
+    from workforce.platform.surveys.models import Instrument
+
+    found = Instrument.objects.filter(form_id=form_id)
+    if version is not None:
+        found = found.filter(version=version)
+    instrument = found.order_by("-imported_at", "-pk").first()
+    if instrument is None:
+        known = sorted(
+            {f"{i.form_id} (version {i.version})" for i in Instrument.objects.all()[:50]}
+        )
+        which = f"{form_id!r}" + (f" version {version!r}" if version else "")
+        hint = f"; imported forms: {', '.join(known)}" if known else "; none is imported yet"
+        raise OperationError(f"no instrument {which}{hint} (workforce survey import FORM.xlsx)")
+    return instrument
+
+
+def find_wave(slug: str):
+    from workforce.platform.surveys.models import Wave
+
+    wave = Wave.objects.filter(slug=slug).select_related("organization", "instrument").first()
+    if wave is None:
+        known = list(Wave.objects.order_by("slug").values_list("slug", flat=True)[:50])
+        hint = f"; waves: {', '.join(known)}" if known else "; there are no waves yet"
+        raise OperationError(f"no survey wave {slug!r}{hint}")
+    return wave
+
+
+def find_organization(code: str):
+    from workforce.platform.organizations.models import Organization
+
+    organization = Organization.objects.filter(code=code).first()
+    if organization is None:
+        known = list(Organization.objects.order_by("code").values_list("code", flat=True))
+        raise OperationError(
+            f"no organization {code!r}; organizations: {', '.join(known) or 'none yet'}"
+        )
+    return organization
+
+
+def create_wave(
+    *,
+    org: str,
+    slug: str,
+    name: str,
+    form_id: str,
+    version: str | None,
+    mode: str,
+    opens_on: date,
+    closes_on: date,
+    consent_text: str,
+    contact_email: str = "",
+    year: int | None = None,
+):
+    """A draft wave of organization `org` on instrument `form_id`."""
+    from django.core.exceptions import ValidationError
+
+    from workforce.platform.actions.surveys import do_create_wave
+
+    setup()
+    organization = find_organization(org)
+    instrument = find_instrument(form_id, version)
+    try:
+        return do_create_wave(
+            organization,
+            name=name,
+            slug=slug,
+            instrument=instrument,
+            mode=mode,
+            opens_on=opens_on,
+            closes_on=closes_on,
+            consent_text=consent_text,
+            contact_email=contact_email,
+            year=year,
+            acting_user=None,
+        )
+    except ValidationError as error:
+        raise OperationError(_validation_messages(error)) from None
+
+
+def load_frame(slug: str, path: Path):
+    """Add the members listed in a CSV file to a wave's frame; returns the `FrameLoad`."""
+    from django.core.exceptions import ValidationError
+
+    from workforce.platform.actions.surveys import do_load_frame
+
+    setup()
+    wave = find_wave(slug)
+    try:
+        content = Path(path).read_bytes()
+    except OSError as error:
+        raise OperationError(f"{path}: cannot be read ({error.strerror or error})") from None
+    try:
+        return do_load_frame(wave, content, filename=Path(path).name, acting_user=None)
+    except ValidationError as error:
+        raise OperationError(_validation_messages(error)) from None
+
+
+def change_status(slug: str, *, open_it: bool):
+    from django.core.exceptions import ValidationError
+
+    from workforce.platform.actions.surveys import do_close_wave, do_open_wave
+
+    setup()
+    wave = find_wave(slug)
+    try:
+        if open_it:
+            return do_open_wave(wave, acting_user=None)
+        return do_close_wave(wave, acting_user=None)
+    except ValidationError as error:
+        raise OperationError(_validation_messages(error)) from None
+
+
+def send(slug: str, *, reminders: bool):
+    """Send the wave's invitations (or reminders); returns the `Mailing` as it stands after.
+
+    With the database task queue the mailing is queued for `workforce manage db_worker`;
+    with WORKFORCE_TASKS=immediate it has been sent when this returns.
+    """
+    from django.core.exceptions import ValidationError
+
+    from workforce.platform.actions.surveys import do_send_invitations, do_send_reminders
+
+    setup()
+    wave = find_wave(slug)
+    action = do_send_reminders if reminders else do_send_invitations
+    try:
+        mailing = action(wave, acting_user=None)
+    except ValidationError as error:
+        raise OperationError(_validation_messages(error)) from None
+    mailing.refresh_from_db()
+    return mailing
+
+
+def export(slug: str, *, format: str, out: Path) -> tuple[Path, int]:
+    """Write the wave's responses to `out` in `format`; returns the path and the row count.
+
+    The export runs as the same task the web pages queue, in this process, so the command
+    returns when the file is complete (and leaves nothing at `out` when it fails).
+    """
+    from django.core.exceptions import ValidationError
+
+    from workforce.platform.actions.surveys import do_export_responses
+    from workforce.platform.surveys.models import Export
+    from workforce.platform.surveys.tasks import write_export
+
+    setup()
+    wave = find_wave(slug)
+    try:
+        job = do_export_responses(wave, format, acting_user=None)
+    except ValidationError as error:
+        raise OperationError(_validation_messages(error)) from None
+    job.refresh_from_db()
+    if job.status not in (Export.Status.DONE, Export.Status.FAILED):
+        # Queued for a worker: run it here instead, so the command can hand over the file.
+        write_export.call(job.pk)
+        job.refresh_from_db()
+    if job.status != Export.Status.DONE:
+        raise OperationError(f"the export of {slug!r} failed: {job.error or job.status}")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    shutil.copyfile(job.file, partial)
+    partial.replace(out)
+    return out, job.rows or 0
+
+
+def wave_summary(slug: str) -> dict:
+    """The wave's settings and response rates overall and by each frame attribute."""
+    from workforce.platform.surveys.monitoring import groupings, response_rates
+
+    setup()
+    wave = find_wave(slug)
+    return {
+        "wave": wave,
+        "overall": response_rates(wave),
+        "by": {attribute: response_rates(wave, by=attribute) for attribute in groupings(wave)},
+    }

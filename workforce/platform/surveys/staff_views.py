@@ -1,0 +1,323 @@
+"""Staff pages of surveys: instruments, waves, monitoring, sending, exports.
+
+Views only look things up, check the form and call actions. Every page is guarded by
+``organization_view`` and finds a wave within the organization of the URL, so another
+society's wave is simply not found. Nothing here shows an answer next to a person.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import structlog
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from workforce.platform.actions.surveys import (
+    do_close_wave,
+    do_create_open_link,
+    do_create_wave,
+    do_export_responses,
+    do_import_instrument,
+    do_load_frame,
+    do_open_wave,
+    do_send_invitations,
+    do_send_reminders,
+)
+from workforce.platform.organizations.models import Organization
+from workforce.platform.permissions import Action, can, organization_view
+from workforce.platform.surveys.models import Export, Instrument, Mailing, Response, Wave
+from workforce.platform.surveys.monitoring import groupings, response_rates
+
+log = structlog.get_logger(__name__)
+
+# Enough for a frame of tens of thousands of members.
+MAX_FRAME_BYTES = 50 * 1024 * 1024
+MAX_XLSFORM_BYTES = 10 * 1024 * 1024
+
+
+class InstrumentForm(forms.Form):
+    file = forms.FileField(
+        label="XLSForm workbook",
+        help_text="An .xlsx file with survey, choices and settings sheets.",
+    )
+
+
+class WaveForm(forms.Form):
+    name = forms.CharField(max_length=200, help_text="As members will see it, e.g. “Climate 2025”.")
+    slug = forms.SlugField(
+        max_length=80, help_text="Part of the survey's address: lower-case, e.g. climate-2025."
+    )
+    instrument = forms.ModelChoiceField(queryset=Instrument.objects.all())
+    mode = forms.ChoiceField(
+        choices=Wave.Mode.choices,
+        help_text="Anonymous: nothing links an answer to a member. Confidential: consortium "
+        "staff can see who answered what.",
+    )
+    opens_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    consent_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Shown before the first question; its first paragraph goes in the e-mails.",
+    )
+    contact_email = forms.EmailField(
+        required=False, help_text="Whom members write to with questions."
+    )
+
+
+class FrameForm(forms.Form):
+    file = forms.FileField(
+        label="Frame (CSV)",
+        help_text="Columns member_id and email, plus any attributes such as society, "
+        "career_stage or sector.",
+    )
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(choices=Export.Format.choices)
+
+
+def _wave(organization: Organization, slug: str) -> Wave:
+    return get_object_or_404(
+        Wave.objects.select_related("instrument", "organization"),
+        slug=slug,
+        organization=organization,
+    )
+
+
+@organization_view(Action.VIEW_SURVEY_MONITORING)
+@require_safe
+def wave_list(request: HttpRequest, organization: Organization) -> HttpResponse:
+    waves = organization.waves.select_related("instrument")
+    return render(
+        request,
+        "surveys/staff/wave_list.html",
+        {
+            "organization": organization,
+            "waves": waves,
+            "can_manage": can(request.user, Action.MANAGE_SURVEYS, organization),
+        },
+    )
+
+
+@organization_view(Action.MANAGE_SURVEYS)
+@require_http_methods(["GET", "HEAD", "POST"])
+def instrument_list(request: HttpRequest, organization: Organization) -> HttpResponse:
+    form = InstrumentForm()
+    problems: list[str] = []
+    if request.method == "POST":
+        form = InstrumentForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > MAX_XLSFORM_BYTES:
+                form.add_error("file", f"{upload.name} is larger than 10 MB; is it a form?")
+            else:
+                try:
+                    instrument = do_import_instrument(
+                        upload.read(), filename=upload.name, acting_user=request.user
+                    )
+                except ValidationError as error:
+                    problems = error.messages
+                    form.add_error("file", f"{upload.name} was not imported; see the problems.")
+                else:
+                    messages.success(
+                        request,
+                        f"Imported {instrument.title} (form {instrument.form_id}, "
+                        f"version {instrument.version}).",
+                    )
+                    return redirect("survey_instruments", code=organization.code)
+    return render(
+        request,
+        "surveys/staff/instrument_list.html",
+        {
+            "organization": organization,
+            "instruments": Instrument.objects.select_related("imported_by"),
+            "form": form,
+            "problems": problems,
+        },
+        status=400 if problems else 200,
+    )
+
+
+@organization_view(Action.MANAGE_SURVEYS)
+@require_http_methods(["GET", "HEAD", "POST"])
+def wave_new(request: HttpRequest, organization: Organization) -> HttpResponse:
+    today = timezone.localdate()
+    form = WaveForm(initial={"opens_on": today, "closes_on": today + datetime.timedelta(days=28)})
+    if request.method == "POST":
+        form = WaveForm(request.POST)
+        if form.is_valid():
+            try:
+                wave = do_create_wave(organization, acting_user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.error_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, error)
+            else:
+                messages.success(request, f"Created {wave.name} as a draft.")
+                return redirect("survey_wave", code=organization.code, slug=wave.slug)
+    return render(
+        request, "surveys/staff/wave_new.html", {"organization": organization, "form": form}
+    )
+
+
+def _wave_page(
+    request: HttpRequest,
+    organization: Organization,
+    wave: Wave,
+    *,
+    frame_form: FrameForm | None = None,
+    frame_problems=None,
+    open_link: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    can_export = can(user, Action.EXPORT_SURVEY_RESPONSES, organization)
+    can_identify = can(user, Action.VIEW_IDENTIFIED_RESPONSES, organization)
+    exports = []
+    if can_export:
+        exports = wave.exports.select_related("created_by")
+        if not can_identify:
+            exports = exports.filter(identified=False)
+    responses = wave.responses.values_list("status", flat=True)
+    tables = [
+        {"by": by, "label": by.replace("_", " "), "rows": response_rates(wave, by)}
+        for by in groupings(wave)
+    ]
+    context = {
+        "organization": organization,
+        "wave": wave,
+        "overall": response_rates(wave),
+        "tables": tables,
+        "mailings": wave.mailings.all()[:10],
+        "active_mailing": wave.mailings.filter(
+            status__in=(Mailing.Status.QUEUED, Mailing.Status.SENDING)
+        ).first(),
+        "frame_size": wave.frame.count(),
+        "opted_out": wave.frame.filter(opted_out=True).count(),
+        "complete_responses": sum(1 for s in responses if s == Response.Status.COMPLETE),
+        "partial_responses": sum(1 for s in responses if s == Response.Status.PARTIAL),
+        "can_manage": can(user, Action.MANAGE_SURVEYS, organization),
+        "can_export": can_export,
+        "exports": exports,
+        "export_form": ExportForm(),
+        "frame_form": frame_form or FrameForm(),
+        "frame_problems": frame_problems,
+        "open_link": open_link,
+    }
+    return render(request, "surveys/staff/wave_detail.html", context, status=status)
+
+
+@organization_view(Action.VIEW_SURVEY_MONITORING)
+@require_safe
+def wave_detail(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
+    return _wave_page(request, organization, _wave(organization, slug))
+
+
+@organization_view(Action.MANAGE_SURVEYS)
+@require_POST
+def wave_frame(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
+    wave = _wave(organization, slug)
+    form = FrameForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _wave_page(request, organization, wave, frame_form=form, status=400)
+    upload = form.cleaned_data["file"]
+    if upload.size > MAX_FRAME_BYTES:
+        form.add_error("file", f"{upload.name} is larger than 50 MB.")
+        return _wave_page(request, organization, wave, frame_form=form, status=400)
+    try:
+        load = do_load_frame(wave, upload.read(), filename=upload.name, acting_user=request.user)
+    except ValidationError as error:
+        form.add_error("file", error)
+        return _wave_page(request, organization, wave, frame_form=form, status=400)
+    messages.success(request, f"Added {load.added} member{'s' if load.added != 1 else ''}.")
+    if load.problems:
+        messages.error(
+            request,
+            f"{len(load.problems)} row{'s' if len(load.problems) != 1 else ''} of "
+            f"{upload.name} could not be added; they are listed below.",
+        )
+        return _wave_page(request, organization, wave, frame_problems=load.problems)
+    return redirect("survey_wave", code=organization.code, slug=wave.slug)
+
+
+def _wave_step(action, done: str):
+    """A POST-only step on a wave: run the action, say what happened, back to the wave."""
+
+    @organization_view(Action.MANAGE_SURVEYS)
+    @require_POST
+    def view(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
+        wave = _wave(organization, slug)
+        try:
+            result = action(wave, acting_user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, done.format(wave=wave, result=result))
+        return redirect("survey_wave", code=organization.code, slug=wave.slug)
+
+    return view
+
+
+wave_open = _wave_step(do_open_wave, "{wave.name} is open.")
+wave_close = _wave_step(do_close_wave, "{wave.name} is closed; it no longer takes answers.")
+wave_invitations = _wave_step(
+    do_send_invitations, "Sending {result.total} invitations; progress is shown below."
+)
+wave_reminders = _wave_step(
+    do_send_reminders, "Sending {result.total} reminders; progress is shown below."
+)
+
+
+@organization_view(Action.MANAGE_SURVEYS)
+@require_POST
+def wave_open_link(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
+    wave = _wave(organization, slug)
+    try:
+        key = do_create_open_link(wave, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("survey_wave", code=organization.code, slug=wave.slug)
+    # Shown on this one page and never again: only its hash is kept.
+    link = request.build_absolute_uri(f"/survey/{wave.slug}/open/{key}/")
+    return _wave_page(request, organization, wave, open_link=link)
+
+
+@organization_view(Action.EXPORT_SURVEY_RESPONSES)
+@require_POST
+def export_new(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
+    wave = _wave(organization, slug)
+    form = ExportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the export formats.")
+    else:
+        export = do_export_responses(wave, form.cleaned_data["format"], acting_user=request.user)
+        if export.status == Export.Status.FAILED:
+            messages.error(request, f"The export could not be written: {export.error}")
+        else:
+            messages.success(request, f"{export.get_format_display()} export requested.")
+    return redirect("survey_wave", code=organization.code, slug=wave.slug)
+
+
+@organization_view(Action.EXPORT_SURVEY_RESPONSES)
+@require_safe
+def export_download(
+    request: HttpRequest, organization: Organization, slug: str, pk: int
+) -> FileResponse:
+    wave = _wave(organization, slug)
+    export = get_object_or_404(Export, pk=pk, wave=wave, status=Export.Status.DONE)
+    if export.identified and not can(request.user, Action.VIEW_IDENTIFIED_RESPONSES, organization):
+        raise Http404("No such export.")
+    try:
+        handle = export.file.open("rb")
+    except FileNotFoundError:
+        log.error("survey.export_file_missing", export_id=export.pk)
+        raise Http404("The export file is missing; please request it again.") from None
+    return FileResponse(handle, as_attachment=True, filename=export.filename)

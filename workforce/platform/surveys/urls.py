@@ -1,0 +1,32 @@
+"""Staff pages of surveys, under each organization (the respondent pages are elsewhere)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from workforce.platform.surveys import staff_views
+
+WAVE = "organizations/<slug:code>/surveys/<slug:slug>/"
+
+urlpatterns = [
+    path("organizations/<slug:code>/surveys/", staff_views.wave_list, name="survey_waves"),
+    path(
+        "organizations/<slug:code>/surveys/instruments/",
+        staff_views.instrument_list,
+        name="survey_instruments",
+    ),
+    path("organizations/<slug:code>/surveys/new/", staff_views.wave_new, name="survey_wave_new"),
+    path(WAVE, staff_views.wave_detail, name="survey_wave"),
+    path(WAVE + "frame/", staff_views.wave_frame, name="survey_wave_frame"),
+    path(WAVE + "open/", staff_views.wave_open, name="survey_wave_open"),
+    path(WAVE + "close/", staff_views.wave_close, name="survey_wave_close"),
+    path(WAVE + "open-link/", staff_views.wave_open_link, name="survey_wave_open_link"),
+    path(WAVE + "invitations/", staff_views.wave_invitations, name="survey_wave_invitations"),
+    path(WAVE + "reminders/", staff_views.wave_reminders, name="survey_wave_reminders"),
+    path(WAVE + "exports/", staff_views.export_new, name="survey_export_new"),
+    path(
+        WAVE + "exports/<int:pk>/download/",
+        staff_views.export_download,
+        name="survey_export_download",
+    ),
+]
