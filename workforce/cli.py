@@ -22,6 +22,13 @@ app = typer.Typer(
 )
 standard_app = typer.Typer(help="The data standard: dimensions, codes, views, benchmarks.")
 app.add_typer(standard_app, name="standard")
+survey_app = typer.Typer(
+    help="Member surveys: XLSForm instruments, waves, invitations, reminders, exports.",
+    no_args_is_help=True,
+)
+app.add_typer(survey_app, name="survey")
+wave_app = typer.Typer(help="Survey waves: create, load the frame, open, close, status.")
+survey_app.add_typer(wave_app, name="wave")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -241,6 +248,236 @@ def _ingest_run(
         console.print(
             "Written: " + ", ".join(str(path) for path in written), highlight=False, soft_wrap=True
         )
+
+
+# --- survey -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _survey_errors():
+    """Configuration mistakes and fixable problems as plain lines, exit code 1 or 2."""
+    import os
+
+    # The command line is a process that can wait: its background work (mailings, exports)
+    # runs in it, unless the environment chose the database queue explicitly.
+    os.environ.setdefault("WORKFORCE_TASKS", "immediate")
+    from workforce.platform.surveys.operations import OperationError
+
+    with _platform_errors():
+        try:
+            yield
+        except OperationError as error:
+            for message in error.messages:
+                err_console.print(f"[red]error:[/red] {message}", highlight=False)
+            raise typer.Exit(1) from None
+
+
+@survey_app.command("import", no_args_is_help=True)
+def survey_import(
+    form: Annotated[Path, typer.Argument(help="The XLSForm workbook (.xlsx).")],
+) -> None:
+    """Import an XLSForm as an instrument version; every problem is listed with its row."""
+    from workforce.platform.surveys.operations import import_form
+
+    with _survey_errors():
+        imported = import_form(form)
+    console.print(
+        f"Imported [bold]{imported.form_id}[/bold] version {imported.version} "
+        f"({imported.title}): {imported.pages} pages, {imported.questions} questions, "
+        f"languages {', '.join(imported.languages)}.",
+        highlight=False,
+    )
+    for note in imported.notes:
+        console.print(f"  note: {note}", highlight=False)
+
+
+@survey_app.command("modules")
+def survey_modules() -> None:
+    """The consortium's standard modules shipped as XLSForms, ready to import."""
+    from workforce.survey.modules import MODULES, module_path
+
+    for name in MODULES:
+        console.print(f"{name:<14} {module_path(name)}", highlight=False)
+
+
+def _date(text: str, option: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        err_console.print(f"[red]error:[/red] {option} {text!r} is not a date like 2026-03-03")
+        raise typer.Exit(1) from None
+
+
+@wave_app.command("create", no_args_is_help=True)
+def wave_create(
+    slug: Annotated[str, typer.Argument(help="Short name used in links, e.g. climate-2026.")],
+    org: Annotated[str, typer.Option(help="Organization code (e.g. consortium, ashg).")],
+    form: Annotated[str, typer.Option(help="Form id of an imported instrument.")],
+    opens: Annotated[str, typer.Option(help="First day open, YYYY-MM-DD.")],
+    closes: Annotated[str, typer.Option(help="Last day open, YYYY-MM-DD.")],
+    name: Annotated[str, typer.Option(help="Name shown to members.")] = "",
+    version: Annotated[str | None, typer.Option(help="Instrument version (newest).")] = None,
+    mode: Annotated[str, typer.Option(help="anonymous or confidential.")] = "anonymous",
+    consent: Annotated[
+        Path | None, typer.Option(help="Text file with the consent text members read.")
+    ] = None,
+    contact: Annotated[str, typer.Option(help="Address members can write to.")] = "",
+    frame: Annotated[
+        Path | None, typer.Option(help="CSV of members to invite (member_id, email, ...).")
+    ] = None,
+    year: Annotated[int | None, typer.Option(help="Reference year of the records.")] = None,
+) -> None:
+    """Create a draft wave (and load its frame); open it with `workforce survey wave open`."""
+    from workforce.platform.surveys.operations import create_wave, load_frame
+
+    opens_on, closes_on = _date(opens, "--opens"), _date(closes, "--closes")
+    with _survey_errors():
+        consent_text = ""
+        if consent is not None:
+            try:
+                consent_text = consent.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                err_console.print(f"[red]error:[/red] {consent}: cannot be read ({error})")
+                raise typer.Exit(1) from None
+        wave = create_wave(
+            org=org,
+            slug=slug,
+            name=name or slug,
+            form_id=form,
+            version=version,
+            mode=mode,
+            opens_on=opens_on,
+            closes_on=closes_on,
+            consent_text=consent_text,
+            contact_email=contact,
+            year=year,
+        )
+        console.print(
+            f"Created wave [bold]{wave.slug}[/bold] ({wave.mode}) of {wave.organization.code}, "
+            f"open {wave.opens_on} to {wave.closes_on}, status {wave.status}.",
+            highlight=False,
+        )
+        if frame is not None:
+            _print_frame_load(load_frame(slug, frame), frame)
+
+
+def _print_frame_load(loaded, path: Path) -> None:
+    console.print(f"{path.name}: {loaded.added:,} members added to the frame.", highlight=False)
+    for problem in loaded.problems:
+        err_console.print(f"  {problem}", highlight=False)
+    if loaded.problems:
+        err_console.print(f"{len(loaded.problems):,} row(s) not added; fix them and load again.")
+
+
+@wave_app.command("frame", no_args_is_help=True)
+def wave_frame(
+    slug: Annotated[str, typer.Argument(help="The wave.")],
+    frame: Annotated[Path, typer.Argument(help="CSV of members (member_id, email, ...).")],
+) -> None:
+    """Add members to a wave's frame; bad rows are listed by row, column and value."""
+    from workforce.platform.surveys.operations import load_frame
+
+    with _survey_errors():
+        loaded = load_frame(slug, frame)
+    _print_frame_load(loaded, frame)
+    if loaded.problems:
+        raise typer.Exit(1)
+
+
+@wave_app.command("open", no_args_is_help=True)
+def wave_open(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
+    """Open a wave: its instrument version and mode are frozen from now on."""
+    from workforce.platform.surveys.operations import change_status
+
+    with _survey_errors():
+        wave = change_status(slug, open_it=True)
+    console.print(f"{wave.slug} is {wave.status}.", highlight=False)
+
+
+@wave_app.command("close", no_args_is_help=True)
+def wave_close(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
+    """Close a wave: its links stop working and say so politely."""
+    from workforce.platform.surveys.operations import change_status
+
+    with _survey_errors():
+        wave = change_status(slug, open_it=False)
+    console.print(f"{wave.slug} is {wave.status}.", highlight=False)
+
+
+@wave_app.command("status", no_args_is_help=True)
+def wave_status(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
+    """Response rates overall and by each frame attribute (counts under 5 hidden)."""
+    from rich.table import Table
+
+    from workforce.platform.surveys.operations import wave_summary
+
+    with _survey_errors():
+        summary = wave_summary(slug)
+    wave = summary["wave"]
+    console.print(
+        f"[bold]{wave.name}[/bold] ({wave.slug}, {wave.mode}, {wave.status}, "
+        f"{wave.opens_on} to {wave.closes_on})",
+        highlight=False,
+    )
+    tables = [("overall", summary["overall"]), *summary["by"].items()]
+    for title, rows in tables:
+        table = Table(
+            title=f"by {title}" if title != "overall" else "overall", title_justify="left"
+        )
+        for column in ("group", "invited", "started", "completed", "partial", "rate"):
+            table.add_column(column, justify="left" if column == "group" else "right")
+        for row in rows:
+            table.add_row(row.group, row.invited, row.started, row.completed, row.partial, row.rate)
+        console.print(table)
+
+
+def _mailing(slug: str, *, reminders: bool) -> None:
+    from workforce.platform.surveys.operations import send
+
+    with _survey_errors():
+        mailing = send(slug, reminders=reminders)
+    what = "reminders" if reminders else "invitations"
+    if mailing.status == "done":
+        console.print(
+            f"{slug}: {mailing.sent:,} {what} sent, {mailing.failed:,} refused by the mail server.",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"{slug}: {mailing.total:,} {what} queued ({mailing.status}); "
+            "`workforce manage db_worker` sends them.",
+            highlight=False,
+        )
+
+
+@survey_app.command("invite", no_args_is_help=True)
+def survey_invite(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
+    """E-mail each member of the frame not yet invited a personal, single-use link."""
+    _mailing(slug, reminders=False)
+
+
+@survey_app.command("remind", no_args_is_help=True)
+def survey_remind(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
+    """Remind the members who have not finished (never those done, opted out or bounced)."""
+    _mailing(slug, reminders=True)
+
+
+@survey_app.command("export", no_args_is_help=True)
+def survey_export(
+    slug: Annotated[str, typer.Argument(help="The wave.")],
+    format: Annotated[str, typer.Option(help="csv, xlsx, sav, dta or records.")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="File to write.")] = None,
+) -> None:
+    """Write the wave's responses (with labels and a codebook) or its standard records."""
+    from workforce.platform.surveys.operations import export
+
+    suffix = "csv" if format == "records" else format
+    target = out or Path(f"{slug}{'-records' if format == 'records' else ''}.{suffix}")
+    with _survey_errors():
+        path, rows = export(slug, format=format, out=target)
+    console.print(f"Wrote {rows:,} rows to {path}", highlight=False)
 
 
 @contextmanager
