@@ -477,7 +477,7 @@ def survey_export(
     target = out or Path(f"{slug}{'-records' if format == 'records' else ''}.{suffix}")
     with _survey_errors():
         path, rows = export(slug, format=format, out=target)
-    console.print(f"Wrote {rows:,} rows to {path}", highlight=False)
+    console.print(f"Wrote {rows:,} row{'' if rows == 1 else 's'} to {path}", highlight=False)
 
 
 @contextmanager

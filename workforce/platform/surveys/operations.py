@@ -70,7 +70,10 @@ def import_form(path: Path) -> ImportedForm:
     try:
         stored = do_import_instrument(workbook, filename=Path(path).name, acting_user=None)
     except ValidationError as error:
-        raise OperationError(_validation_messages(error)) from None
+        name = Path(path).name
+        raise OperationError(
+            [m if m.startswith(name) else f"{name}: {m}" for m in _validation_messages(error)]
+        ) from None
     instrument = stored.load()
     return ImportedForm(
         form_id=stored.form_id,

@@ -1,0 +1,164 @@
+"""`workforce survey ...` as staff use it: import, create, open, invite, remind, export."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pyreadstat
+import pytest
+from django.utils import timezone
+from typer.testing import CliRunner
+
+from workforce.cli import app
+from workforce.platform.actions.surveys import submit_synthetic_response
+from workforce.platform.surveys.models import Invitation, Response, Wave
+from workforce.survey.modules import module_path
+
+pytestmark = pytest.mark.platform
+runner = CliRunner()
+SLUG = "climate-2026"
+
+
+def workforce(*args: str):
+    return runner.invoke(app, [*map(str, args)], catch_exceptions=False)
+
+
+def said(result) -> str:
+    """What the command printed, with the terminal's line wrapping undone."""
+    return " ".join(result.output.split())
+
+
+@pytest.fixture
+def frame_csv(tmp_path) -> Path:
+    path = tmp_path / "frame.csv"
+    path.write_text(
+        "member_id,email,career_stage,sector\n"
+        "m1,ada@members.example,early,academic\n"
+        "m2,grace@members.example,mid,industry\n"
+        "m3,barbara@members.example,senior,clinical\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def open_wave(ashg, frame_csv, tmp_path) -> Wave:
+    assert workforce("survey", "import", module_path("climate")).exit_code == 0
+    consent = tmp_path / "consent.txt"
+    consent.write_text("Your answers are anonymous.", encoding="utf-8")
+    today = timezone.localdate()
+    created = workforce(
+        "survey", "wave", "create", SLUG, "--org", "ashg", "--form", "climate",
+        "--opens", today, "--closes", today + datetime.timedelta(weeks=6),
+        "--consent", consent, "--contact", "survey@ashg.example", "--frame", frame_csv,
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert "3 members added to the frame" in said(created)
+    assert workforce("survey", "wave", "open", SLUG).exit_code == 0
+    return Wave.objects.get(slug=SLUG)
+
+
+def links(mailoutbox) -> dict[str, str]:
+    return {
+        message.to[0]: re.search(r"/s/([A-Za-z0-9_-]+)/", message.body).group(1)
+        for message in mailoutbox
+    }
+
+
+def test_the_standard_modules_are_listed_with_their_workbooks():
+    listed = workforce("survey", "modules").output
+    for name in ("demographics", "climate", "harassment"):
+        assert re.search(rf"^{name}\s+\S+{name}\.xlsx$", listed, re.M)
+
+
+def test_importing_a_module_says_what_it_holds(db):
+    imported = workforce("survey", "import", module_path("climate"))
+    assert imported.exit_code == 0
+    assert "Imported climate version" in said(imported)
+    assert "5 pages, 13 questions" in said(imported)
+
+
+def test_a_form_with_an_unsupported_question_is_refused_with_its_row(db, tmp_path):
+    book = openpyxl.Workbook()
+    survey = book.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label"])
+    survey.append(["text", "comment", "Anything else?"])
+    survey.append(["geopoint", "where", "Where are you?"])
+    settings = book.create_sheet("settings")
+    settings.append(["form_id", "version"])
+    settings.append(["located", "1"])
+    path = tmp_path / "located.xlsx"
+    book.save(path)
+
+    refused = runner.invoke(app, ["survey", "import", str(path)])
+
+    assert refused.exit_code == 1
+    assert "error: located.xlsx: survey sheet, row 3, column 'type', value 'geopoint'" in said(
+        refused
+    )
+
+
+def test_invite_remind_and_export_in_every_format(open_wave, mailoutbox, tmp_path):
+    invited = workforce("survey", "invite", SLUG)
+    assert invited.exit_code == 0, invited.output
+    assert f"{SLUG}: 3 invitations sent, 0 refused" in said(invited)
+    tokens = links(mailoutbox)
+    assert sorted(tokens) == [
+        "ada@members.example",
+        "barbara@members.example",
+        "grace@members.example",
+    ]
+
+    submit_synthetic_response(
+        open_wave, {0: {"clim_belong_1": "agree"}}, token=tokens["ada@members.example"]
+    )
+    assert Invitation.objects.filter(status=Invitation.Status.DONE).count() == 1
+
+    mailoutbox.clear()
+    reminded = workforce("survey", "remind", SLUG)
+    assert reminded.exit_code == 0, reminded.output
+    assert f"{SLUG}: 2 reminders sent" in said(reminded)
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "barbara@members.example",
+        "grace@members.example",
+    ]
+
+    status = workforce("survey", "wave", "status", SLUG).output
+    assert "overall" in status and "by career_stage" in status
+
+    written = {}
+    for format in ("csv", "xlsx", "sav", "dta", "records"):
+        out = tmp_path / f"export.{format}"
+        exported = workforce("survey", "export", SLUG, "--format", format, "--out", out)
+        assert exported.exit_code == 0, exported.output
+        assert f"Wrote 1 row to {out}" in said(exported)
+        written[format] = out
+    assert pd.read_csv(written["csv"], dtype=str)["clim_belong_1"].tolist() == ["agree"]
+    data, meta = pyreadstat.read_sav(written["sav"])
+    assert meta.column_names_to_labels["clim_belong_1"]
+    assert len(data) == 1 == len(pd.read_stata(written["dta"], convert_categoricals=False))
+    assert len(pd.read_excel(written["xlsx"], engine="calamine")) == 1
+    assert Response.objects.count() == 1
+
+
+def test_an_unknown_wave_is_named_and_exits_non_zero(db):
+    result = runner.invoke(app, ["survey", "invite", "no-such-wave"])
+    assert result.exit_code == 1
+    assert "no-such-wave" in result.output
+
+
+def test_a_frame_row_without_an_address_is_reported_and_the_rest_kept(open_wave, tmp_path):
+    more = tmp_path / "more.csv"
+    more.write_text(
+        "member_id,email,career_stage\nm4,,early\nm5,linus@members.example,student\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["survey", "wave", "frame", SLUG, str(more)])
+    assert result.exit_code == 1
+    assert "more.csv" in result.output and "email" in result.output
+    assert open_wave.frame.count() == 4
