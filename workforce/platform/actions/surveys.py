@@ -34,6 +34,7 @@ from workforce.platform.audit.models import AuditEvent
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can
 from workforce.platform.surveys.models import (
+    LEFT_OUT_OF_RESPONSES,
     Export,
     FrameMember,
     Instrument,
@@ -238,8 +239,10 @@ def resume_entry(wave_slug: str, token: str | None, resume_key: str) -> Entry:
 
 def current_response(entry: Entry) -> Response | None:
     """The respondent's unfinished response, if they have started one."""
-    responses = Response.objects.select_related("wave", "instrument").filter(
-        wave=entry.wave, status=Response.Status.PARTIAL
+    responses = (
+        Response.objects.select_related("wave", "instrument")
+        .defer(*LEFT_OUT_OF_RESPONSES)
+        .filter(wave=entry.wave, status=Response.Status.PARTIAL)
     )
     if entry.invitation_id is not None:
         # Confidential: any of the invitation's links (a reminder's too) finds it.
@@ -310,6 +313,7 @@ def save_page(
         locked = (
             Response.objects.select_for_update(of=("self",))
             .select_related("wave", "instrument")
+            .defer(*LEFT_OUT_OF_RESPONSES)
             .get(pk=response.pk)
         )
         if locked.status == Response.Status.COMPLETE:
@@ -353,6 +357,7 @@ def complete_response(response: Response, entry: Entry) -> Response:
         locked = (
             Response.objects.select_for_update(of=("self",))
             .select_related("wave", "instrument")
+            .defer(*LEFT_OUT_OF_RESPONSES)
             .get(pk=response.pk)
         )
         wave = locked.wave

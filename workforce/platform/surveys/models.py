@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
@@ -73,13 +72,29 @@ class Instrument(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.form_id} v{self.version})"
 
-    @cached_property
-    def _loaded(self) -> InstrumentDefinition:
-        return InstrumentDefinition.from_dict(self.definition)
-
     def load(self) -> InstrumentDefinition:
-        """The core instrument every page of a response is checked against."""
-        return self._loaded
+        """The core instrument every page of a response is checked against.
+
+        A stored version never changes, so each process reads its definition once (keyed by
+        id and checksum) instead of on every page a respondent submits; queries on the
+        respondent's path leave the definition and workbook out (`LEFT_OUT_OF_RESPONSES`).
+        """
+        key = (self.pk, self.sha256)
+        loaded = _LOADED_INSTRUMENTS.get(key) if self.pk is not None else None
+        if loaded is None:
+            loaded = InstrumentDefinition.from_dict(self.definition)
+            if self.pk is not None:
+                if len(_LOADED_INSTRUMENTS) >= LOADED_INSTRUMENTS_KEPT:
+                    _LOADED_INSTRUMENTS.pop(next(iter(_LOADED_INSTRUMENTS)))
+                _LOADED_INSTRUMENTS[key] = loaded
+        return loaded
+
+
+# Parsed instrument definitions by (id, checksum), oldest dropped first.
+_LOADED_INSTRUMENTS: dict[tuple[int, str], InstrumentDefinition] = {}
+LOADED_INSTRUMENTS_KEPT = 32
+# A response's instrument without its bulk (definition JSON, workbook): `load()` has them.
+LEFT_OUT_OF_RESPONSES = ("instrument__definition", "instrument__xlsform")
 
 
 class Wave(models.Model):
