@@ -109,7 +109,7 @@ def test_demo_no_serve_runs_every_stage_and_exits_zero(tmp_path):
     assert process.returncode == 0, stderr
     summary = json.loads((tmp_path / "demo" / "out" / "summary.json").read_text())
     names = [stage["name"] for stage in summary["stages"]]
-    assert names == ["Synthetic consortium", "Standard records", "Web platform", "Intake"]
+    assert names == ["Synthetic consortium", "Standard records", "Web platform", "Intake", "Survey"]
     validation = json.loads(
         (tmp_path / "demo" / "out" / "standard_records_validation.json").read_text()
     )
@@ -124,6 +124,14 @@ def test_demo_no_serve_runs_every_stage_and_exits_zero(tmp_path):
     for entry in intake:
         assert entry["accepted"] > 0
         assert entry["records_matching_truth"] == entry["accepted"], entry
+    # Every synthetic response was answered through its e-mailed link and came out as the
+    # standard record it was drawn as; one invitation is left open, and printed.
+    survey = json.loads((tmp_path / "demo" / "out" / "survey_against_truth.json").read_text())
+    responses = (tmp_path / "demo" / "synth" / "survey" / "responses.csv").read_text()
+    assert survey["records_compared_with_truth"] == len(responses.splitlines()) - 1
+    assert survey["records_equal_to_truth"] == survey["records_compared_with_truth"]
+    assert all(wave["failed"] == [] for wave in survey["waves"])
+    assert summary["survey_link"] in " ".join(stdout.split())
 
 
 def test_demo_ends_with_the_web_app_answering(tmp_path):
@@ -147,6 +155,13 @@ def test_demo_ends_with_the_web_app_answering(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
             assert response.status == 200
             assert "consortium" in response.read().decode().lower()
+        # The invitation left open leads to the survey's first page, the consent.
+        summary = json.loads((tmp_path / "demo" / "out" / "summary.json").read_text())
+        assert summary["survey_link"].startswith(f"http://127.0.0.1:{port}/s/")
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with browser.open(summary["survey_link"], timeout=5) as response:
+            assert response.status == 200
+            assert "Before you start" in response.read().decode()
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.communicate(timeout=30)

@@ -117,8 +117,12 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the synthetic consortium.")] = 2025,
 ) -> None:
     """Generate the synthetic consortium, run every stage, write outputs, serve the web app."""
+    import os
+
     from workforce.demo import print_summary, run_demo
 
+    # Links in the demo's e-mails point at the address it serves on.
+    os.environ.setdefault("WORKFORCE_BASE_URL", f"http://{host}:{port}")
     with _platform_errors():
         with _progress() as progress:
             result = run_demo(dir, scale=scale, seed=seed, progress=progress)

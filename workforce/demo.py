@@ -30,6 +30,7 @@ class DemoResult:
     directory: Path
     stages: list[StageResult]
     logins: list[tuple[str, str, str, str]]  # (e-mail, password, role, organization)
+    survey_link: str = ""  # an invitation left unanswered, for a person to try
 
 
 @dataclass
@@ -40,6 +41,7 @@ class DemoContext:
     progress: Progress
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)
     ingests: list = field(default_factory=list)  # workforce.platform.demo.DemoIngest
+    survey_link: str = ""
 
     @property
     def synth_dir(self) -> Path:
@@ -157,6 +159,49 @@ def stage_check_intake_against_truth(ctx: DemoContext) -> StageResult:
     return StageResult("Intake", summary, [path])
 
 
+def stage_survey(ctx: DemoContext) -> StageResult:
+    """A wave per society from the standard modules, answered through the e-mailed links."""
+    from workforce.platform.surveys.demo import load_demo_survey
+
+    survey = load_demo_survey(ctx.synth_dir, ctx.out_dir, ctx.progress)
+    ctx.survey_link = survey.open_link
+    report = {
+        "instrument": survey.instrument,
+        "waves": [
+            {
+                "wave": wave.slug,
+                "organization": wave.organization,
+                "invited": wave.invited,
+                "answered": wave.answered,
+                "failed": list(wave.failed),
+                "records": str(wave.records) if wave.records else None,
+            }
+            for wave in survey.waves
+        ],
+        "records_compared_with_truth": survey.records_compared,
+        "records_equal_to_truth": survey.records_equal,
+        "columns_differing": survey.columns_differing,
+    }
+    path = ctx.out_dir / "survey_against_truth.json"
+    path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    invited = sum(wave.invited for wave in survey.waves)
+    answered = sum(wave.answered for wave in survey.waves)
+    failed = sum(len(wave.failed) for wave in survey.waves)
+    summary = (
+        f"{len(survey.waves)} anonymous waves of {survey.instrument}: {invited:,} invited, "
+        f"{answered:,} answered page by page through their links"
+    )
+    if survey.records_compared:
+        summary += (
+            f"; {survey.records_equal:,} of {survey.records_compared:,} standard records equal "
+            "to the synthetic answers"
+        )
+    if failed:
+        summary += f"; {failed:,} not answered (see the report)"
+    outputs = [path, *(wave.records for wave in survey.waves if wave.records)]
+    return StageResult("Survey", summary, outputs)
+
+
 def records_matching_truth(ingest, truth, where) -> int:
     """How many accepted records equal, column by column, the truth of their source row.
 
@@ -188,6 +233,7 @@ STAGES: list[Callable[[DemoContext], StageResult]] = [
     stage_validate_standard_records,
     stage_load_platform,
     stage_check_intake_against_truth,
+    stage_survey,
 ]
 
 
@@ -200,11 +246,15 @@ def run_demo(
     # The platform reads its data directory when Django starts, so set it before any stage
     # imports Django; an explicit WORKFORCE_DATA_DIR or DATABASE_URL from the caller wins.
     os.environ.setdefault("WORKFORCE_DATA_DIR", str(ctx.data_dir))
+    # The demo is one process: its mailings and exports run in it rather than wait for a
+    # worker.
+    os.environ.setdefault("WORKFORCE_TASKS", "immediate")
     stages = [stage(ctx) for stage in STAGES]
     summary = {
         "directory": str(directory),
         "scale": scale,
         "seed": seed,
+        "survey_link": ctx.survey_link,
         "stages": [
             {"name": s.name, "summary": s.summary, "outputs": [str(p) for p in s.outputs]}
             for s in stages
@@ -213,7 +263,7 @@ def run_demo(
     (ctx.out_dir / "summary.json").write_text(
         json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
-    return DemoResult(directory, stages, ctx.logins)
+    return DemoResult(directory, stages, ctx.logins, ctx.survey_link)
 
 
 def print_summary(console: Console, result: DemoResult, url: str | None) -> None:
@@ -237,6 +287,13 @@ def print_summary(console: Console, result: DemoResult, url: str | None) -> None
             people.add_row(*login)
         console.print(people)
 
+    if result.survey_link:
+        console.print(
+            "Answer the survey as a member would (an invitation left open for you):\n"
+            f"  [bold]{result.survey_link}[/bold]",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(f"Everything is under [bold]{result.directory}[/bold]")
     if url:
         console.print(f"Serving the web app at [bold]{url}[/bold]  (Ctrl+C to stop)")

@@ -1,0 +1,398 @@
+"""The demo's survey: the standard modules as one instrument, a wave per society, answered by
+the synthetic respondents through the links e-mailed to them.
+
+Each society of the synthetic consortium runs its own anonymous wave of the consortium's
+member survey (demographics, climate and culture, experiences at work), open from today for
+six weeks. Its frame is the society's part of `survey/frame.csv`; invitations go out through
+the mail framework (the demo writes them as files under the data directory). Every synthetic
+response in `survey/responses.csv` is then answered through the invitation of the member who
+gave it (`truth/survey_respondents.csv`): the link is read back from the e-mail, and each page
+is submitted with `submit_synthetic_response`, the path a respondent's browser takes. One
+extra member (`DEMO_MEMBER`) is invited and left unanswered, so a person can open that link.
+
+The synthetic answers are standard codes; `synthetic_answers` turns one row into answers to
+the modules' questions (`ADAPTER` says how, item by item). Two things cannot be carried
+over exactly: an age band becomes an age inside it, and a declined age or country stays
+unanswered (the age question takes a number only), so those records say `unknown`.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pandas as pd
+
+from workforce.survey.instrument import Instrument as InstrumentDefinition
+from workforce.survey.instrument import combine
+
+Progress = Callable[[str, int, int], None]
+
+FORM_ID = "consortium_member_survey"
+TITLE = "Consortium member survey"
+DEMO_MEMBER = ("DEMO-0001", "you@members.example")
+OPEN_WEEKS = 6
+FRAME_ATTRIBUTES = ("career_stage", "sector", "role")
+CONSENT = (
+    "The consortium asks every member of its societies who they are, how they are treated "
+    "at work, and what they have experienced, so that it can see whether the genomics "
+    "workforce is becoming more diverse and its workplaces fairer. The survey takes about "
+    "fifteen minutes. Every question may be skipped, and you can stop and come back later "
+    "through the same link.\n\n"
+    "This survey is anonymous: your answers are stored without any link to your invitation "
+    "or your e-mail address, and results are published only for groups large enough that "
+    "no one can be recognised."
+)
+
+# Synthetic climate items (1–5 agreement) → module question; the module asks three items per
+# scale and the synthetic data one, so each feeds the first item of its scale (voice is a
+# form of respect in the module's wording).
+CLIMATE_ITEMS = {
+    "climate_belonging": "clim_belong_1",
+    "climate_respect": "clim_respect_1",
+    "climate_voice": "clim_respect_2",
+    "climate_fairness": "clim_fair_1",
+    "intent_to_stay": "clim_stay_1",
+}
+AGREEMENT = {
+    "1": "strongly_disagree",
+    "2": "disagree",
+    "3": "neither",
+    "4": "agree",
+    "5": "strongly_agree",
+}
+# Synthetic experience items (how often, past 12 months) → the module's behaviour items.
+EXPERIENCE_ITEMS = {
+    "hx_sexist_remarks": "sexp_gh_1",
+    "hx_exclusion": "sexp_gh_5",
+    "hx_unwanted_attention": "sexp_usa_1",
+    "hx_coercion": "sexp_sc_1",
+}
+FREQUENCY = {
+    "never": "never",
+    "once": "once_or_twice",
+    "sometimes": "sometimes",
+    "often": "often",
+    "declined": "declined",
+}
+# One age inside each band, and one state inside each Census region.
+AGE_IN_BAND = {"under_25": 23, "25_34": 30, "35_44": 40, "45_54": 50, "55_64": 60, "65_plus": 70}
+STATE_IN_REGION = {"northeast": "NY", "midwest": "IL", "south": "TX", "west": "CA"}
+# Standard dimensions asked by a module question of the same name.
+SAME_NAME = [
+    "citizenship",
+    "gender",
+    "transgender",
+    "intersex",
+    "sexual_orientation",
+    "wg_seeing",
+    "wg_hearing",
+    "wg_walking",
+    "wg_cognition",
+    "wg_selfcare",
+    "wg_communication",
+    "dis_homeless",
+    "dis_foster_care",
+    "dis_free_lunch",
+    "dis_first_gen",
+    "dis_pell",
+    "dis_wic",
+    "dis_rural_or_shortage",
+    "career_stage",
+    "sector",
+    "role",
+]
+ADAPTER = {
+    "same name": SAME_NAME,
+    "age_band": "age: an age inside the band (AGE_IN_BAND); declined/unknown unanswered",
+    "country": "country; unknown unanswered",
+    "us_region": "us_state: a state inside the region (STATE_IN_REGION); declined as declined",
+    "race_ethnicity": "race_ethnicity (select all that apply); unknown unanswered",
+    "race_ethnicity_detail": "race_ethnicity_detail",
+    "climate": CLIMATE_ITEMS,
+    "experiences": EXPERIENCE_ITEMS,
+    "comment": "clim_comment",
+}
+MISSING = ("", "unknown")
+
+
+@dataclass(frozen=True)
+class DemoWave:
+    slug: str
+    organization: str
+    invited: int
+    answered: int
+    failed: tuple[str, ...]
+    records: Path | None  # the wave's standard records, exported as a person would
+    # Response → the synthetic response it answered, known only to this process (as a
+    # respondent knows what they answered); nothing of it is stored.
+    answered_as: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass
+class DemoSurvey:
+    instrument: str  # "form_id version"
+    waves: list[DemoWave] = field(default_factory=list)
+    open_link: str = ""
+    records_equal: int = 0
+    records_compared: int = 0
+    columns_differing: dict[str, int] = field(default_factory=dict)
+
+
+def demo_instrument() -> InstrumentDefinition:
+    """The three standard modules as one instrument, asked in order."""
+    from workforce.survey.modules import MODULES, module_path
+    from workforce.survey.xlsform import read_xlsform
+
+    modules = [read_xlsform(module_path(name)) for name in MODULES]
+    version = "+".join(f"{module.form_id}-{module.version}" for module in modules)
+    return combine(modules, form_id=FORM_ID, title=TITLE, version=version)
+
+
+def synthetic_answers(row: Mapping[str, str], instrument: InstrumentDefinition) -> dict:
+    """One synthetic response (standard codes) as answers to the instrument's questions."""
+    answers: dict[str, str | list[str]] = {}
+    for name in SAME_NAME:
+        if row.get(name, "") not in MISSING:
+            answers[name] = row[name]
+    if row.get("age_band") in AGE_IN_BAND:
+        answers["age"] = str(AGE_IN_BAND[row["age_band"]])
+    if row.get("country", "") not in MISSING:
+        answers["country"] = row["country"]
+    region = row.get("us_region", "")
+    if region in STATE_IN_REGION:
+        answers["us_state"] = STATE_IN_REGION[region]
+    elif region == "declined":
+        answers["us_state"] = "declined"
+    races = [code for code in row.get("race_ethnicity", "").split(";") if code not in MISSING]
+    if races:
+        answers["race_ethnicity"] = races
+    details = [code for code in row.get("race_ethnicity_detail", "").split(";") if code]
+    if details:
+        answers["race_ethnicity_detail"] = details
+    for item, question in CLIMATE_ITEMS.items():
+        if row.get(item) in AGREEMENT:
+            answers[question] = AGREEMENT[row[item]]
+    for item, question in EXPERIENCE_ITEMS.items():
+        if row.get(item) in FREQUENCY:
+            answers[question] = FREQUENCY[row[item]]
+    if row.get("comment"):
+        answers["clim_comment"] = row["comment"]
+    return answers
+
+
+def by_page(answers: Mapping[str, object], instrument: InstrumentDefinition) -> dict[int, dict]:
+    """Answers grouped by the page that asks them, as `submit_synthetic_response` takes them."""
+    page_of = {
+        question.name: index
+        for index, page in enumerate(instrument.pages)
+        for question in page.questions
+    }
+    pages: dict[int, dict] = {}
+    for name, value in answers.items():
+        pages.setdefault(page_of[name], {})[name] = value
+    return pages
+
+
+def links_in_mail(mail_dir: Path) -> dict[str, str]:
+    """E-mail address → the survey token of the newest message sent to it in ``mail_dir``.
+
+    Django's file backend writes each connection's messages to one file, separated by a line
+    of 79 dashes.
+    """
+    from workforce.platform.surveys.mail import survey_link
+
+    pattern = re.compile(re.escape(survey_link("TOKEN")).replace("TOKEN", r"([A-Za-z0-9_-]+)"))
+    links: dict[str, str] = {}
+    files = sorted(Path(mail_dir).glob("*.log"), key=lambda path: path.stat().st_mtime)
+    parser = BytesParser(policy=policy.default)
+    for path in files:
+        for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+            if not chunk.strip():
+                continue
+            message = parser.parsebytes(chunk)
+            body = message.get_body(preferencelist=("plain",))
+            found = pattern.search(body.get_content() if body is not None else "")
+            if found and message["To"]:
+                links[str(message["To"]).strip().lower()] = found.group(1)
+    return links
+
+
+def load_demo_survey(synth_dir: Path, out_dir: Path, progress: Progress) -> DemoSurvey:
+    """Create, invite and answer the demo waves; see the module docstring."""
+    from django.conf import settings
+    from django.db import transaction
+
+    from workforce.platform.actions.surveys import (
+        do_add_instrument,
+        do_create_wave,
+        do_load_frame,
+        do_open_wave,
+        do_send_invitations,
+    )
+    from workforce.platform.organizations.models import Organization
+    from workforce.platform.surveys.mail import survey_link
+    from workforce.platform.surveys.models import Wave
+
+    synth_dir = Path(synth_dir)
+    frame = pd.read_csv(synth_dir / "survey" / "frame.csv", dtype=str, keep_default_na=False)
+    responses = pd.read_csv(
+        synth_dir / "survey" / "responses.csv", dtype=str, keep_default_na=False
+    )
+    who = pd.read_csv(
+        synth_dir / "truth" / "survey_respondents.csv", dtype=str, keep_default_na=False
+    )
+    responses = responses.merge(who, on="response_id", how="left", validate="one_to_one")
+    email_of = dict(zip(frame["frame_id"], frame["email"].str.lower(), strict=True))
+    year = int(responses["wave"].iloc[0]) if len(responses) else date.today().year
+
+    definition = demo_instrument()
+    stored = do_add_instrument(definition, acting_user=None)
+    summary = DemoSurvey(instrument=f"{stored.form_id} {stored.version}")
+    today = date.today()
+    societies = sorted(frame["org"].unique())
+    for position, code in enumerate(societies):
+        slug = f"{code}-{year}"
+        organization = Organization.objects.get(code=code)
+        wave = Wave.objects.filter(slug=slug).first()
+        if wave is None:
+            with transaction.atomic():
+                wave = do_create_wave(
+                    organization,
+                    name=f"{organization.name} member survey {year}",
+                    slug=slug,
+                    instrument=stored,
+                    mode=Wave.Mode.ANONYMOUS,
+                    opens_on=today,
+                    closes_on=today + timedelta(weeks=OPEN_WEEKS),
+                    consent_text=CONSENT,
+                    contact_email=f"survey@{code}.example",
+                    year=year,
+                    acting_user=None,
+                )
+                members = frame[frame["org"] == code]
+                do_load_frame(
+                    wave,
+                    frame_csv(members, demo_member=position == 0),
+                    filename="frame.csv",
+                    acting_user=None,
+                )
+                do_open_wave(wave, acting_user=None)
+            progress(f"Inviting {code} members", 0, 1)
+            do_send_invitations(wave, acting_user=None)
+            progress(f"Inviting {code} members", 1, 1)
+        summary.waves.append(
+            answer_wave(wave, responses[responses["org"] == code], email_of, definition, progress)
+        )
+    links = links_in_mail(settings.WORKFORCE_MAIL_DIR)
+    if DEMO_MEMBER[1] in links:
+        summary.open_link = survey_link(links[DEMO_MEMBER[1]])
+    summary.waves = [export_records(wave, out_dir) for wave in summary.waves]
+    compare_with_truth(summary, responses)
+    return summary
+
+
+def frame_csv(members: pd.DataFrame, *, demo_member: bool) -> bytes:
+    """The society's frame rows as the CSV a steward uploads (member_id, email, attributes)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["member_id", "email", *FRAME_ATTRIBUTES])
+    for row in members.itertuples(index=False):
+        writer.writerow([row.frame_id, row.email, *(getattr(row, a) for a in FRAME_ATTRIBUTES)])
+    if demo_member:
+        writer.writerow([*DEMO_MEMBER, "early", "academia", "researcher"])
+    return buffer.getvalue().encode("utf-8")
+
+
+def answer_wave(
+    wave,
+    responses: pd.DataFrame,
+    email_of: Mapping[str, str],
+    definition: InstrumentDefinition,
+    progress: Progress,
+) -> DemoWave:
+    """Answer ``wave`` with each synthetic response, through its respondent's e-mailed link."""
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+
+    from workforce.platform.actions.surveys import SurveyLinkError, submit_synthetic_response
+    from workforce.platform.surveys.models import Invitation, Response
+
+    invited = Invitation.objects.filter(wave=wave).count()
+    already = Response.objects.filter(wave=wave, status=Response.Status.COMPLETE).count()
+    if already:  # answered by an earlier run of the demo
+        return DemoWave(wave.slug, wave.organization.code, invited, already, (), None)
+    links = links_in_mail(settings.WORKFORCE_MAIL_DIR)
+    failed: list[str] = []
+    answered_as: dict[str, str] = {}
+    step = f"Answering {wave.organization.code} survey"
+    rows = responses.to_dict("records")
+    for number, row in enumerate(rows):
+        if number % 25 == 0:
+            progress(step, number, len(rows))
+        token = links.get(email_of.get(row.get("frame_id") or "", ""))
+        if token is None:
+            failed.append(f"{row['response_id']}: no invitation e-mail for its respondent")
+            continue
+        answers = synthetic_answers(row, definition)
+        try:
+            response = submit_synthetic_response(wave, by_page(answers, definition), token=token)
+        except (SurveyLinkError, ValidationError) as error:
+            failed.append(f"{row['response_id']}: {error}")
+            continue
+        answered_as[str(response.pk)] = row["response_id"]
+    progress(step, len(rows), len(rows))
+    return DemoWave(
+        wave.slug,
+        wave.organization.code,
+        invited,
+        len(answered_as),
+        tuple(failed),
+        None,
+        answered_as,
+    )
+
+
+def export_records(demo_wave: DemoWave, out_dir: Path) -> DemoWave:
+    """The wave's standard records, exported the way staff export them."""
+    from workforce.platform.surveys.operations import export
+
+    path = Path(out_dir) / f"survey_{demo_wave.slug}_records.csv"
+    export(demo_wave.slug, format="records", out=path)
+    return dataclasses.replace(demo_wave, records=path)
+
+
+def compare_with_truth(summary: DemoSurvey, responses: pd.DataFrame) -> None:
+    """How many exported records equal the synthetic answers on every dimension asked."""
+    records = [
+        pd.read_csv(wave.records, dtype=str, keep_default_na=False).assign(
+            response_id=lambda frame, wave=wave: frame["record_id"].map(wave.answered_as)
+        )
+        for wave in summary.waves
+        if wave.records is not None and wave.answered_as
+    ]
+    if not records:
+        return
+    got = pd.concat(records, ignore_index=True).set_index("response_id")
+    columns = [
+        column
+        for column in responses.columns
+        if column in got.columns and column not in ("record_id", "org", "year", "source")
+    ]
+    expected = responses.set_index("response_id").loc[got.index, columns].copy()
+    # What the questions cannot carry (see the module docstring) is expected as unknown.
+    expected.loc[~expected["age_band"].isin(list(AGE_IN_BAND)), "age_band"] = "unknown"
+    same = got[columns].eq(expected)
+    summary.records_compared = len(got)
+    summary.records_equal = int(same.all(axis=1).sum())
+    summary.columns_differing = {
+        column: int((~same[column]).sum()) for column in columns if not same[column].all()
+    }
