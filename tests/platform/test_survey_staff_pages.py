@@ -268,3 +268,15 @@ def test_a_draft_wave_offers_opening_it_and_no_sending(ashg, staff, client_for):
     assert "ashg-draft" in response.redirect_chain[-1][0]
     assert Wave.objects.get(slug="ashg-draft").status == "open"
     assert "Send invitations" in response.content.decode()
+
+
+def test_the_organization_page_leads_to_its_surveys(ashg, staff, ashg_steward, client_for):
+    make_wave(ashg)
+    as_staff = client_for(staff).get(f"/organizations/{ashg.code}/").content.decode()
+    assert "1 survey wave." in as_staff
+    assert f'href="/organizations/{ashg.code}/surveys/"' in as_staff
+    assert f'href="/organizations/{ashg.code}/surveys/new/"' in as_staff
+    # A steward follows the waves but does not create them.
+    as_steward = client_for(ashg_steward).get(f"/organizations/{ashg.code}/").content.decode()
+    assert f'href="/organizations/{ashg.code}/surveys/"' in as_steward
+    assert f'href="/organizations/{ashg.code}/surveys/new/"' not in as_steward

@@ -21,6 +21,11 @@ def organization_detail(request: HttpRequest, organization: Organization) -> Htt
         "can_view_data": allowed[Action.VIEW_ORG_DATA],
         "can_upload": allowed[Action.UPLOAD_DATA],
         "upload_count": organization.uploads.count() if allowed[Action.VIEW_ORG_DATA] else None,
+        "can_see_surveys": allowed[Action.VIEW_SURVEY_MONITORING],
+        "can_manage_surveys": allowed[Action.MANAGE_SURVEYS],
+        "wave_count": (
+            organization.waves.count() if allowed[Action.VIEW_SURVEY_MONITORING] else None
+        ),
         "memberships": (
             organization.memberships.select_related("user")
             if allowed[Action.MANAGE_MEMBERS]
