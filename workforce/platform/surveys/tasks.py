@@ -176,9 +176,15 @@ def _write_records(export: Export, target: Path) -> int:
     """Completed responses as standard records, in the standard's CSV layout."""
     wave = export.wave
     complete = wave.responses.filter(status=Response.Status.COMPLETE).order_by("id")
+    # Read in chunks: a wave of 20,000 responses never sits in memory as model objects.
     records = standard_records(
         wave.instrument.load(),
-        ((str(response.id), response.answers) for response in complete),
+        (
+            (str(response_id), answers)
+            for response_id, answers in complete.values_list("id", "answers").iterator(
+                chunk_size=2000
+            )
+        ),
         source=f"survey:{wave.slug}",
         org=wave.organization.code,
         year=wave.year,
