@@ -121,6 +121,22 @@ def test_a_page_whose_condition_is_false_is_skipped():
     assert relevant_pages(form, {"has_children": "yes"}) == [0, 1, 2]
 
 
+def test_a_page_whose_every_question_is_hidden_is_passed_over_not_shown_empty():
+    form = survey(
+        page("about_you", ask("has_children", "select_one", list_name="yes_no")),
+        page(
+            "children",
+            ask("children", "integer", relevant="${has_children} = 'yes'"),
+            ask("ages", relevant="${has_children} = 'yes'"),
+            ask("count", "calculate", calculation="1"),
+        ),
+        page("work", ask("employer")),
+    )
+    assert relevant_pages(form, {"has_children": "no"}) == [0, 2]
+    assert next_page(form, 0, {"has_children": "no"}) == 2
+    assert relevant_pages(form, {"has_children": "yes"}) == [0, 1, 2]
+
+
 def test_a_question_whose_condition_is_false_is_hidden():
     form = survey(
         page(

@@ -95,9 +95,18 @@ class PageOutcome:
 def relevant_pages(
     instrument: Instrument, answers: Mapping, *, today: datetime.date | None = None
 ) -> list[int]:
-    """The indexes of the pages a respondent sees, given the answers so far."""
+    """The indexes of the pages a respondent sees, given the answers so far.
+
+    A page is seen when it is relevant and shows something: a page whose every question is
+    hidden by its own relevance (or holds only calculations) is passed over, not shown empty.
+    """
     walk = _Walk(answers, today)
-    return [index for index, page in enumerate(instrument.pages) if walk.page(page) is not None]
+    seen = []
+    for index, page in enumerate(instrument.pages):
+        questions = walk.page(page)
+        if questions is not None and any(_is_shown(question) for question in questions):
+            seen.append(index)
+    return seen
 
 
 def visible_questions(
