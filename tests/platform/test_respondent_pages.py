@@ -727,3 +727,16 @@ def test_no_respondent_page_may_be_stored_in_a_shared_cache(ada):
         response = browser.get(url)
         assert response.status_code in (200, 303), url
         assert "no-store" in response["Cache-Control"], url
+
+
+def test_a_long_autocomplete_list_is_one_labelled_drop_down_not_hundreds_of_radios():
+    from workforce.platform.surveys.respondent_forms import page_fields
+    from workforce.survey.modules import module_path
+    from workforce.survey.xlsform import read_xlsform
+
+    demographics = read_xlsform(module_path("demographics"))
+    fields = {field.name: field for field in page_fields(demographics, 0, {}, language="default")}
+    country = fields["country"]
+    assert country.widget == "dropdown" and country.id == "q-country"
+    assert len(country.options) > 200
+    assert fields["citizenship"].widget == "radios"

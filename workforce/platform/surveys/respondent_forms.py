@@ -346,11 +346,23 @@ def _choice_field(
             value=other_text,
             error=other_error,
         )
-    if question.type == "select_one" and "minimal" in question.appearance.split():
+    if _is_dropdown(question):
         return QuestionField(widget="dropdown", options=options, other=other, **common)
     widget = "radios" if question.type == "select_one" else "checkboxes"
     first = options[0].id if options else common["id"]
     return QuestionField(widget=widget, options=options, other=other, **{**common, "id": first})
+
+
+# XLSForm appearances of a select_one drawn as one drop-down list: `minimal`, and
+# `autocomplete` (ODK's list filtered by typing; a native select does that without script,
+# and keeps a list of 250 countries from filling a phone's screen with radio buttons).
+DROPDOWN_APPEARANCES = {"minimal", "autocomplete"}
+
+
+def _is_dropdown(question: Question) -> bool:
+    return question.type == "select_one" and bool(
+        DROPDOWN_APPEARANCES & set(question.appearance.split())
+    )
 
 
 def _with_other(question: Question, choices: Sequence[Choice]) -> list[Choice]:
@@ -367,7 +379,7 @@ def _choice_list(instrument: Instrument, question: Question) -> list[Choice]:
 
 def _field_id(instrument: Instrument, question: Question, answers: Answers) -> str:
     if question.type in ("select_one", "select_multiple"):
-        if "minimal" in question.appearance.split() and question.type == "select_one":
+        if _is_dropdown(question):
             return f"q-{question.name}"
         choices = _with_other(question, choices_for(instrument, question, answers))
         return f"q-{question.name}-1" if choices else f"q-{question.name}"
