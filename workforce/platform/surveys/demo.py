@@ -46,11 +46,8 @@ CONSENT = (
     "at work, and what they have experienced, so that it can see whether the genomics "
     "workforce is becoming more diverse and its workplaces fairer. The survey takes about "
     "fifteen minutes. Every question may be skipped, and you can stop and come back later "
-    "through the same link.\n\n"
-    "This survey is anonymous: your answers are stored without any link to your invitation "
-    "or your e-mail address, and results are published only for groups large enough that "
-    "no one can be recognised."
-)
+    "through the same link."
+)  # the page itself explains what anonymous means
 
 # Synthetic climate items (1–5 agreement) → module question; the module asks three items per
 # scale and the synthetic data one, so each feeds the first item of its scale (voice is a
