@@ -296,12 +296,28 @@ def survey_import(
 
 
 @survey_app.command("modules")
-def survey_modules() -> None:
+def survey_modules(
+    import_them: Annotated[
+        bool,
+        typer.Option("--import", help="Import the modules, asked in order, as one instrument."),
+    ] = False,
+) -> None:
     """The consortium's standard modules shipped as XLSForms, ready to import."""
     from workforce.survey.modules import MODULES, module_path
 
-    for name in MODULES:
-        console.print(f"{name:<14} {module_path(name)}", highlight=False)
+    if not import_them:
+        for name in MODULES:
+            console.print(f"{name:<14} {module_path(name)}", highlight=False)
+        return
+    from workforce.platform.surveys.operations import import_standard_modules
+
+    with _survey_errors():
+        imported = import_standard_modules()
+    console.print(
+        f"Imported [bold]{imported.form_id}[/bold] version {imported.version} "
+        f"({imported.title}): {imported.pages} pages, {imported.questions} questions.",
+        highlight=False,
+    )
 
 
 def _date(text: str, option: str):

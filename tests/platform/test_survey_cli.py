@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from workforce.cli import app
 from workforce.platform.actions.surveys import submit_synthetic_response
-from workforce.platform.surveys.models import Invitation, Response, Wave
+from workforce.platform.surveys.models import Instrument, Invitation, Response, Wave
 from workforce.survey.modules import module_path
 
 pytestmark = pytest.mark.platform
@@ -73,6 +73,16 @@ def test_the_standard_modules_are_listed_with_their_workbooks():
     listed = workforce("survey", "modules").output
     for name in ("demographics", "climate", "harassment"):
         assert re.search(rf"^{name}\s+\S+{name}\.xlsx$", listed, re.M)
+
+
+def test_the_standard_modules_import_as_one_instrument(db):
+    imported = workforce("survey", "modules", "--import")
+    assert imported.exit_code == 0, imported.output
+    assert "Imported consortium_member_survey version demographics-" in said(imported)
+    assert "21 pages" in said(imported)
+    # Again: the same content is the same version, nothing new.
+    assert workforce("survey", "modules", "--import").exit_code == 0
+    assert Instrument.objects.filter(form_id="consortium_member_survey").count() == 1
 
 
 def test_importing_a_module_says_what_it_holds(db):

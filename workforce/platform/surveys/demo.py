@@ -32,12 +32,9 @@ from pathlib import Path
 import pandas as pd
 
 from workforce.survey.instrument import Instrument as InstrumentDefinition
-from workforce.survey.instrument import combine
 
 Progress = Callable[[str, int, int], None]
 
-FORM_ID = "consortium_member_survey"
-TITLE = "Consortium member survey"
 DEMO_MEMBER = ("DEMO-0001", "you@members.example")
 OPEN_WEEKS = 6
 FRAME_ATTRIBUTES = ("career_stage", "sector", "role")
@@ -146,12 +143,9 @@ class DemoSurvey:
 
 def demo_instrument() -> InstrumentDefinition:
     """The three standard modules as one instrument, asked in order."""
-    from workforce.survey.modules import MODULES, module_path
-    from workforce.survey.xlsform import read_xlsform
+    from workforce.survey.modules import standard_instrument
 
-    modules = [read_xlsform(module_path(name)) for name in MODULES]
-    version = "+".join(f"{module.form_id}-{module.version}" for module in modules)
-    return combine(modules, form_id=FORM_ID, title=TITLE, version=version)
+    return standard_instrument()
 
 
 def synthetic_answers(row: Mapping[str, str], instrument: InstrumentDefinition) -> dict:

@@ -87,6 +87,26 @@ def import_form(path: Path) -> ImportedForm:
     )
 
 
+def import_standard_modules() -> ImportedForm:
+    """The standard modules as one instrument (`standard_instrument`), kept like an import."""
+    from workforce.platform.actions.surveys import do_add_instrument
+    from workforce.survey.modules import standard_instrument
+
+    setup()
+    instrument = standard_instrument()
+    stored = do_add_instrument(instrument, acting_user=None)
+    return ImportedForm(
+        form_id=stored.form_id,
+        version=stored.version,
+        title=stored.title,
+        pages=len(instrument.pages),
+        questions=len([q for q in instrument.questions if q.answered]),
+        languages=instrument.languages,
+        notes=instrument.notes,
+        sha256=stored.sha256,
+    )
+
+
 def find_instrument(form_id: str, version: str | None = None):
     """The instrument `form_id` (its newest import when no version is given)."""
     from workforce.platform.surveys.models import Instrument
