@@ -280,3 +280,17 @@ def test_the_organization_page_leads_to_its_surveys(ashg, staff, ashg_steward, c
     as_steward = client_for(ashg_steward).get(f"/organizations/{ashg.code}/").content.decode()
     assert f'href="/organizations/{ashg.code}/surveys/"' in as_steward
     assert f'href="/organizations/{ashg.code}/surveys/new/"' not in as_steward
+
+
+def test_staff_import_the_standard_modules_with_one_button(consortium, staff, client_for):
+    browser = client_for(staff)
+    page = browser.get(f"/organizations/{consortium.code}/surveys/instruments/").content.decode()
+    assert "Import the standard modules" in page
+    response = browser.post(
+        f"/organizations/{consortium.code}/surveys/instruments/", {"standard_modules": "1"}
+    )
+    assert response.status_code == 302
+    stored = Instrument.objects.get(form_id="consortium_member_survey")
+    assert len(stored.load().pages) == 21
+    listed = browser.get(response["Location"]).content.decode()
+    assert "Imported Consortium member survey" in listed

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from workforce.platform.actions.surveys import (
+    do_add_instrument,
     do_close_wave,
     do_create_open_link,
     do_create_wave,
@@ -110,6 +111,16 @@ def wave_list(request: HttpRequest, organization: Organization) -> HttpResponse:
 def instrument_list(request: HttpRequest, organization: Organization) -> HttpResponse:
     form = InstrumentForm()
     problems: list[str] = []
+    if request.method == "POST" and request.POST.get("standard_modules"):
+        from workforce.survey.modules import standard_instrument
+
+        instrument = do_add_instrument(standard_instrument(), acting_user=request.user)
+        messages.success(
+            request,
+            f"Imported {instrument.title} (form {instrument.form_id}, "
+            f"version {instrument.version}).",
+        )
+        return redirect("survey_instruments", code=organization.code)
     if request.method == "POST":
         form = InstrumentForm(request.POST, request.FILES)
         if form.is_valid():
