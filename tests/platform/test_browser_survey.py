@@ -358,7 +358,11 @@ def test_every_respondent_page_passes_axe(device, viewport, every_situation, liv
         go("Next")
         assert page.get_by_role("alert").is_visible()
         # The error summary has focus, so a screen reader reads it first.
-        assert page.evaluate("document.activeElement.className") == "error-summary"
+        # (`autofocus` is applied by the browser after the page loads: wait for it, briefly.)
+        page.wait_for_function(
+            "document.activeElement && document.activeElement.className === 'error-summary'",
+            timeout=5000,
+        )
         check("page-with-errors")
         page.get_by_label("Student", exact=True).check()
         page.get_by_label("Years in the field").fill("2")
