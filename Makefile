@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint test-sqlite test-postgres benchmark clean
+.PHONY: install demo test lint test-sqlite test-postgres benchmark benchmark-survey clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,20 @@ test-postgres: install
 
 benchmark: install
 	$(BIN)/python benchmarks/bench_synth.py --scale 100
+
+# Simulated respondents answering a survey against `workforce serve` (see docs/performance.md):
+# SQLite, then PostgreSQL when a server is reachable or can be started here. Each about 2 min.
+benchmark-survey: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/bench_survey_load.py --database sqlite \
+		--out benchmarks/results/survey_load_sqlite.json
+	@url=$$($(BIN)/python scripts/find_postgres.py); \
+	if [ -n "$$url" ]; then \
+		$(BIN)/python benchmarks/bench_survey_load.py --database postgres --postgres-url "$$url" \
+			--out benchmarks/results/survey_load_postgres.json; \
+	else \
+		echo "== PostgreSQL: no server reachable and none could be started; its run was skipped =="; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info
