@@ -56,6 +56,20 @@ class ImportedForm:
     sha256: str
 
 
+def _imported(stored, instrument) -> ImportedForm:
+    """What a person is told about a stored instrument version."""
+    return ImportedForm(
+        form_id=stored.form_id,
+        version=stored.version,
+        title=stored.title,
+        pages=len(instrument.pages),
+        questions=len([q for q in instrument.questions if q.answered]),
+        languages=instrument.languages,
+        notes=instrument.notes,
+        sha256=stored.sha256,
+    )
+
+
 def import_form(path: Path) -> ImportedForm:
     """Import an XLSForm workbook as an instrument version (the same file twice is one)."""
     from django.core.exceptions import ValidationError
@@ -75,16 +89,7 @@ def import_form(path: Path) -> ImportedForm:
             [m if m.startswith(name) else f"{name}: {m}" for m in _validation_messages(error)]
         ) from None
     instrument = stored.load()
-    return ImportedForm(
-        form_id=stored.form_id,
-        version=stored.version,
-        title=stored.title,
-        pages=len(instrument.pages),
-        questions=len([q for q in instrument.questions if q.answered]),
-        languages=instrument.languages,
-        notes=instrument.notes,
-        sha256=stored.sha256,
-    )
+    return _imported(stored, instrument)
 
 
 def import_standard_modules() -> ImportedForm:
@@ -95,16 +100,7 @@ def import_standard_modules() -> ImportedForm:
     setup()
     instrument = standard_instrument()
     stored = do_add_instrument(instrument, acting_user=None)
-    return ImportedForm(
-        form_id=stored.form_id,
-        version=stored.version,
-        title=stored.title,
-        pages=len(instrument.pages),
-        questions=len([q for q in instrument.questions if q.answered]),
-        languages=instrument.languages,
-        notes=instrument.notes,
-        sha256=stored.sha256,
-    )
+    return _imported(stored, instrument)
 
 
 def find_instrument(form_id: str, version: str | None = None):
