@@ -1,0 +1,523 @@
+"""Weighting respondents to the frame: raking, post-stratification, trimming, diagnostics.
+
+Raking (iterative proportional fitting) adjusts the weights until the weighted respondents
+reproduce the frame's totals on several variables at once: career stage, sector, gender,
+society. It follows R's ``survey::rake`` step for step (each sweep post-stratifies on every
+margin in the order given; the sweep repeats until no cell of the joint table of the raking
+variables moved by more than the tolerance), so a design raked here and in R carries the
+same weights. The work happens on the joint table of the raking variables, not on the
+respondents: a million respondents in a few hundred cells rake in milliseconds.
+
+What raking leaves behind for the variance is a `RakingCalibration`: the weights after every
+step of the last sweep, from which `variance.residualize` computes the residuals R's
+``svyrecvar`` computes (ten backfitting sweeps over the margins), cell by cell.
+
+Small categories are never merged here. A category with respondents but no frame total, or
+with a frame total but no respondents, is an error that names it; merging is a decision a
+person makes (`collapse_categories`) and it is then recorded in the weighting report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sparse
+
+from workforce.stats.design import SurveyDesign
+from workforce.stats.errors import StatsError
+
+# R's svyrecvar removes the raking variables' contribution with this many backfitting sweeps.
+RESIDUAL_SWEEPS = 10
+# Frame totals of different variables may differ by rounding, not more.
+MARGIN_AGREEMENT = 1e-6
+
+
+@dataclass(frozen=True)
+class Margin:
+    """The frame's total for every category of one variable."""
+
+    variable: str
+    totals: Mapping[str, float]
+
+    @property
+    def total(self) -> float:
+        return float(sum(self.totals.values()))
+
+
+@dataclass(frozen=True)
+class MarginCheck:
+    """One category of one margin after weighting: the target and what was achieved."""
+
+    variable: str
+    category: str
+    target: float
+    achieved: float
+    respondents: int
+
+    @property
+    def difference(self) -> float:
+        return self.achieved - self.target
+
+
+@dataclass(frozen=True)
+class WeightingReport:
+    """How the weights came about and what they cost in precision."""
+
+    method: str
+    converged: bool
+    iterations: int
+    tolerance: float
+    n: int
+    kish_design_effect: float
+    effective_sample_size: float
+    weight_min: float
+    weight_max: float
+    weight_total: float
+    margins: tuple[MarginCheck, ...] = ()
+    trimming: Mapping[str, float] | None = None
+    collapsed: tuple[str, ...] = ()
+
+    @property
+    def largest_margin_difference(self) -> float:
+        return max((abs(m.difference) for m in self.margins), default=0.0)
+
+    def as_dict(self) -> dict:
+        return {
+            "method": self.method,
+            "converged": self.converged,
+            "iterations": self.iterations,
+            "tolerance": self.tolerance,
+            "n": self.n,
+            "deff": self.kish_design_effect,
+            "n_eff": self.effective_sample_size,
+            "weight_min": self.weight_min,
+            "weight_max": self.weight_max,
+            "weight_total": self.weight_total,
+            "largest_margin_difference": self.largest_margin_difference,
+            "margins": [
+                {
+                    "variable": m.variable,
+                    "category": m.category,
+                    "target": m.target,
+                    "achieved": m.achieved,
+                    "respondents": m.respondents,
+                }
+                for m in self.margins
+            ],
+            **({"trimming": dict(self.trimming)} if self.trimming else {}),
+            **({"collapsed": list(self.collapsed)} if self.collapsed else {}),
+        }
+
+
+def kish_design_effect(weights: np.ndarray) -> float:
+    """Kish's design effect from unequal weights: ``n Σw² / (Σw)²``."""
+    w = np.asarray(weights, dtype=float)
+    return float(len(w) * np.dot(w, w) / w.sum() ** 2)
+
+
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish's effective sample size: ``(Σw)² / Σw²``."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / np.dot(w, w))
+
+
+# -- calibration steps kept for the variance ---------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class RakingCalibration:
+    """What the variance needs from a raking: cells, start weights and step factors.
+
+    Every weight during raking is ``start weight × factor of its cell``, the cell being the
+    respondent's combination of categories of the raking variables. ``step_factors[m]`` holds
+    the cell factors just after margin m was matched in the last sweep (R keeps the same
+    weights as ``attr(, "weights")`` of each post-stratification).
+    """
+
+    cell: np.ndarray  # cell of every respondent
+    start_weights: np.ndarray
+    cell_count: np.ndarray  # respondents per cell
+    cell_categories: np.ndarray  # (cells × margins) category code of each cell
+    categories_per_margin: tuple[int, ...]
+    step_factors: tuple[np.ndarray, ...]
+
+    def residuals(self, x: np.ndarray) -> np.ndarray:
+        """R's ``x - psw * ave(x / psw, margin)``, ten sweeps over the margins, per cell.
+
+        Within a cell every respondent's ``psw`` is its start weight times the same factor,
+        so the sweeps act on the cell sums of ``x / start weight`` only; the respondents'
+        residuals follow at the end in one vectorized step.
+        """
+        n_cells = len(self.cell_count)
+        by_cell = sparse.csr_matrix(
+            (np.ones(len(self.cell)), (self.cell, np.arange(len(self.cell)))),
+            shape=(n_cells, len(self.cell)),
+        )
+        sums = np.asarray(by_cell @ (x / self.start_weights[:, None]))
+        adjustment = np.zeros_like(sums)
+        counts = self.cell_count[:, None]
+        for _ in range(RESIDUAL_SWEEPS):
+            for m, factors in enumerate(self.step_factors):
+                codes = self.cell_categories[:, m]
+                size = self.categories_per_margin[m]
+                category_sums = np.zeros((size, sums.shape[1]))
+                np.add.at(category_sums, codes, sums / factors[:, None])
+                rows = np.bincount(codes, weights=self.cell_count, minlength=size)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    means = np.where(rows[:, None] > 0, category_sums / rows[:, None], 0.0)
+                step = factors[:, None] * means[codes]
+                sums -= counts * step
+                adjustment += step
+        return x - self.start_weights[:, None] * adjustment[self.cell]
+
+
+@dataclass(frozen=True, eq=False)
+class PostStratification:
+    """What the variance needs from a post-stratification: strata, old and new weights."""
+
+    stratum: np.ndarray
+    n_strata: int
+    old_weights: np.ndarray
+    new_weights: np.ndarray
+
+    def residuals(self, x: np.ndarray) -> np.ndarray:
+        """R's ``x - psw * (Σ x·oldw/psw) / Σ oldw`` within each post-stratum."""
+        indicator = sparse.csr_matrix(
+            (np.ones(len(self.stratum)), (self.stratum, np.arange(len(self.stratum)))),
+            shape=(self.n_strata, len(self.stratum)),
+        )
+        weighted = np.asarray(
+            indicator @ (x * (self.old_weights / self.new_weights)[:, None])
+        )
+        old_total = np.bincount(self.stratum, weights=self.old_weights, minlength=self.n_strata)
+        means = weighted / old_total[:, None]
+        return x - means[self.stratum] * self.new_weights[:, None]
+
+
+Calibration = RakingCalibration | PostStratification
+
+
+# -- raking --------------------------------------------------------------------------------------
+
+
+def rake(
+    design: SurveyDesign,
+    margins: Sequence[Margin],
+    *,
+    tolerance: float = 1e-8,
+    max_iterations: int = 100,
+    start_weights: np.ndarray | None = None,
+) -> SurveyDesign:
+    """The design with its weights raked to `margins`, and a `WeightingReport`.
+
+    `tolerance` is relative to the total of the weights before raking: raking stops once a
+    sweep moves no cell of the joint table of the raking variables by more than
+    ``tolerance × Σw``. (R's ``rake(control=list(epsilon=e))`` means the same for e < 1; its
+    default e = 1 is an absolute change of one weighted respondent.) Not converging within
+    `max_iterations` sweeps is reported, not raised: the report says ``converged: false``.
+    """
+    if not margins:
+        raise StatsError(f"{design.source}: raking needs at least one margin")
+    if tolerance <= 0:
+        raise StatsError(f"the raking tolerance must be positive, not {tolerance!r}")
+    if max_iterations < 1:
+        raise StatsError(f"max_iterations must be at least 1, not {max_iterations!r}")
+    _check_margins_agree(margins, design.source)
+    start = design.weights if start_weights is None else np.asarray(start_weights, float)
+    codes, targets, labels = zip(
+        *(_margin_codes(design, margin) for margin in margins), strict=True
+    )
+    key = np.zeros(design.n, dtype=np.int64)
+    for code, target in zip(codes, targets, strict=True):
+        key = key * len(target) + code
+    cell_keys, cell = np.unique(key, return_inverse=True)
+    cell = cell.astype(np.int64)
+    n_cells = len(cell_keys)
+    cell_categories = np.empty((n_cells, len(margins)), dtype=np.int64)
+    remaining = cell_keys.copy()
+    for m in range(len(margins) - 1, -1, -1):
+        cell_categories[:, m] = remaining % len(targets[m])
+        remaining //= len(targets[m])
+    cell_start = np.bincount(cell, weights=start, minlength=n_cells)
+    cell_count = np.bincount(cell, minlength=n_cells).astype(float)
+
+    reference_total = float(design.base_weights.sum())
+    absolute_tolerance = tolerance * reference_total
+    factors = np.ones(n_cells)
+    table = cell_start.copy()
+    converged = False
+    iterations = 0
+    step_factors: list[np.ndarray] = []
+    while iterations < max_iterations:
+        iterations += 1
+        step_factors = []
+        for m, target in enumerate(targets):
+            current = np.bincount(
+                cell_categories[:, m], weights=cell_start * factors, minlength=len(target)
+            )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(current > 0, target / current, 1.0)
+            factors = factors * ratio[cell_categories[:, m]]
+            step_factors.append(factors.copy())
+        new_table = cell_start * factors
+        delta = float(np.max(np.abs(new_table - table)))
+        table = new_table
+        if delta < absolute_tolerance:
+            converged = True
+            break
+
+    weights = start * factors[cell]
+    calibration = RakingCalibration(
+        cell=cell,
+        start_weights=start,
+        cell_count=cell_count,
+        cell_categories=cell_categories,
+        categories_per_margin=tuple(len(t) for t in targets),
+        step_factors=tuple(step_factors),
+    )
+    checks = []
+    for margin, code, target, label in zip(margins, codes, targets, labels, strict=True):
+        achieved = np.bincount(code, weights=weights, minlength=len(target))
+        counts = np.bincount(code, minlength=len(target))
+        checks.extend(
+            MarginCheck(margin.variable, label[c], float(target[c]), float(achieved[c]),
+                        int(counts[c]))
+            for c in range(len(target))
+        )
+    report = _report("raking", weights, converged, iterations, tolerance, checks)
+    return design.with_weights(
+        weights,
+        calibration=(*design.calibration, calibration),
+        weighting=report,
+    )
+
+
+def poststratify(
+    design: SurveyDesign, variables: str | Sequence[str], totals: Mapping[str, float]
+) -> SurveyDesign:
+    """Weights scaled within each post-stratum to the frame's total, as R's ``postStratify``.
+
+    `variables` names one column or several (crossed: their categories joined by ``.``, as
+    ``"early.academic"``), and `totals` gives the frame's count for each post-stratum.
+    """
+    names = [variables] if isinstance(variables, str) else list(variables)
+    cells = _category_strings(design.column(names[0]))
+    for name in names[1:]:
+        cells = cells + "." + _category_strings(design.column(name))
+    label = ".".join(names)
+    margin = Margin(label, dict(totals))
+    frame = pd.DataFrame({label: cells})
+    code, target, labels = _margin_codes(
+        SurveyDesign.from_frame(frame, weights=design.weights, source=design.source), margin
+    )
+    current = np.bincount(code, weights=design.weights, minlength=len(target))
+    ratio = target / current
+    weights = design.weights * ratio[code]
+    step = PostStratification(code, len(target), design.weights, weights)
+    counts = np.bincount(code, minlength=len(target))
+    achieved = np.bincount(code, weights=weights, minlength=len(target))
+    checks = [
+        MarginCheck(label, labels[c], float(target[c]), float(achieved[c]), int(counts[c]))
+        for c in range(len(target))
+    ]
+    report = _report("post-stratification", weights, True, 1, 0.0, checks)
+    return design.with_weights(
+        weights, calibration=(*design.calibration, step), weighting=report
+    )
+
+
+def trim(
+    design: SurveyDesign,
+    margins: Sequence[Margin],
+    *,
+    upper: float,
+    lower: float | None = None,
+    tolerance: float = 1e-8,
+    max_iterations: int = 100,
+    max_rounds: int = 50,
+) -> SurveyDesign:
+    """Raked weights kept within [lower, upper] by alternately capping them and re-raking.
+
+    Capping alone would break the margins and raking alone may push weights past the cap, so
+    the two alternate until the raked weights respect the bounds (within 1e-9) or
+    `max_rounds` is spent; the report says which, with the rounds and the weights capped in
+    the last round.
+    """
+    if lower is not None and lower >= upper:
+        raise StatsError(f"the lower weight bound {lower} must be below the upper {upper}")
+    total = float(sum(m.total for m in margins[:1]))
+    if upper * design.n < total * (1 - 1e-12):
+        raise StatsError(
+            f"no weights of at most {upper:g} can add up to the frame total {total:g} with "
+            f"{design.n} respondents; the upper bound must be at least {total / design.n:g}"
+        )
+    raked = rake(design, margins, tolerance=tolerance, max_iterations=max_iterations)
+    floor = -np.inf if lower is None else lower
+    rounds = 0
+    capped = 0
+    within = False
+    while rounds < max_rounds:
+        w = raked.weights
+        outside = (w > upper * (1 + 1e-9)) | (w < floor * (1 - 1e-9))
+        if not outside.any():
+            within = True
+            break
+        rounds += 1
+        capped = int(outside.sum())
+        raked = rake(
+            design,
+            margins,
+            tolerance=tolerance,
+            max_iterations=max_iterations,
+            start_weights=np.clip(w, floor, upper),
+        )
+    report = raked.weighting
+    trimming = {
+        "upper": float(upper),
+        "lower": float(lower) if lower is not None else None,
+        "rounds": rounds,
+        "weights_capped_last_round": capped,
+        "within_bounds": within,
+    }
+    report = _report(
+        "raking with trimming",
+        raked.weights,
+        report.converged and within,
+        report.iterations,
+        tolerance,
+        list(report.margins),
+        trimming=trimming,
+    )
+    return raked.with_weights(raked.weights, weighting=report)
+
+
+def collapse_categories(
+    data: pd.DataFrame,
+    margins: Sequence[Margin],
+    variable: str,
+    into: str,
+    categories: Iterable[str],
+) -> tuple[pd.DataFrame, list[Margin], str]:
+    """Merge `categories` of `variable` into one category `into`, in the data and margins.
+
+    Returns the new data, the new margins and a sentence for the weighting report. Nothing
+    calls this by itself: merging small groups hides them, so a person asks for it.
+    """
+    merged = [str(c) for c in categories]
+    data = data.copy()
+    values = _category_strings(data[variable])
+    data[variable] = values.where(~values.isin(merged), into)
+    new_margins = []
+    for margin in margins:
+        if margin.variable != variable:
+            new_margins.append(margin)
+            continue
+        totals: dict[str, float] = {}
+        for category, total in margin.totals.items():
+            key = into if str(category) in merged else str(category)
+            totals[key] = totals.get(key, 0.0) + float(total)
+        new_margins.append(Margin(variable, totals))
+    note = f"{variable}: {', '.join(merged)} merged into {into!r}"
+    return data, new_margins, note
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _report(method, weights, converged, iterations, tolerance, checks, trimming=None):
+    return WeightingReport(
+        method=method,
+        converged=bool(converged),
+        iterations=int(iterations),
+        tolerance=float(tolerance),
+        n=len(weights),
+        kish_design_effect=kish_design_effect(weights),
+        effective_sample_size=effective_sample_size(weights),
+        weight_min=float(weights.min()),
+        weight_max=float(weights.max()),
+        weight_total=float(weights.sum()),
+        margins=tuple(checks),
+        trimming=trimming,
+    )
+
+
+def _category_strings(values: pd.Series) -> pd.Series:
+    """Categories as text, so that a column read as numbers matches margins read as text."""
+    if pd.api.types.is_float_dtype(values):
+        whole = values.dropna()
+        if len(whole) and np.all(np.mod(whole, 1) == 0):
+            return values.map(lambda v: None if pd.isna(v) else str(int(v)))
+    return values.map(lambda v: None if pd.isna(v) else str(v).strip())
+
+
+def _margin_codes(design: SurveyDesign, margin: Margin):
+    """Each respondent's category code in `margin`, the targets, and the category labels."""
+    source = design.source
+    values = _category_strings(design.column(margin.variable))
+    blank = values.isna() | (values == "")
+    if blank.any():
+        rows = np.flatnonzero(blank.to_numpy())
+        raise StatsError(
+            f"{source}: row {rows[0] + 2}, column {margin.variable!r}: the value is blank "
+            f"({len(rows)} respondents in all); raking needs every respondent's category — "
+            "give the blanks a category (e.g. 'unknown') with its frame total"
+        )
+    totals = {str(k).strip(): v for k, v in margin.totals.items()}
+    for category, total in totals.items():
+        if not np.isfinite(total) or total < 0:
+            raise StatsError(
+                f"margins: {margin.variable} = {category!r}: the total {total!r} must be a "
+                "non-negative number"
+            )
+    if sum(totals.values()) <= 0:
+        raise StatsError(f"margins: the totals of {margin.variable!r} add up to zero")
+    seen = values.value_counts()
+    unknown = [c for c in seen.index if c not in totals]
+    if unknown:
+        first = unknown[0]
+        row = int(np.flatnonzero((values == first).to_numpy())[0])
+        raise StatsError(
+            f"{source}: row {row + 2}, column {margin.variable!r}: {int(seen[first])} "
+            f"respondents have {margin.variable} = {first!r}, which the margins do not list"
+            + (f" (nor {', '.join(map(repr, unknown[1:6]))})" if len(unknown) > 1 else "")
+            + f"; the margins know {', '.join(map(repr, sorted(totals)))}"
+        )
+    zero = [c for c in seen.index if totals[c] == 0]
+    if zero:
+        raise StatsError(
+            f"margins: {margin.variable} = {zero[0]!r} has a frame total of zero, but "
+            f"{int(seen[zero[0]])} respondents are in it; a frame total of zero cannot hold "
+            "respondents — correct the margins or the data"
+        )
+    unreached = [c for c, t in totals.items() if t > 0 and c not in seen.index]
+    if unreached:
+        raise StatsError(
+            f"margins: {margin.variable} = {unreached[0]!r} has a frame total of "
+            f"{totals[unreached[0]]:g} but no respondent is in it, so no weighting can reach "
+            "it; merge it with a neighbouring category on purpose (collapse_categories) — "
+            "small groups are never merged silently"
+        )
+    labels = sorted(c for c, t in totals.items() if t > 0)
+    index = {c: i for i, c in enumerate(labels)}
+    code = values.map(index).to_numpy(dtype=np.int64)
+    target = np.array([float(totals[c]) for c in labels])
+    return code, target, labels
+
+
+def _check_margins_agree(margins: Sequence[Margin], source: str) -> None:
+    totals = [(m.variable, m.total) for m in margins]
+    reference = totals[0][1]
+    for variable, total in totals[1:]:
+        if abs(total - reference) > MARGIN_AGREEMENT * max(abs(reference), 1.0):
+            listed = ", ".join(f"{v} = {t:g}" for v, t in totals)
+            raise StatsError(
+                "margins: the frame totals of the raking variables disagree "
+                f"({listed}); every variable must count the same frame — add a category "
+                "such as 'unknown' for members whose value is not known"
+            )
+    names = [m.variable for m in margins]
+    if len(set(names)) != len(names):
+        raise StatsError(f"margins: a variable is listed twice ({', '.join(names)})")
