@@ -29,6 +29,11 @@ survey_app = typer.Typer(
 app.add_typer(survey_app, name="survey")
 wave_app = typer.Typer(help="Survey waves: create, load the frame, open, close, status.")
 survey_app.add_typer(wave_app, name="wave")
+stats_app = typer.Typer(
+    help="Estimates: weights raked to the frame, design-based standard errors, intervals.",
+    no_args_is_help=True,
+)
+app.add_typer(stats_app, name="stats")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -551,3 +556,172 @@ def _print_files(out: Path, manifest) -> None:
 
 if __name__ == "__main__":
     app()
+
+
+# --- stats ------------------------------------------------------------------------------------
+
+
+@stats_app.command("estimate", no_args_is_help=True)
+def stats_estimate(
+    data: Annotated[Path, typer.Argument(metavar="DATA.csv", help="One row per respondent.")],
+    weight: Annotated[str, typer.Option(help="Column of base (sampling) weights.")],
+    rake_margins: Annotated[
+        Path | None,
+        typer.Option(
+            "--rake",
+            metavar="MARGINS.csv",
+            help="Frame totals to rake to: columns variable,category,total.",
+        ),
+    ] = None,
+    mean: Annotated[str | None, typer.Option(metavar="COL", help="Estimate a mean.")] = None,
+    proportion: Annotated[
+        str | None, typer.Option(metavar="COL=VALUE", help="Estimate the share with COL = VALUE.")
+    ] = None,
+    total: Annotated[str | None, typer.Option(metavar="COL", help="Estimate a total.")] = None,
+    by: Annotated[
+        str | None, typer.Option(metavar="COL[,COL]", help="Estimate per domain (intersection).")
+    ] = None,
+    ci: Annotated[
+        str,
+        typer.Option(
+            help="Interval for proportions: logit|beta|likelihood|wilson|clopper-pearson."
+        ),
+    ] = "logit",
+    level: Annotated[float, typer.Option(help="Confidence level.")] = 0.95,
+    strata: Annotated[str | None, typer.Option(metavar="COL", help="Stratum column.")] = None,
+    cluster: Annotated[
+        str | None, typer.Option(metavar="COL", help="Primary sampling unit column.")
+    ] = None,
+    fpc: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COL|N",
+            help="Finite population correction: a column, or the population size.",
+        ),
+    ] = None,
+    tolerance: Annotated[
+        float, typer.Option(help="Raking tolerance, relative to the total weight.")
+    ] = 1e-8,
+    max_iterations: Annotated[int, typer.Option(help="Raking sweeps at most.")] = 100,
+    variance: Annotated[
+        str, typer.Option(help="linearization | jackknife | bootstrap (re-raked replicates).")
+    ] = "linearization",
+    replicates: Annotated[int, typer.Option(help="Bootstrap replicates.")] = 500,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap or jackknife groups.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Weighted estimates with design-based standard errors, intervals and reliability.
+
+    Exactly one of --mean, --proportion, --total. With --rake the weights are first raked to
+    the frame's margins; the standard errors then account for the raking.
+    """
+    import json
+
+    from workforce.stats import StatsError
+    from workforce.stats.intervals import METHODS
+    from workforce.stats.run import EstimateRequest, run_estimate
+
+    chosen = [(k, v) for k, v in (("mean", mean), ("proportion", proportion), ("total", total))
+              if v is not None]
+    if len(chosen) != 1:
+        err_console.print("[red]give exactly one of --mean, --proportion, --total[/red]")
+        raise typer.Exit(2)
+    statistic, target = chosen[0]
+    value = None
+    if statistic == "proportion":
+        column, sep, value = target.partition("=")
+        if not sep or not column or not value:
+            err_console.print(
+                f"[red]--proportion takes COLUMN=VALUE, e.g. gender=woman; got {target!r}[/red]"
+            )
+            raise typer.Exit(2)
+    else:
+        column = target
+    if ci not in METHODS:
+        err_console.print(f"[red]--ci must be one of {', '.join(METHODS)}; got {ci!r}[/red]")
+        raise typer.Exit(2)
+    fpc_value: str | float | None = fpc
+    if fpc is not None:
+        try:
+            fpc_value = float(fpc)
+        except ValueError:
+            fpc_value = fpc
+    request = EstimateRequest(
+        data=data,
+        weight=weight,
+        statistic=statistic,
+        column=column.strip(),
+        value=None if value is None else value.strip(),
+        by=[name.strip() for name in by.split(",") if name.strip()] if by else [],
+        ci=ci,
+        level=level,
+        margins=rake_margins,
+        strata=strata,
+        cluster=cluster,
+        fpc=fpc_value,
+        tolerance=tolerance,
+        max_iterations=max_iterations,
+        variance=variance,
+        replicates=replicates,
+        seed=seed,
+    )
+    try:
+        if as_json:
+            result = run_estimate(request)
+        else:
+            with err_console.status("estimating") as status:
+                result = run_estimate(request, step=lambda text: status.update(text))
+    except StatsError as error:
+        err_console.print(str(error), highlight=False, soft_wrap=True, markup=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        _print_estimates(result)
+
+
+def _print_estimates(result: dict) -> None:
+    from rich.table import Table
+
+    share = result["statistic"] == "proportion"
+    level = result["level"]
+
+    def shown(value):
+        if value is None:
+            return "—"
+        return f"{100 * value:.1f}%" if share else f"{value:,.4g}"
+
+    groups = [e["group"] for e in result["estimates"]]
+    names = list(groups[0]) if groups and groups[0] else []
+    table = Table(
+        title=f"{result['statistic']} of {result['variable']}",
+        title_justify="left",
+    )
+    for name in names:
+        table.add_column(name)
+    for heading in ("estimate", "SE", f"{level:.0%} CI", "n", "n eff", "reliability"):
+        table.add_column(heading, justify="left" if heading == "reliability" else "right")
+    for e in result["estimates"]:
+        interval = (
+            "—" if e["ci_low"] is None else f"{shown(e['ci_low'])} – {shown(e['ci_high'])}"
+        )
+        se = "—" if e["se"] is None else (f"{100 * e['se']:.2f}" if share else f"{e['se']:,.4g}")
+        verdict = e["reliability"] + (f": {'; '.join(e['reasons'])}" if e["reasons"] else "")
+        n_eff = "—" if e["n_eff"] is None else f"{e['n_eff']:,.1f}"
+        table.add_row(*[str(e["group"][n]) for n in names], shown(e["estimate"]), se, interval,
+                      f"{e['n']:,}", n_eff, verdict)
+    console.print(table)
+    w = result["weights"]
+    how = (
+        f"raked to {len({m['variable'] for m in w.get('margins', [])})} margins in "
+        f"{w['iterations']} sweeps ({'converged' if w['converged'] else 'NOT converged'})"
+        if w["method"] != "as given"
+        else "as given"
+    )
+    console.print(
+        f"Weights {how}; Kish design effect {w['deff']:.3f}, effective sample size "
+        f"{w['n_eff']:,.1f}; variance by {result['variance']}.",
+        highlight=False,
+    )
+    for note in result["notes"]:
+        console.print(f"Note: {note}", highlight=False)

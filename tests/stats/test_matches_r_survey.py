@@ -211,3 +211,69 @@ def test_likelihood_interval_solves_r_equation_that_r_interpolates(design):
     np.testing.assert_allclose(
         [result.ci_low, result.ci_high], [expected["ci_low"], expected["ci_high"]], rtol=3e-4
     )
+
+
+# -- replicate weights ---------------------------------------------------------------------------
+
+
+def build_replicates(name: str):
+    from workforce.stats import replicates
+
+    if name == "jk1":
+        return replicates.jackknife(build("dclus1"))
+    if name == "rjk1":
+        # R rakes the full sample and every replicate (as.svrepdesign, then rake()).
+        return replicates.jackknife(build("rclus1_tight"))
+    if name == "jkn":
+        return replicates.jackknife(build("dstrat"))
+    raise KeyError(name)
+
+
+@pytest.fixture(scope="module", params=["jk1", "rjk1", "jkn"])
+def replicate_design(request):
+    return request.param, build_replicates(request.param)
+
+
+def test_jackknife_scales_equal_r(replicate_design):
+    name, rep = replicate_design
+    expected = CASES[name]["design"]
+    close(rep.scale, expected["scale"])
+    close(np.sort(rep.rscales), np.sort(expected["rscales"]))
+
+
+def test_reraked_replicate_weights_equal_r():
+    """Each replicate is raked again; columns are matched by the PSU they leave out."""
+    rep = build_replicates("rjk1")
+    ours = rep.weights()
+    theirs = np.array(CASES["rjk1"]["design"]["analysis_weights"]).T
+    theirs = theirs if theirs.shape == ours.shape else theirs.T
+    dropped_ours = [tuple(np.flatnonzero(ours[:, r] == 0)) for r in range(ours.shape[1])]
+    dropped_theirs = [tuple(np.flatnonzero(theirs[:, r] == 0)) for r in range(theirs.shape[1])]
+    order = [dropped_theirs.index(d) for d in dropped_ours]
+    close(ours, theirs[:, order], scale=100)
+
+
+@pytest.mark.parametrize(
+    ("statistic", "call"),
+    [
+        ("mean_api00", lambda r, m: m.mean(r, "api00")),
+        ("total_enroll", lambda r, m: m.total(r, "enroll")),
+        ("prop_meals_over_50", lambda r, m: m.proportion(r, "meals_over_50", "1")),
+        ("mean_api00_by_stype", lambda r, m: m.mean(r, "api00", by=["stype"])),
+        ("prop_meals_over_50_by_stype",
+         lambda r, m: m.proportion(r, "meals_over_50", "1", by=["stype"])),
+        ("total_enroll_by_stype", lambda r, m: m.total(r, "enroll", by=["stype"])),
+    ],
+)
+def test_replicate_estimates_and_ses_equal_r(replicate_design, statistic, call):
+    from workforce.stats import replicates
+
+    name, rep = replicate_design
+    expected = CASES[name][statistic]
+    results = call(rep, replicates)
+    estimates_ = [r.estimate for r in results]
+    ses = [r.se for r in results]
+    if "labels" in expected:
+        assert [r.group["stype"] for r in results] == expected["labels"]
+    close(estimates_, np.atleast_1d(expected["estimate"]))
+    close(ses, np.atleast_1d(expected["se"]), scale=max(1.0, abs(np.max(estimates_))))

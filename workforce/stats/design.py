@@ -248,10 +248,7 @@ def _population_psus(data, fpc, stratum_codes, sampled, source) -> np.ndarray:
             "the finite population correction is one number per stratum"
         )
     # As in R: values all at most 1 are sampling fractions, otherwise population sizes.
-    if np.all(low <= 1):
-        population = sampled / low
-    else:
-        population = low
+    population = sampled / low if np.all(low <= 1) else low
     if np.any(population < sampled - 1e-9):
         stratum = int(np.flatnonzero(population < sampled - 1e-9)[0])
         raise StatsError(

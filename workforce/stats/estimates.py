@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.stats import intervals, reliability
+from workforce.stats.categories import category_text, contains_code
 from workforce.stats.design import SurveyDesign
 from workforce.stats.errors import StatsError
 from workforce.stats.variance import variances
@@ -89,7 +90,7 @@ class Domains:
         columns = []
         for name in by:
             values = design.column(name)
-            text = values.map(lambda v: None if pd.isna(v) else _text(v))
+            text = category_text(values)
             columns.append(text.where(text != "", None))
         frame = pd.DataFrame(dict(zip(by, columns, strict=True)))
         grouped = frame.groupby(list(by), sort=True, dropna=True)
@@ -321,13 +322,12 @@ def numeric_outcome(design: SurveyDesign, column: str) -> np.ndarray:
 def indicator_outcome(design: SurveyDesign, column: str, value: str) -> np.ndarray:
     """1 where the column is `value` (or a multi-select cell includes it), 0 else, NaN blank."""
     raw = design.column(column)
-    text = raw.map(lambda v: "" if pd.isna(v) else _text(v))
+    text = category_text(raw)
     answered = text != ""
     if not answered.any():
         raise StatsError(f"{design.source}: column {column!r} has no answers at all")
     wanted = _text(value)
-    hit = (text == wanted) | text.str.split(";").map(lambda codes: wanted in codes)
-    y = np.where(answered.to_numpy(), hit.to_numpy(dtype=float), np.nan)
+    y = np.where(answered.to_numpy(), contains_code(text, wanted).astype(float), np.nan)
     return y
 
 

@@ -20,12 +20,13 @@ person makes (`collapse_categories`) and it is then recorded in the weighting re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sparse
 
+from workforce.stats.categories import category_text
 from workforce.stats.design import SurveyDesign
 from workforce.stats.errors import StatsError
 
@@ -143,6 +144,10 @@ class RakingCalibration:
     cell_categories: np.ndarray  # (cells × margins) category code of each cell
     categories_per_margin: tuple[int, ...]
     step_factors: tuple[np.ndarray, ...]
+    # The recipe, so that replicate designs can re-rake every replicate the same way.
+    margins: tuple[Margin, ...] = ()
+    tolerance: float = 1e-8
+    max_iterations: int = 100
 
     def residuals(self, x: np.ndarray) -> np.ndarray:
         """R's ``x - psw * ave(x / psw, margin)``, ten sweeps over the margins, per cell.
@@ -277,6 +282,9 @@ def rake(
         cell_categories=cell_categories,
         categories_per_margin=tuple(len(t) for t in targets),
         step_factors=tuple(step_factors),
+        margins=tuple(margins),
+        tolerance=tolerance,
+        max_iterations=max_iterations,
     )
     checks = []
     for margin, code, target, label in zip(margins, codes, targets, labels, strict=True):
@@ -446,18 +454,14 @@ def _report(method, weights, converged, iterations, tolerance, checks, trimming=
 
 def _category_strings(values: pd.Series) -> pd.Series:
     """Categories as text, so that a column read as numbers matches margins read as text."""
-    if pd.api.types.is_float_dtype(values):
-        whole = values.dropna()
-        if len(whole) and np.all(np.mod(whole, 1) == 0):
-            return values.map(lambda v: None if pd.isna(v) else str(int(v)))
-    return values.map(lambda v: None if pd.isna(v) else str(v).strip())
+    return category_text(values)
 
 
 def _margin_codes(design: SurveyDesign, margin: Margin):
     """Each respondent's category code in `margin`, the targets, and the category labels."""
     source = design.source
     values = _category_strings(design.column(margin.variable))
-    blank = values.isna() | (values == "")
+    blank = values == ""
     if blank.any():
         rows = np.flatnonzero(blank.to_numpy())
         raise StatsError(
@@ -510,7 +514,7 @@ def _margin_codes(design: SurveyDesign, margin: Margin):
 def _check_margins_agree(margins: Sequence[Margin], source: str) -> None:
     totals = [(m.variable, m.total) for m in margins]
     reference = totals[0][1]
-    for variable, total in totals[1:]:
+    for _, total in totals[1:]:
         if abs(total - reference) > MARGIN_AGREEMENT * max(abs(reference), 1.0):
             listed = ", ".join(f"{v} = {t:g}" for v, t in totals)
             raise StatsError(
