@@ -58,7 +58,7 @@ def read_margins(path: Path) -> list[Margin]:
 
 
 def parse_margins(text: str, source: str = "margins") -> list[Margin]:
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise StatsError(
             f"{source}: the file is empty; it needs the columns variable,category,total"

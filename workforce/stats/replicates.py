@@ -82,8 +82,7 @@ class ReplicateDesign:
 def jackknife(design: SurveyDesign, groups: int | None = None, seed: int = 0) -> ReplicateDesign:
     """Delete-one-PSU jackknife (JK1 or JKn as R builds them), or delete-a-group with `groups`."""
     sampled = design.psus_per_stratum()
-    population = design.population_psus
-    fpc = np.where(np.isinf(population), 1.0, (population - sampled) / population)
+    fpc = _finite_population_corrections(design)
     if groups is not None:
         if design.n_strata > 1:
             raise StatsError(
@@ -123,8 +122,7 @@ def bootstrap(design: SurveyDesign, replicates: int = 500, seed: int = 0) -> Rep
     if np.any(sampled < 2):
         stratum = design.stratum_labels[int(np.flatnonzero(sampled < 2)[0])]
         raise StatsError(f"stratum {stratum!r} has one PSU; the bootstrap cannot resample it")
-    population = design.population_psus
-    fpc = np.where(np.isinf(population), 1.0, (population - sampled) / population)
+    fpc = _finite_population_corrections(design)
     rng = np.random.default_rng(seed)
     multipliers = np.empty((design.n_psus, replicates))
     for h in range(design.n_strata):
@@ -138,6 +136,16 @@ def bootstrap(design: SurveyDesign, replicates: int = 500, seed: int = 0) -> Rep
         multipliers[members] = 1 - rescale + rescale * (n_h / draws) * counts
     return ReplicateDesign(design, "bootstrap (Rao-Wu rescaling)", multipliers,
                            1.0 / (replicates - 1), np.ones(replicates), seed)
+
+
+def _finite_population_corrections(design: SurveyDesign) -> np.ndarray:
+    """``(N_h - n_h) / N_h`` per stratum; 1 where no population size was given."""
+    sampled = design.psus_per_stratum()
+    population = design.population_psus
+    known = np.isfinite(population)
+    fpc = np.ones(design.n_strata)
+    fpc[known] = (population[known] - sampled[known]) / population[known]
+    return fpc
 
 
 # -- estimates -------------------------------------------------------------------------------

@@ -344,62 +344,100 @@ def trim(
     upper: float,
     lower: float | None = None,
     tolerance: float = 1e-8,
-    max_iterations: int = 100,
-    max_rounds: int = 50,
+    max_iterations: int = 1000,
 ) -> SurveyDesign:
-    """Raked weights kept within [lower, upper] by alternately capping them and re-raking.
+    """Raking with every weight kept within [lower, upper] (capped raking).
 
-    Capping alone would break the margins and raking alone may push weights past the cap, so
-    the two alternate until the raked weights respect the bounds (within 1e-9) or
-    `max_rounds` is spent; the report says which, with the rounds and the weights capped in
-    the last round.
+    Each raking step scales a category's weights to its frame total as usual, except that a
+    weight reaching a bound stays there and the rest of the category makes up the difference
+    (the step solves ``Σ clip(w·r, lower, upper) = total`` for r). Capping after raking and
+    raking again instead would go round in circles. The result is raked once more from the
+    capped weights, so that the variance sees a raking to the margins whose weights are the
+    final ones. A bound no weighting can respect (a category needing a larger average weight
+    than `upper`) is an error that names the category.
     """
-    if lower is not None and lower >= upper:
-        raise StatsError(f"the lower weight bound {lower} must be below the upper {upper}")
-    total = float(sum(m.total for m in margins[:1]))
-    if upper * design.n < total * (1 - 1e-12):
-        raise StatsError(
-            f"no weights of at most {upper:g} can add up to the frame total {total:g} with "
-            f"{design.n} respondents; the upper bound must be at least {total / design.n:g}"
-        )
-    raked = rake(design, margins, tolerance=tolerance, max_iterations=max_iterations)
-    floor = -np.inf if lower is None else lower
-    rounds = 0
-    capped = 0
-    within = False
-    while rounds < max_rounds:
-        w = raked.weights
-        outside = (w > upper * (1 + 1e-9)) | (w < floor * (1 - 1e-9))
-        if not outside.any():
-            within = True
+    floor = 0.0 if lower is None else float(lower)
+    if floor >= upper:
+        raise StatsError(f"the lower weight bound {floor} must be below the upper {upper}")
+    _check_margins_agree(margins, design.source)
+    coded = [_margin_codes(design, margin) for margin in margins]
+    for margin, (code, target, labels) in zip(margins, coded, strict=True):
+        counts = np.bincount(code, minlength=len(target))
+        needed = target / counts
+        for bad, side, bound in ((needed > upper, "at most", upper), (needed < floor, "at least",
+                                                                     floor)):
+            if bad.any():
+                worst = int(np.flatnonzero(bad)[0])
+                raise StatsError(
+                    f"no weights of {side} {bound:g} can reach the frame total of "
+                    f"{margin.variable} = {labels[worst]!r} ({target[worst]:g} members, "
+                    f"{counts[worst]} respondents need an average weight of "
+                    f"{needed[worst]:.4g}); the upper bound must be at least that and the "
+                    "lower at most that"
+                )
+    w = np.clip(design.weights, floor, upper)
+    absolute = tolerance * float(design.base_weights.sum())
+    converged = False
+    sweeps = 0
+    while sweeps < max_iterations:
+        sweeps += 1
+        before = w.copy()
+        for code, target, _ in coded:
+            w = _capped_step(w, code, target, floor, upper)
+        if float(np.max(np.abs(w - before))) * 1.0 < absolute / max(design.n, 1) or (
+            all(
+                np.max(np.abs(np.bincount(code, weights=w, minlength=len(t)) - t)) < absolute
+                for code, t, _ in coded
+            )
+        ):
+            converged = True
             break
-        rounds += 1
-        capped = int(outside.sum())
-        raked = rake(
-            design,
-            margins,
-            tolerance=tolerance,
-            max_iterations=max_iterations,
-            start_weights=np.clip(w, floor, upper),
-        )
+    raked = rake(design, margins, tolerance=tolerance, start_weights=w)
+    within = bool(np.all(raked.weights <= upper * (1 + 1e-6)) and np.all(
+        raked.weights >= floor * (1 - 1e-6)))
     report = raked.weighting
     trimming = {
         "upper": float(upper),
-        "lower": float(lower) if lower is not None else None,
-        "rounds": rounds,
-        "weights_capped_last_round": capped,
+        "lower": None if lower is None else float(lower),
+        "sweeps": sweeps,
+        "weights_at_upper_bound": int(np.sum(raked.weights >= upper * (1 - 1e-9))),
+        "weights_at_lower_bound": int(np.sum(raked.weights <= floor * (1 + 1e-9)))
+        if lower is not None
+        else 0,
         "within_bounds": within,
     }
     report = _report(
-        "raking with trimming",
+        "raking with capped weights",
         raked.weights,
-        report.converged and within,
-        report.iterations,
+        converged and report.converged and within,
+        sweeps,
         tolerance,
         list(report.margins),
         trimming=trimming,
     )
     return raked.with_weights(raked.weights, weighting=report)
+
+
+def _capped_step(w, code, target, floor, upper) -> np.ndarray:
+    """Scale each category to its total, weights held at a bound making way for the rest."""
+    size = len(target)
+    # Start from the plain raking ratio; holding weights at a bound only raises (or, at the
+    # lower bound, lowers) the ratio the others need, so the iteration is monotone.
+    ratio = target / np.bincount(code, weights=w, minlength=size)
+    for _ in range(50):
+        scaled = w * ratio[code]
+        at_upper = scaled >= upper
+        at_floor = scaled <= floor
+        free = ~(at_upper | at_floor)
+        fixed = np.bincount(code, weights=np.where(at_upper, upper, 0.0)
+                            + np.where(at_floor, floor, 0.0), minlength=size)
+        free_sum = np.bincount(code, weights=np.where(free, w, 0.0), minlength=size)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new_ratio = np.where(free_sum > 0, (target - fixed) / free_sum, ratio)
+        if np.allclose(new_ratio, ratio, rtol=1e-15, atol=0):
+            break
+        ratio = new_ratio
+    return np.clip(w * ratio[code], floor, upper)
 
 
 def collapse_categories(
