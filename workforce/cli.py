@@ -706,7 +706,7 @@ def _print_estimates(result: dict) -> None:
             "—" if e["ci_low"] is None else f"{shown(e['ci_low'])} – {shown(e['ci_high'])}"
         )
         se = "—" if e["se"] is None else (f"{100 * e['se']:.2f}" if share else f"{e['se']:,.4g}")
-        verdict = e["reliability"] + (f": {'; '.join(e['reasons'])}" if e["reasons"] else "")
+        verdict = e["reliability"]
         n_eff = "—" if e["n_eff"] is None else f"{e['n_eff']:,.1f}"
         table.add_row(*[str(e["group"][n]) for n in names], shown(e["estimate"]), se, interval,
                       f"{e['n']:,}", n_eff, verdict)
@@ -723,5 +723,13 @@ def _print_estimates(result: dict) -> None:
         f"{w['n_eff']:,.1f}; variance by {result['variance']}.",
         highlight=False,
     )
+    for e in result["estimates"]:
+        if e["reasons"]:
+            who = ", ".join(f"{k} {v}" for k, v in e["group"].items()) if e["group"] else "All"
+            console.print(
+                f"{who}: {e['reliability']} — {'; '.join(e['reasons'])}.",
+                highlight=False,
+                soft_wrap=True,
+            )
     for note in result["notes"]:
         console.print(f"Note: {note}", highlight=False)
