@@ -109,7 +109,14 @@ def test_demo_no_serve_runs_every_stage_and_exits_zero(tmp_path):
     assert process.returncode == 0, stderr
     summary = json.loads((tmp_path / "demo" / "out" / "summary.json").read_text())
     names = [stage["name"] for stage in summary["stages"]]
-    assert names == ["Synthetic consortium", "Standard records", "Web platform", "Intake", "Survey"]
+    assert names == [
+        "Synthetic consortium",
+        "Standard records",
+        "Web platform",
+        "Intake",
+        "Survey",
+        "Estimates",
+    ]
     validation = json.loads(
         (tmp_path / "demo" / "out" / "standard_records_validation.json").read_text()
     )
@@ -132,6 +139,11 @@ def test_demo_no_serve_runs_every_stage_and_exits_zero(tmp_path):
     assert survey["records_equal_to_truth"] == survey["records_compared_with_truth"]
     assert all(wave["failed"] == [] for wave in survey["waves"])
     assert summary["survey_link"] in " ".join(stdout.split())
+    # Weighting the responses to the frame brings the shares closer to the known truth.
+    weighted = json.loads((tmp_path / "demo" / "out" / "estimates_against_truth.json").read_text())
+    assert weighted["weighting"]["converged"]
+    overall = weighted["overall"]
+    assert overall["weighted_mean_distance_points"] < overall["unweighted_mean_distance_points"]
 
 
 def test_demo_ends_with_the_web_app_answering(tmp_path):

@@ -6,14 +6,19 @@ output is so the demo can print a summary. Later stages append themselves to `ST
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Progress = Callable[[str, int, int], None]
 
@@ -228,12 +233,370 @@ def records_matching_truth(ingest, truth, where) -> int:
     return int(same.sum())
 
 
+def stage_estimates(ctx: DemoContext) -> StageResult:
+    """Weight the survey responses to the frame, and compare the shares with the truth."""
+    ctx.progress("Weighting the survey to its frame", 0, 1)
+    comparison = estimates_against_truth(ctx.synth_dir)
+    path = ctx.out_dir / "estimates_against_truth.json"
+    path.write_text(json.dumps(comparison, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    ctx.progress("Weighting the survey to its frame", 1, 1)
+    weighting, overall = comparison["weighting"], comparison["overall"]
+    others = comparison["other_shares"]
+    summary = (
+        f"raked {weighting['n']:,} responses to {comparison['frame_members']:,} frame members "
+        f"on {len(comparison['raking_variables'])} margins (deff {weighting['deff']:.2f}); "
+        f"weighted shares within {overall['weighted_mean_distance_points']:.1f} points of "
+        f"the truth on average, unweighted within "
+        f"{overall['unweighted_mean_distance_points']:.1f}; 95% CIs cover the truth for "
+        f"{others['covered']} of {others['shares']} shares not raked on"
+    )
+    return StageResult("Estimates", summary, [path])
+
+
+# The variables that drive response in the synthetic survey and that the frame also holds.
+RAKING_VARIABLES = ("org", "career_stage", "sector", "gender")
+# Shares compared with the truth: categories of the raking variables (org is left out: it is
+# never misreported, so raking reproduces it exactly) and attributes nobody raked on.
+SHARE_CATEGORIES = ("career_stage", "sector", "gender")
+# Derived yes/no items: name -> (source item, answers counted as yes); `declined` is no answer.
+DERIVED_ITEMS = {
+    "belonging_agree": ("climate_belonging", ("4", "5")),
+    "sexist_remarks_any": ("hx_sexist_remarks", ("once", "sometimes", "often")),
+    "exclusion_any": ("hx_exclusion", ("once", "sometimes", "often")),
+}
+# Categories with fewer respondents than this are pooled before raking (small demo scales).
+MIN_RESPONDENTS_PER_CATEGORY = 5
+
+
+def estimates_against_truth(synth_dir: Path) -> dict:
+    """Weighted and unweighted shares of the synthetic survey next to the known truth.
+
+    The consortium-wide survey is raked to the whole frame on `RAKING_VARIABLES`, and each
+    society's responses to its own part of the frame on the others (as a society's wave
+    would be). The truth is the share among *all* invited members, taken from the population
+    the generator drew (drawn again from the manifest's seed and scale): their own answers
+    for the demographics, and for the climate and harassment items the share the generator's
+    model expects from each member (those items are drawn only for respondents), among the
+    members expected to answer the item rather than decline it.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from workforce.synth.profiles import ORGS
+
+    def read(relative: str) -> pd.DataFrame:
+        return pd.read_csv(synth_dir / relative, dtype=str, keep_default_na=False)
+
+    frame = read("survey/frame.csv")
+    responses = read("survey/responses.csv")
+    links = read("truth/survey_respondents.csv")
+    truth = frame_truth(synth_dir, frame)
+    answers = _with_derived_items(responses)
+
+    # Check the redrawn truth against what the respondents said before trusting it.
+    position = pd.Series(np.arange(len(frame)), index=frame["frame_id"])
+    frame_rows = position[
+        links.set_index("response_id")["frame_id"][responses["response_id"]].to_numpy()
+    ].to_numpy()
+    for column in (*SHARE_CATEGORIES, "race_ethnicity"):
+        differing = int((truth[column].to_numpy()[frame_rows] != responses[column]).sum())
+        if differing:
+            raise RuntimeError(
+                f"the population drawn again from the manifest disagrees with {differing} "
+                f"responses on {column}; the synthetic files do not come from this generator"
+            )
+
+    result = {
+        "frame_members": len(frame),
+        "responses": len(responses),
+        "raking_variables": list(RAKING_VARIABLES),
+        **_weighted_against_truth(answers, frame, truth, frame_rows, RAKING_VARIABLES),
+        "self_report_against_frame": _self_report_against_frame(responses, frame, frame_rows),
+        "societies": {},
+        "truth_is": "the share among all invited frame members: their own answers, and for "
+        "the climate and harassment items the share the generator's model expects among the "
+        "members expected to answer the item",
+        "unweighted_is": "the plain share among respondents who answered",
+        "unweighted_expected_is": "for the modelled items, the unweighted share averaged over "
+        "the answers the same respondents could have given (its distance to the truth is the "
+        "nonresponse bias without the noise of the answers)",
+        "coverage_note": "a share of a raking variable is fixed by the frame's records, so it "
+        "has no sampling error and its interval has no width (unless its category was pooled); "
+        "it misses the truth wherever the records differ from the members' own answers",
+    }
+    variables = tuple(v for v in RAKING_VARIABLES if v != "org")
+    for org in ORGS:
+        members = frame["org"].to_numpy() == org
+        answered = responses["org"].to_numpy() == org
+        if not answered.any():
+            continue
+        # Frame rows renumbered within the society's part of the frame.
+        renumbered = np.cumsum(members) - 1
+        result["societies"][org] = {
+            "frame_members": int(members.sum()),
+            "responses": int(answered.sum()),
+            "raking_variables": list(variables),
+            **_weighted_against_truth(
+                answers[answered].reset_index(drop=True),
+                frame[members].reset_index(drop=True),
+                truth[members].reset_index(drop=True),
+                renumbered[frame_rows[answered]],
+                variables,
+            ),
+        }
+    return result
+
+
+def _weighted_against_truth(answers, frame, truth, frame_rows, variables) -> dict:
+    """Rake `answers` to `frame` on `variables` and compare every share with the truth."""
+    import numpy as np
+
+    from workforce.stats.estimates import proportion
+    from workforce.stats.frame_weights import pool_small_categories, weight_to_frame
+    from workforce.synth import codes
+
+    pooled_responses, pooled_frame, pooled = pool_small_categories(
+        answers, frame, variables, minimum=MIN_RESPONDENTS_PER_CATEGORY
+    )
+    raked = weight_to_frame(
+        pooled_responses, pooled_frame, variables, source="survey/responses.csv", notes=pooled
+    )
+    # Estimates use the respondents' own answers; the pooled categories served the raking.
+    design = dataclasses.replace(raked, data=answers)
+    report = raked.weighting.as_dict()
+    shares = []
+
+    def compare(column: str, value: str, true_share: float, raked_on: bool, expected=None):
+        estimate = proportion(design, column, value)[0]
+        if estimate.estimate is None:
+            return
+        covers = estimate.ci_low is not None and estimate.ci_low <= true_share <= estimate.ci_high
+        shares.append(
+            {
+                "variable": column,
+                "value": value,
+                "raking_variable": raked_on,
+                "truth": true_share,
+                "unweighted": float(np.nanmean(_indicator(answers[column], value))),
+                "weighted": estimate.estimate,
+                "weighted_se": estimate.se,
+                "ci_low": estimate.ci_low,
+                "ci_high": estimate.ci_high,
+                "ci_covers_truth": bool(covers),
+                "respondents": estimate.n,
+                "reliability": estimate.reliability,
+                **({} if expected is None else {"unweighted_expected": expected}),
+            }
+        )
+
+    for column in SHARE_CATEGORIES:
+        for value in sorted(truth[column].unique()):
+            compare(column, value, float((truth[column] == value).mean()), column in variables)
+    for value in (*codes.RACE_CATEGORIES, "declined"):
+        true_share = float(np.nanmean(_indicator(truth["race_ethnicity"], value)))
+        if true_share > 0:
+            compare("race_ethnicity", value, true_share, False)
+    for item in DERIVED_ITEMS:
+        answering = truth[f"{item}_answers"].to_numpy()
+        yes = truth[f"{item}_yes"].to_numpy()
+        true_share = float(np.sum(answering * yes) / np.sum(answering))
+        # What the unweighted share comes to on average over the answers these respondents
+        # could have given: its distance to the truth is the nonresponse bias alone.
+        expected = float(
+            np.sum(answering[frame_rows] * yes[frame_rows]) / np.sum(answering[frame_rows])
+        )
+        compare(item, "yes", true_share, False, expected)
+
+    def distance(rows: list[dict], key: str) -> float:
+        return float(np.mean([abs(r[key] - r["truth"]) for r in rows]) * 100) if rows else 0.0
+
+    def summary_of(rows: list[dict]) -> dict:
+        return {
+            "shares": len(rows),
+            "weighted_mean_distance_points": distance(rows, "weighted"),
+            "unweighted_mean_distance_points": distance(rows, "unweighted"),
+            "covered": sum(r["ci_covers_truth"] for r in rows),
+        }
+
+    keys = (
+        "converged",
+        "iterations",
+        "deff",
+        "n_eff",
+        "n",
+        "weight_min",
+        "weight_max",
+        "largest_margin_difference",
+        "margins",
+    )
+    return {
+        "weighting": {key: report[key] for key in keys}
+        | {"changes_to_categories": report.get("collapsed", [])},
+        "shares": shares,
+        "overall": summary_of(shares),
+        "raking_variable_shares": summary_of([r for r in shares if r["raking_variable"]]),
+        "other_shares": summary_of([r for r in shares if not r["raking_variable"]]),
+    }
+
+
+def frame_truth(synth_dir: Path, frame) -> pd.DataFrame:
+    """Every frame member's true attributes, from the population drawn again.
+
+    The generator's populations follow from the seed, scale and year in `manifest.json`, and
+    every frame member is found in them by society and e-mail. Besides the demographics, each
+    derived yes/no item gets the member's chance of answering it (`<item>_answers`, one
+    minus the chance to decline) and of answering yes (`<item>_yes`) under the survey model
+    of `profiles.yaml`.
+    """
+    from statistics import NormalDist
+
+    import numpy as np
+    import pandas as pd
+    from scipy.special import ndtr as cdf
+
+    from workforce.synth import codes
+    from workforce.synth.population import assign_emails, draw_society
+    from workforce.synth.profiles import ORGS, load_profiles, society_size
+
+    manifest = json.loads((synth_dir / "manifest.json").read_text(encoding="utf-8"))
+    seed, scale, year = manifest["seed"], manifest["scale"], manifest["year"]
+    profiles = load_profiles()
+    populations = {
+        org: draw_society(profiles, org, society_size(profiles, org, scale), seed=seed, year=year)
+        for org in ORGS
+    }
+    assign_emails(populations, seed=seed)
+    columns = (
+        "career_stage",
+        "sector",
+        "gender",
+        "transgender",
+        "sexual_orientation",
+        "race_mask",
+        "private",
+        *codes.WG_DOMAINS,
+    )
+    people = {name: np.empty(len(frame), dtype=object) for name in columns}
+    for org, population in populations.items():
+        rows = np.flatnonzero(frame["org"].to_numpy() == org)
+        where = pd.Series(np.arange(len(population)), index=population["email"])
+        person = where.reindex(frame["email"].to_numpy()[rows]).to_numpy()
+        if np.isnan(person.astype(float)).any():
+            raise RuntimeError(f"frame members of {org} are missing from the redrawn population")
+        person = person.astype(np.int64)
+        for name in columns:
+            people[name][rows] = population[name][person]
+    masks = people["race_mask"].astype(np.int64)
+    truth = pd.DataFrame(
+        {
+            "frame_id": frame["frame_id"].to_numpy(),
+            "org": frame["org"].to_numpy(),
+            **{name: people[name] for name in ("career_stage", "sector", "gender")},
+            "race_ethnicity": codes.race_text(masks),
+        }
+    )
+
+    # The groups whose climate and harassment differ (as workforce.synth.survey draws them).
+    gender = people["gender"]
+    gender_minority = np.isin(gender, ("nonbinary", "another")) | (people["transgender"] == "yes")
+    lgbtq = gender_minority | np.isin(
+        people["sexual_orientation"], ("gay_lesbian", "bisexual", "another")
+    )
+    urm = np.zeros(len(frame), dtype=bool)
+    for code in codes.URM_NIH:
+        urm |= codes.has_race(masks, code)
+    disability = np.zeros(len(frame), dtype=bool)
+    for domain in codes.WG_DOMAINS:
+        disability |= np.isin(people[domain], ("a_lot", "cannot"))
+    stage = people["career_stage"]
+    groups = {
+        "woman": gender == "woman",
+        "gender_minority": gender_minority,
+        "lgbtq": lgbtq,
+        "urm": urm,
+        "disability": disability,
+        "student": stage == "student",
+        "trainee": stage == "trainee",
+        "senior": stage == "senior",
+    }
+    private = people["private"].astype(bool)
+    normal = NormalDist()
+    survey = profiles["survey"]
+
+    def shift(model: dict) -> np.ndarray:
+        total = np.zeros(len(frame))
+        for group, value in model["shifts"].items():
+            total = total + value * groups[group]
+        return total
+
+    # An item's score is loading × (standard normal + shifts) + noise of variance
+    # 1 − loading², so it is normal with mean loading × shift and variance 1.
+    climate, harassment = survey["climate"], survey["harassment"]
+    climate_mean = climate["loading"] * shift(climate)
+    harassment_mean = harassment["loading"] * shift(harassment)
+    agree_cut = climate["cutpoints"][2]  # 4 or 5: at or above the cut between 3 and 4
+    for item, (source, _) in DERIVED_ITEMS.items():
+        if source in climate["items"]:
+            yes = 1 - cdf(agree_cut - climate_mean)
+            declined = climate["declined"]
+        else:
+            cut = normal.inv_cdf(1 - harassment["items"][source]["any"])
+            yes = 1 - cdf(cut - harassment_mean)
+            declined = harassment["declined"]
+        truth[f"{item}_yes"] = yes
+        truth[f"{item}_answers"] = 1 - np.where(private, 0.3, declined)
+    return truth
+
+
+def _with_derived_items(responses) -> pd.DataFrame:
+    """The responses with each derived yes/no item ("" where the item was declined)."""
+    import numpy as np
+
+    answers = responses.copy()
+    for item, (source, yes_values) in DERIVED_ITEMS.items():
+        values = answers[source]
+        answers[item] = np.where(
+            values.isin(("declined", "")), "", np.where(values.isin(yes_values), "yes", "no")
+        )
+    return answers
+
+
+def _indicator(values, value: str):
+    """1 where the (possibly multi-select) value includes `value`, 0 else, NaN when blank."""
+    import re
+
+    import numpy as np
+
+    pattern = rf"(?:^|;){re.escape(value)}(?:;|$)"
+    hit = values.str.contains(pattern, regex=True).to_numpy(dtype=float)
+    return np.where(values.to_numpy() == "", np.nan, hit)
+
+
+def _self_report_against_frame(responses, frame, frame_rows) -> dict:
+    """How often a respondent's own answer differs from their frame record, per variable."""
+    out = {}
+    for column in RAKING_VARIABLES:
+        said = responses[column].to_numpy()
+        recorded = frame[column].to_numpy()[frame_rows]
+        differ = said != recorded
+        out[column] = {
+            "respondents": len(said),
+            "differing": int(differ.sum()),
+            "share_differing": float(differ.mean()),
+            "of_which_record_unknown": int((differ & (recorded == "unknown")).sum()),
+            "of_which_record_declined": int((differ & (recorded == "declined")).sum()),
+            "of_which_answer_declined": int((differ & (said == "declined")).sum()),
+        }
+    return out
+
+
 STAGES: list[Callable[[DemoContext], StageResult]] = [
     stage_synthesize,
     stage_validate_standard_records,
     stage_load_platform,
     stage_check_intake_against_truth,
     stage_survey,
+    stage_estimates,
 ]
 
 
