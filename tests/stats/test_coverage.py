@@ -7,9 +7,9 @@ the others, exactly as the weighting assumes (response depends on the raking var
 respondents are raked to the frame's margins and the share of the outcome is estimated among
 early-career women in industry — an intersection of about 230 respondents — with its 95%
 logit interval.
-The respondents of each response class (career stage × sector) are treated as a simple
-random sample of its members — strata with their own finite population correction — and
-raked to the frame's margins. Honest uncertainty covers the membership's true share in 95% of
+The respondents are weighted exactly as a wave's responses are (`frame_weights.weight_to_frame`:
+raked to the frame's margins of stage, sector and gender, the raked weights taken as inverse
+response propensities). Honest uncertainty covers the membership's true share in 95% of
 replications (93–97% allows for the simulation's own error). Measured: 95.0% over 1,000
 replications, standard errors within 1% of the estimates' spread. Treating the raked weights
 as fixed instead overstates the standard error (by 9% for the overall share here).
@@ -23,11 +23,13 @@ import pytest
 
 from workforce.stats import estimates, weighting
 from workforce.stats.design import SurveyDesign
+from workforce.stats.frame_weights import weight_to_frame
 
 MEMBERS = 20_000
 REPLICATIONS = 1_000
 DOMAIN = {"stage": "early", "gender": "woman", "sector": "industry"}
 BY = list(DOMAIN)
+RAKING_VARIABLES = ["stage", "sector", "gender"]
 
 
 @pytest.fixture(scope="module")
@@ -70,24 +72,13 @@ def build_membership():
 
 def _respondents(frame, propensity, seed):
     rng = np.random.default_rng(seed)
-    respondents = frame[rng.random(MEMBERS) < propensity].copy()
-    # Response classes: within career stage × sector every member answers with the same
-    # probability, so the respondents of a class are a simple random sample of its members.
-    cls = frame["stage"] + "/" + frame["sector"]
-    respondents["response_class"] = cls[respondents.index]
-    members = cls.value_counts()
-    answered = respondents["response_class"].value_counts()
-    respondents["class_members"] = respondents["response_class"].map(members).astype(float)
-    respondents["base_weight"] = respondents["response_class"].map(members / answered)
-    return respondents
+    return frame[rng.random(MEMBERS) < propensity].reset_index(drop=True)
 
 
-def _replicate(frame, propensity, margins, seed, by=BY):
+def _replicate(frame, propensity, seed, by=BY):
+    """One survey: who answered this time, weighted to the frame as a wave's responses are."""
     respondents = _respondents(frame, propensity, seed)
-    design = SurveyDesign.from_frame(
-        respondents, weights="base_weight", strata="response_class", fpc="class_members"
-    )
-    raked = weighting.rake(design, margins, tolerance=1e-10)
+    raked = weight_to_frame(respondents, frame, RAKING_VARIABLES, tolerance=1e-10)
     results = estimates.proportion(raked, "outcome", "1", by=by)
     if by is None:
         return results[0]
@@ -97,8 +88,8 @@ def _replicate(frame, propensity, margins, seed, by=BY):
 
 @pytest.fixture(scope="module")
 def replications(membership):
-    frame, propensity, margins, _ = membership
-    return [_replicate(frame, propensity, margins, seed) for seed in range(REPLICATIONS)]
+    frame, propensity, _, _ = membership
+    return [_replicate(frame, propensity, seed) for seed in range(REPLICATIONS)]
 
 
 def test_95_percent_intervals_cover_the_truth_in_93_to_97_percent_of_surveys(

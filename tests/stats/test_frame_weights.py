@@ -74,12 +74,14 @@ def test_margins_name_a_missing_column():
         margins_from_frame(small_frame(), ["gender"])
 
 
-def test_weights_start_at_frame_over_respondents_and_reach_the_frame_counts():
+def test_raked_weights_reach_the_frame_counts_and_are_inverse_response_propensities():
     frame, responses = small_frame(), small_responses()
     design = weight_to_frame(responses, frame, ["career_stage", "sector"])
     assert design.n == len(responses)
-    np.testing.assert_allclose(design.base_weights, len(frame) / len(responses))
-    np.testing.assert_allclose(design.population_psus, [len(frame)])
+    # Each respondent is in a Poisson sample of the frame with probability 1 / raked weight.
+    np.testing.assert_allclose(
+        design.inclusion_probabilities, np.minimum(1, 1 / design.weights), rtol=1e-6
+    )
     assert design.weighting.converged
     assert design.weights.sum() == pytest.approx(len(frame))
     assert achieved(design, "career_stage") == pytest.approx({"senior": 6.0, "student": 6.0})

@@ -5,8 +5,9 @@ survey versions recorded in `r_survey.json`; these tests only read that file, so
 needed to run them. The designs are the ones of R's documentation: a stratified sample of
 schools (`dstrat`), a one-stage cluster sample of school districts (`dclus1`), the cluster
 sample raked to the population's school types and "school-wide target met" (`rclus1`), the
-stratified sample raked on three variables (`rstrat`) and the cluster sample post-stratified
-(`pclus1`).
+stratified sample raked on three variables (`rstrat`), the cluster sample post-stratified
+(`pclus1`), and the stratified sample read as a Poisson sample (`dpois`); replicate designs
+(`jk1`, `rjk1` re-raked per replicate, `jkn`) at the end.
 """
 
 from __future__ import annotations
@@ -64,13 +65,18 @@ def build(name: str) -> SurveyDesign:
     if name == "rstrat":
         return weighting.rake(build("dstrat"), _margins(REFERENCE["margins"]["rstrat"]),
                               tolerance=1e-12, max_iterations=200)
+    if name == "dpois":
+        # Poisson sampling: every school in the sample independently, with probability 1/pw.
+        return SurveyDesign.from_frame(_data("apistrat"), weights="pw", poisson=True)
     if name == "pclus1":
         return weighting.poststratify(build("dclus1"), "stype",
                                       REFERENCE["margins"]["pop.types"]["stype"])
     raise KeyError(name)
 
 
-LINEARIZED = ["dstrat", "dclus1", "dclus1_nofpc", "rclus1", "rclus1_tight", "rstrat", "pclus1"]
+LINEARIZED = [
+    "dstrat", "dclus1", "dclus1_nofpc", "rclus1", "rclus1_tight", "rstrat", "pclus1", "dpois"
+]
 
 
 @pytest.fixture(scope="module", params=LINEARIZED)

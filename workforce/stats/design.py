@@ -53,6 +53,8 @@ class SurveyDesign:
     has_clusters: bool = False
     lonely_psu: str = "fail"
     source: str = "data"
+    # Poisson sampling: every respondent in the sample independently with this probability.
+    inclusion_probabilities: np.ndarray | None = None
     # Sampling weights before any calibration; the raking tolerance is relative to their sum.
     sampling_weights: np.ndarray | None = None
     calibration: tuple[Calibration, ...] = field(default_factory=tuple)
@@ -71,12 +73,19 @@ class SurveyDesign:
         fpc: str | float | None = None,
         lonely_psu: str = "fail",
         source: str = "data",
+        poisson: bool = False,
     ) -> SurveyDesign:
         """A design over `data`; `weights` is a column name or the weights themselves.
 
         Every problem is a `StatsError` naming `source`, the column and the first bad rows:
         missing, negative, zero or infinite weights; a stratum or cluster left blank; an fpc
         that varies within a stratum or is smaller than the sample.
+
+        With ``poisson=True`` each respondent is taken to be in the sample independently, with
+        probability one over its weight (R's ``pps = poisson_sampling(p)``): the variance of
+        a total is then ``Σ (1 - π_i) x_i²``. That is how a census-invited frame answers when
+        members respond independently with different propensities, the weights being the
+        inverse propensities (see `frame_weights`). A weight under 1 counts as certain.
         """
         if lonely_psu not in LONELY_PSU_RULES:
             raise StatsError(
@@ -101,6 +110,15 @@ class SurveyDesign:
         psu_stratum[psu] = stratum_codes
         sampled = np.bincount(psu_stratum, minlength=len(stratum_labels)).astype(float)
         population = _population_psus(data, fpc, stratum_codes, sampled, source)
+        probabilities = None
+        if poisson:
+            if strata is not None or clusters is not None or fpc is not None:
+                raise StatsError(
+                    f"{source}: Poisson sampling has no strata, clusters or fpc; each "
+                    "respondent's probability is one over its weight"
+                )
+            # A weight under 1 would be a probability over 1: such a respondent is certain.
+            probabilities = np.minimum(1.0, 1.0 / w)
         return cls(
             data=data,
             weights=w,
@@ -113,6 +131,7 @@ class SurveyDesign:
             lonely_psu=lonely_psu,
             source=source,
             sampling_weights=w,
+            inclusion_probabilities=probabilities,
         )
 
     # -- what the design is -------------------------------------------------------------------
@@ -144,6 +163,8 @@ class SurveyDesign:
         """
         if rows is None:
             return self.n_psus - self.n_strata
+        if self.inclusion_probabilities is not None:
+            return int(np.count_nonzero(rows)) - 1
         psus = np.unique(self.psu[rows])
         strata = np.unique(self.psu_stratum[psus])
         return int(len(psus) - len(strata))

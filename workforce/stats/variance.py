@@ -53,6 +53,9 @@ def _as_matrix(influence: np.ndarray) -> np.ndarray:
 
 
 def _scaled_centred_psu_totals(design: SurveyDesign, x: np.ndarray) -> np.ndarray:
+    if design.inclusion_probabilities is not None:
+        # Poisson sampling: independent inclusions, nothing to centre (R's poisson_sampling).
+        return x * np.sqrt(1 - design.inclusion_probabilities)[:, None]
     if design.has_clusters:
         indicator = sparse.csr_matrix(
             (np.ones(design.n), (design.psu, np.arange(design.n))),

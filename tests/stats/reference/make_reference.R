@@ -143,7 +143,11 @@ design_calls <- list(
     "rake(jk1, list(~stype, ~sch.wide), list(pop.types, pop.schwide), ",
     "control=list(maxit=200, epsilon=1e-12))"
   ),
-  jkn = "as.svrepdesign(dstrat, type=\"JKn\")"
+  jkn = "as.svrepdesign(dstrat, type=\"JKn\")",
+  dpois = paste0(
+    "svydesign(id=~1, probs=~p, pps=poisson_sampling(apistrat$p), data=apistrat)",
+    "  # apistrat$p <- 1/apistrat$pw: each school in the sample independently"
+  )
 )
 design_calls <- c(
   list(
@@ -156,6 +160,9 @@ design_calls <- c(
 dstrat <- svydesign(id = ~1, strata = ~stype, weights = ~pw, data = apistrat, fpc = ~fpc)
 dclus1 <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1, fpc = ~fpc)
 dclus1_nofpc <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1)
+# Poisson sampling with the stratified sample's inclusion probabilities.
+apistrat$p <- 1 / apistrat$pw
+dpois <- svydesign(id = ~1, probs = ~p, pps = poisson_sampling(apistrat$p), data = apistrat)
 
 # Design construction warnings (e.g. raking not converging under the default
 # control) are recorded next to the design.
@@ -227,7 +234,7 @@ rake_infos <- list(
 designs <- list(
   dstrat = dstrat, dclus1 = dclus1, dclus1_nofpc = dclus1_nofpc,
   rclus1 = rclus1, rclus1_tight = rclus1_tight, rstrat = rstrat,
-  pclus1 = pclus1, jk1 = jk1, rjk1 = rjk1, jkn = jkn
+  pclus1 = pclus1, jk1 = jk1, rjk1 = rjk1, jkn = jkn, dpois = dpois
 )
 
 # ---------------------------------------------------------------------------
