@@ -10,9 +10,9 @@ were a simple random sample:
   size adjusted for the design's degrees of freedom. The NCHS presentation standards use it.
 - ``likelihood``: the design-scaled profile likelihood of R's ``svyciprop(method =
   "likelihood")`` — the points where the binomial log-likelihood ratio, rescaled by the design
-  effect, reaches the t quantile. R finds them by interpolating a spline through ten profile
-  points; here the same equation is solved exactly; the two agree within R's interpolation error
-  (1.5e-4 relative at most on R's own examples).
+  effect, reaches the t quantile. R interpolates a spline through ten profile points and
+  scales by a design effect from its glm's last-but-one iteration; here the same equation is
+  solved exactly, within 2e-4 of R on a fine profile grid (`tests/stats`).
 - ``wilson``: the Wilson score interval on the effective sample size ``p(1-p)/var`` with a t
   quantile (Kott and Carr 1997). For a simple random sample it is R's ``prop.test(correct =
   FALSE)`` interval.
