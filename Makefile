@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint test-sqlite test-postgres benchmark benchmark-survey clean
+.PHONY: install demo test lint test-sqlite test-postgres benchmark benchmark-survey benchmark-stats clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ benchmark-survey: install
 	else \
 		echo "== PostgreSQL: no server reachable and none could be started; its run was skipped =="; \
 	fi
+
+# Raking a million respondents on 4 margins and 30 domain proportions with standard errors,
+# against R's survey package on the same data when Rscript and survey are installed (see
+# docs/performance.md). About 8 minutes, most of it R.
+benchmark-stats: install
+	$(BIN)/python benchmarks/bench_stats.py --rows 1000000 \
+		--out benchmarks/results/stats_rake_estimate.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info
