@@ -153,8 +153,18 @@ class DomainMeans:
         """R's ``degf`` of each domain: PSUs it reaches minus strata it reaches."""
         code = self.domains.codes
         inside = code >= 0
-        psu = self.design.psu[inside]
         g = code[inside]
+        count = self.domains.count
+        if not self.design.has_clusters and self.design.inclusion_probabilities is None:
+            # Every respondent is its own PSU: count rows, and strata by counting pairs.
+            psus = np.bincount(g, minlength=count)
+            strata = self.design.n_strata
+            pairs = np.bincount(g * strata + self.design.strata[inside],
+                                minlength=count * strata)
+            return psus - (pairs.reshape(count, strata) > 0).sum(axis=1)
+        if self.design.inclusion_probabilities is not None:
+            return np.bincount(g, minlength=count) - 1
+        psu = self.design.psu[inside]
         pairs = np.unique(g * self.design.n_psus + psu)
         psus = np.bincount(pairs // self.design.n_psus, minlength=self.domains.count)
         strata = self.design.psu_stratum[pairs % self.design.n_psus]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -149,6 +150,13 @@ class RakingCalibration:
     tolerance: float = 1e-8
     max_iterations: int = 100
 
+    @cached_property
+    def _by_cell(self) -> sparse.csr_matrix:
+        n = len(self.cell)
+        return sparse.csr_matrix(
+            (np.ones(n), (self.cell, np.arange(n))), shape=(len(self.cell_count), n)
+        )
+
     def residuals(self, x: np.ndarray) -> np.ndarray:
         """R's ``x - psw * ave(x / psw, margin)``, ten sweeps over the margins, per cell.
 
@@ -156,12 +164,7 @@ class RakingCalibration:
         so the sweeps act on the cell sums of ``x / start weight`` only; the respondents'
         residuals follow at the end in one vectorized step.
         """
-        n_cells = len(self.cell_count)
-        by_cell = sparse.csr_matrix(
-            (np.ones(len(self.cell)), (self.cell, np.arange(len(self.cell)))),
-            shape=(n_cells, len(self.cell)),
-        )
-        sums = np.asarray(by_cell @ (x / self.start_weights[:, None]))
+        sums = np.asarray(self._by_cell @ (x / self.start_weights[:, None]))
         adjustment = np.zeros_like(sums)
         counts = self.cell_count[:, None]
         for _ in range(RESIDUAL_SWEEPS):
@@ -238,8 +241,16 @@ def rake(
     key = np.zeros(design.n, dtype=np.int64)
     for code, target in zip(codes, targets, strict=True):
         key = key * len(target) + code
-    cell_keys, cell = np.unique(key, return_inverse=True)
-    cell = cell.astype(np.int64)
+    key_space = int(np.prod([len(t) for t in targets], dtype=float))
+    if key_space <= 10_000_000:
+        # Counting over every possible combination is far cheaper than sorting the keys.
+        present = np.flatnonzero(np.bincount(key, minlength=key_space))
+        lookup = np.full(key_space, -1, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        cell_keys, cell = present, lookup[key]
+    else:
+        cell_keys, cell = np.unique(key, return_inverse=True)
+        cell = cell.astype(np.int64)
     n_cells = len(cell_keys)
     cell_categories = np.empty((n_cells, len(margins)), dtype=np.int64)
     remaining = cell_keys.copy()
@@ -544,7 +555,9 @@ def _margin_codes(design: SurveyDesign, margin: Margin):
         )
     labels = sorted(c for c, t in totals.items() if t > 0)
     index = {c: i for i, c in enumerate(labels)}
-    code = values.map(index).to_numpy(dtype=np.int64)
+    # Look up each distinct value once, not every respondent's.
+    value_codes, distinct = pd.factorize(values)
+    code = np.array([index[v] for v in distinct], dtype=np.int64)[value_codes]
     target = np.array([float(totals[c]) for c in labels])
     return code, target, labels
 
