@@ -733,3 +733,90 @@ def _print_estimates(result: dict) -> None:
             )
     for note in result["notes"]:
         console.print(f"Note: {note}", highlight=False)
+
+
+# --- disclose ---------------------------------------------------------------------------------
+
+
+@app.command(no_args_is_help=True)
+def disclose(
+    table: Annotated[
+        Path, typer.Argument(metavar="TABLE.csv", help="The inner cells, one row each.")
+    ],
+    count: Annotated[str, typer.Option(metavar="COL", help="The column of counts.")],
+    dims: Annotated[str, typer.Option(metavar="A,B[,C...]", help="The dimensions (1 to 5).")],
+    threshold: Annotated[int, typer.Option(help="Counts from 1 to this − 1 are hidden.")] = 5,
+    protection: Annotated[
+        float | None,
+        typer.Option(help="How far an attacker's interval must reach (default: threshold)."),
+    ] = None,
+    cost: Annotated[str, typer.Option(help="What hiding a cell costs: cells | counts.")] = "cells",
+    insiders: Annotated[
+        str | None,
+        typer.Option(metavar="DIM", help="A dimension whose groups each know their own cells."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Protect a table of counts: primary and secondary suppression, then the attacker's audit.
+
+    The margins (`Total`) are added; suppressed counts are null. Exit code 0 when the audit
+    passes, 1 when the table must not be published (the reasons are printed), 2 on bad input.
+    """
+    import json
+
+    from workforce.disclosure.errors import DisclosureError
+    from workforce.disclosure.gate import TableSpec, protect_tables
+    from workforce.disclosure.secondary import COSTS
+
+    names = tuple(d.strip() for d in dims.split(",") if d.strip())
+    if cost not in COSTS:
+        err_console.print(f"[red]--cost must be one of {', '.join(COSTS)}; got {cost!r}[/red]")
+        raise typer.Exit(2)
+    try:
+        import pandas as pd
+
+        try:
+            inner = pd.read_csv(table, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise DisclosureError(f"{table}: no such file") from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+            raise DisclosureError(f"{table}: not a readable CSV file ({error})") from None
+        spec = TableSpec(str(table), inner, count, names)
+        result = protect_tables([spec], threshold=threshold, protection=protection, cost=cost,
+                                insiders=insiders)
+    except DisclosureError as error:
+        err_console.print(str(error), highlight=False, soft_wrap=True, markup=False)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_disclosure(result, names)
+    if not result.publishable:
+        for failure in result.audit.failures[:20]:
+            where = ", ".join(f"{k}={v}" for k, v in result.space.describe(failure.cell).items())
+            err_console.print(f"not publishable: {where}: {failure.reason}", highlight=False,
+                              soft_wrap=True, markup=False)
+        raise typer.Exit(1)
+
+
+def _print_disclosure(result, names) -> None:
+    from rich.table import Table
+
+    shown = Table(title="published table", title_justify="left")
+    for name in names:
+        shown.add_column(name)
+    shown.add_column("count", justify="right")
+    shown.add_column("status")
+    for cell in result.cells():
+        count = "—" if cell["count"] is None else f"{cell['count']:,}"
+        shown.add_row(*[cell[n] for n in names], count, cell["status"])
+    console.print(shown)
+    statuses = [cell["status"] for cell in result.cells()]
+    primaries, secondaries = statuses.count("primary"), statuses.count("secondary")
+    console.print(
+        f"{primaries} cell{'s' * (primaries != 1)} under {result.threshold} hidden, "
+        f"{secondaries} more hidden to protect {'them' if primaries != 1 else 'it'}; audit "
+        f"{'passed' if result.publishable else 'FAILED'} against "
+        f"{', '.join(sorted({i.attacker for i in result.audit.intervals})) or 'every attacker'}.",
+        highlight=False,
+    )

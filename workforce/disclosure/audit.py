@@ -1,0 +1,198 @@
+"""The attacker's audit: how well can someone pin down each suppressed cell?
+
+Given every published cell, the additivity of the table(s) and that counts are never
+negative, the attacker's linear program finds the smallest and the largest value each
+suppressed cell can take (scipy's HiGHS). A primary cell is protected when that interval
+reaches at least the protection width above its true value and below it as far as counts
+allow: ``high ≥ value + W`` and ``low ≤ max(lowest, value − W)``, where `lowest` is the least
+the cell could be were every cell hidden. A secondary cell must at least not be recoverable
+exactly by an outsider (were it, hiding it would be pointless).
+
+Attackers:
+- the outsider knows only what is published;
+- a member knows they are in a cell, so any cell with members is at least 1 (all members
+  together: every non-empty cell is at least 1 — the cautious reading);
+- an insider (a society) also knows every cell of its own, e.g. its row of a consortium
+  table, and subtracts it.
+
+The program splits into independent pieces: two suppressed cells interact only through a sum
+that contains both, so each connected group of suppressed cells is solved on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sparse
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
+
+from workforce.disclosure.table import CellSpace
+
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Attacker:
+    """Who tries to recover the suppressed cells, and what they know besides the tables."""
+
+    name: str
+    known: frozenset[int] = frozenset()
+    member: bool = False
+
+
+OUTSIDER = Attacker("outsider")
+MEMBER = Attacker("member of a cell", member=True)
+
+
+@dataclass(frozen=True)
+class CellInterval:
+    cell: int
+    value: float
+    low: float
+    high: float
+    primary: bool
+    attacker: str
+    protected: bool
+    reason: str = ""
+
+
+@dataclass
+class AuditResult:
+    passed: bool
+    intervals: list[CellInterval] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[CellInterval]:
+        return [i for i in self.intervals if not i.protected]
+
+
+def floors(values: np.ndarray, attacker: Attacker) -> np.ndarray:
+    """The least value the attacker knows each cell has."""
+    if attacker.member:
+        return np.where(values >= 1, 1.0, 0.0)
+    return np.zeros_like(values)
+
+
+def cell_ranges(
+    space: CellSpace,
+    suppressed: np.ndarray,
+    attacker: Attacker = OUTSIDER,
+    cells: Sequence[int] | None = None,
+    matrix: sparse.csr_matrix | None = None,
+) -> dict[int, tuple[float, float]]:
+    """(low, high) of each suppressed cell (or of `cells` among them) for `attacker`."""
+    values = space.value_array()
+    matrix = space.matrix() if matrix is None else matrix
+    hidden = suppressed.copy()
+    if attacker.known:
+        hidden[list(attacker.known)] = False
+    hidden_cells = np.flatnonzero(hidden)
+    wanted = set(hidden_cells.tolist() if cells is None else
+                 [c for c in cells if hidden[c]])
+    out: dict[int, tuple[float, float]] = {
+        c: (values[c], values[c]) for c in (cells or []) if not hidden[c]
+    }
+    if not wanted:
+        return out
+    a_hidden = matrix[:, hidden_cells].tocsr()
+    a_shown = matrix[:, np.flatnonzero(~hidden)]
+    rhs = -(a_shown @ values[~hidden])
+    rows = np.flatnonzero(np.diff(a_hidden.indptr) > 0)
+    a_hidden = a_hidden[rows]
+    rhs = rhs[rows]
+    # Components: hidden cells linked by a sum they share.
+    k = len(hidden_cells)
+    incidence = sparse.csr_matrix((np.ones(a_hidden.nnz), a_hidden.indices, a_hidden.indptr),
+                                  shape=a_hidden.shape)
+    graph = sparse.bmat([[None, incidence.T], [incidence, None]]).tocsr()
+    _, labels = connected_components(graph, directed=False)
+    cell_label = labels[:k]
+    row_label = labels[k:]
+    floor = floors(values, attacker)[hidden_cells]
+    position = {c: i for i, c in enumerate(hidden_cells)}
+    for component in np.unique(cell_label[[position[c] for c in wanted]]):
+        members = np.flatnonzero(cell_label == component)
+        component_rows = np.flatnonzero(row_label == component)
+        a = a_hidden[component_rows][:, members]
+        b = rhs[component_rows]
+        bounds = [(float(floor[m]), None) for m in members]
+        for local, m in enumerate(members):
+            cell = int(hidden_cells[m])
+            if cell not in wanted:
+                continue
+            objective = np.zeros(len(members))
+            objective[local] = 1.0
+            low = _solve(objective, a, b, bounds)
+            high = _solve(-objective, a, b, bounds)
+            out[cell] = (low, -high)
+    return out
+
+
+def lowest_possible(
+    space: CellSpace,
+    attacker: Attacker,
+    cells: Sequence[int],
+    matrix: sparse.csr_matrix | None = None,
+) -> dict[int, float]:
+    """The least each cell could be if every cell were hidden: how far down protection can go.
+
+    For an outsider that is 0; for a member, a total of two non-empty cells is at least 2.
+    A requirement below it could never be met by any pattern, so it does not apply.
+    """
+    everything = np.ones(space.size, dtype=bool)
+    ranges = cell_ranges(space, everything, attacker, cells, matrix)
+    return {cell: ranges[cell][0] for cell in cells}
+
+
+def _solve(objective, a, b, bounds) -> float:
+    if a.shape[0] == 0:
+        return bounds[int(np.argmax(np.abs(objective)))][0] if objective.max() > 0 else -np.inf
+    result = linprog(objective, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+    if result.status == 3:  # unbounded: the attacker learns nothing in that direction
+        return -np.inf
+    if result.status != 0:
+        raise RuntimeError(f"the attacker's linear program failed: {result.message}")
+    return float(result.fun)
+
+
+def audit(
+    space: CellSpace,
+    suppressed: np.ndarray,
+    primary: np.ndarray,
+    protection: float,
+    attackers: Sequence[Attacker] = (OUTSIDER, MEMBER),
+) -> AuditResult:
+    """Every suppressed cell's interval for every attacker, and whether the table is safe."""
+    values = space.value_array()
+    matrix = space.matrix()
+    intervals: list[CellInterval] = []
+    for attacker in attackers:
+        ranges = cell_ranges(space, suppressed, attacker, matrix=matrix)
+        lowest = lowest_possible(space, attacker, np.flatnonzero(primary).tolist(), matrix)
+        # Cells an insider knows are theirs (cell_ranges leaves them out): nothing to audit.
+        for cell, (low, high) in sorted(ranges.items()):
+            value = values[cell]
+            if primary[cell]:
+                upper_ok = high >= value + protection - TOLERANCE
+                lower_ok = low <= max(lowest[cell], value - protection) + TOLERANCE
+                protected = upper_ok and lower_ok
+                reason = "" if protected else (
+                    f"the {attacker.name} can tell this cell lies in [{low:g}, {high:g}], "
+                    f"narrower than ±{protection:g} around it"
+                )
+            elif attacker is not OUTSIDER:
+                # What a member or an insider can work out of a complementary cell is a sum
+                # of larger counts, not a small group: only the primary cells matter to them.
+                continue
+            else:
+                protected = high - low > TOLERANCE
+                reason = "" if protected else (
+                    f"the {attacker.name} can recover this cell exactly ({low:g})"
+                )
+            intervals.append(CellInterval(int(cell), float(value), float(low), float(high),
+                                          bool(primary[cell]), attacker.name, bool(protected),
+                                          reason))
+    return AuditResult(all(i.protected for i in intervals), intervals)

@@ -1,0 +1,216 @@
+"""The gate: a table in, the publishable table out, with the audit that proves it safe.
+
+`protect_tables` takes one table or several linked ones, applies the primary rule, chooses
+complementary cells (`secondary.protect`), gives back the secondary cells nothing needs
+(`prune`: each one tried published again, cheapest to hide last, kept published when every
+primary cell stays protected), and audits the result against every attacker. A pattern that
+fails the audit is not published: `GateResult.publishable` is false and the reasons say why.
+Suppressed counts are ``None`` in everything published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from workforce.disclosure import primary as primary_rules
+from workforce.disclosure.audit import (
+    MEMBER,
+    OUTSIDER,
+    Attacker,
+    AuditResult,
+    audit,
+    cell_ranges,
+    lowest_possible,
+)
+from workforce.disclosure.errors import DisclosureError
+from workforce.disclosure.secondary import cell_costs, protect, requirements
+from workforce.disclosure.table import TOTAL, CellSpace, Hierarchy
+
+PUBLISHED, PRIMARY, SECONDARY = "published", "primary", "secondary"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table to publish: its inner cells, count column, dimensions and hierarchies."""
+
+    name: str
+    inner: pd.DataFrame
+    count: str
+    dims: tuple[str, ...]
+    hierarchies: Mapping[str, Hierarchy] = field(default_factory=dict)
+
+
+@dataclass
+class GateResult:
+    space: CellSpace
+    status: np.ndarray  # one of PUBLISHED, PRIMARY, SECONDARY per cell
+    audit: AuditResult
+    threshold: int
+    protection: float
+    insiders: tuple[str, ...] = ()
+
+    @property
+    def publishable(self) -> bool:
+        return self.audit.passed
+
+    def cells(self, table: str | None = None) -> list[dict]:
+        indices = range(self.space.size) if table is None else self.space.tables[table]
+        values = self.space.value_array()
+        rows = []
+        for i in indices:
+            rows.append({
+                **self.space.describe(i),
+                "count": None if self.status[i] != PUBLISHED else int(round(values[i])),
+                "status": str(self.status[i]),
+            })
+        return rows
+
+    def shares(self, along: str) -> list[dict]:
+        """Each cell as a share of its total along `along`, suppressed with what it rests on.
+
+        A share gives its count back when its base is published (3 of 15 is 20%), so a
+        share is published only when its cell and its base both are.
+        """
+        axis = self.space.dimensions.index(along)
+        values = self.space.value_array()
+        rows = []
+        for i, key in enumerate(self.space.keys):
+            base_key = (*key[:axis], TOTAL, *key[axis + 1:])
+            base = self.space.index.get(base_key)
+            shown = (self.status[i] == PUBLISHED and base is not None
+                     and self.status[base] == PUBLISHED and values[base] > 0)
+            rows.append({
+                **self.space.describe(i),
+                "share": round(float(values[i] / values[base]), 12) if shown else None,
+                "status": str(self.status[i]) if self.status[i] != PUBLISHED or base is None
+                or self.status[base] == PUBLISHED else SECONDARY,
+            })
+        return rows
+
+    def as_dict(self, table: str | None = None) -> dict:
+        shown = set(range(self.space.size) if table is None else self.space.tables[table])
+        return {
+            "threshold": self.threshold,
+            "protection": self.protection,
+            "cells": self.cells(table),
+            "audit": {
+                "passed": self.audit.passed,
+                "attackers": sorted({i.attacker for i in self.audit.intervals}),
+                "cells": [
+                    {
+                        **self.space.describe(i.cell),
+                        "status": str(self.status[i.cell]),
+                        "attacker": i.attacker,
+                        "low": _finite(i.low),
+                        "high": _finite(i.high),
+                        "protected": i.protected,
+                        **({"reason": i.reason} if i.reason else {}),
+                    }
+                    for i in self.audit.intervals
+                    if i.cell in shown
+                ],
+            },
+        }
+
+
+def _finite(value: float) -> float | None:
+    """Interval ends for JSON: an unbounded end is null (the attacker learns nothing)."""
+    return None if not np.isfinite(value) else round(float(value), 9)
+
+
+def protect_tables(
+    tables: Sequence[TableSpec],
+    threshold: int = primary_rules.DEFAULT_THRESHOLD,
+    protection: float | None = None,
+    cost: str = "cells",
+    insiders: str | None = None,
+    extra_primary: Mapping[str, Sequence[int]] | None = None,
+) -> GateResult:
+    """Protect one table or several linked ones, and audit the result.
+
+    `protection` (default: the threshold) is how far an attacker's interval must reach
+    around a primary cell. `insiders` names a dimension whose members (say, societies) each
+    know their own cells: the pattern must hold against each of them too.
+    """
+    if not tables:
+        raise DisclosureError("no table to protect")
+    protection = float(threshold if protection is None else protection)
+    if protection <= 0:
+        raise DisclosureError(f"the protection width must be positive, not {protection:g}")
+    dims: list[str] = []
+    for spec in tables:
+        dims.extend(d for d in spec.dims if d not in dims)
+    space = CellSpace(tuple(dims))
+    for spec in tables:
+        space.add_table(spec.name, spec.inner, spec.count, spec.dims, spec.hierarchies,
+                        spec.name)
+    values = space.value_array()
+    primary = primary_rules.small_counts(values, threshold)
+    for name, cells in (extra_primary or {}).items():
+        table_cells = space.tables[name]
+        primary[[table_cells[c] for c in cells]] = True
+    attackers = _attackers(space, insiders)
+    suppressed = protect(space, primary, protection, cost, attackers)
+    suppressed = prune(space, suppressed, primary, protection, cost, attackers)
+    status = np.where(primary, PRIMARY, np.where(suppressed, SECONDARY, PUBLISHED))
+    result = audit(space, suppressed, primary, protection, attackers)
+    return GateResult(space, status, result, threshold, protection,
+                      tuple(a.name for a in attackers))
+
+
+def _attackers(space: CellSpace, insiders: str | None) -> list[Attacker]:
+    attackers = [OUTSIDER, MEMBER]
+    if insiders is None:
+        return attackers
+    if insiders not in space.dimensions:
+        raise DisclosureError(f"insiders: no dimension {insiders!r} in the tables")
+    axis = space.dimensions.index(insiders)
+    groups = sorted({key[axis] for key in space.keys} - {TOTAL})
+    for group in groups:
+        known = frozenset(i for i, key in enumerate(space.keys) if key[axis] == group)
+        attackers.append(Attacker(f"{insiders} {group} (knows its own cells)", known))
+    return attackers
+
+
+def prune(
+    space: CellSpace,
+    suppressed: np.ndarray,
+    primary: np.ndarray,
+    protection: float,
+    cost: str,
+    attackers: Sequence[Attacker],
+) -> np.ndarray:
+    """Publish again every secondary cell that no primary cell needs, costliest first."""
+    values = space.value_array()
+    weights = cell_costs(values, cost)
+    matrix = space.matrix()
+    suppressed = suppressed.copy()
+    cells = np.flatnonzero(primary).tolist()
+    lowest = {
+        a: lowest_possible(space, a, [c for c in cells if c not in a.known], matrix)
+        for a in attackers
+    }
+    secondary = np.flatnonzero(suppressed & ~primary)
+    for cell in secondary[np.argsort(-weights[secondary], kind="stable")]:
+        suppressed[cell] = False
+        if not _all_protected(space, suppressed, cells, protection, lowest, matrix, values):
+            suppressed[cell] = True
+    return suppressed
+
+
+def _all_protected(space, suppressed, cells, protection, lowest, matrix, values) -> bool:
+    for attacker, least in lowest.items():
+        theirs = [c for c in cells if c not in attacker.known]
+        ranges = cell_ranges(space, suppressed, attacker, theirs, matrix)
+        for cell in theirs:
+            low, high = ranges[cell]
+            for need in requirements(values[cell], least[cell], protection):
+                if need > 0 and high < values[cell] + need - 1e-6:
+                    return False
+                if need < 0 and low > values[cell] + need + 1e-6:
+                    return False
+    return True
