@@ -21,12 +21,14 @@ that contains both, so each connected group of suppressed cells is solved on its
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import scipy.sparse as sparse
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 from workforce.disclosure.table import CellSpace
@@ -118,16 +120,106 @@ def cell_ranges(
         component_rows = np.flatnonzero(row_label == component)
         a = a_hidden[component_rows][:, members]
         b = rhs[component_rows]
-        bounds = [(float(floor[m]), None) for m in members]
+        program = _Program(a, b, floor[members])
         for local, m in enumerate(members):
             cell = int(hidden_cells[m])
-            if cell not in wanted:
-                continue
-            objective = np.zeros(len(members))
-            objective[local] = 1.0
-            low = _solve(objective, a, b, bounds)
-            high = _solve(-objective, a, b, bounds)
-            out[cell] = (low, -high)
+            if cell in wanted:
+                out[cell] = program.range(local)
+    return out
+
+
+_HIGHS_GREETED = False
+
+
+def _quiet_highs() -> highspy.Highs:
+    """A HiGHS solver; the first one of a process would print a banner on standard output
+    (where `workforce disclose --json` writes its JSON), so that one is made with the
+    process's standard output pointed at /dev/null."""
+    global _HIGHS_GREETED
+    if _HIGHS_GREETED:
+        highs = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), 1)
+                highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _HIGHS_GREETED = True
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+class _Program:
+    """One group's attacker program in HiGHS, kept between cells.
+
+    Only the objective changes from one cell to the next (min, then max, of one variable),
+    so the solver starts each time from the last optimal basis instead of from scratch.
+    """
+
+    def __init__(self, a: sparse.csr_matrix, b: np.ndarray, lower: np.ndarray) -> None:
+        self.size = a.shape[1]
+        self.highs = _quiet_highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("presolve", "off")
+        lp = highspy.HighsLp()
+        lp.num_col_ = self.size
+        lp.num_row_ = a.shape[0]
+        lp.col_cost_ = np.zeros(self.size)
+        lp.col_lower_ = np.asarray(lower, dtype=float)
+        lp.col_upper_ = np.full(self.size, highspy.kHighsInf)
+        lp.row_lower_ = np.asarray(b, dtype=float)
+        lp.row_upper_ = np.asarray(b, dtype=float)
+        columns = a.tocsc()
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = columns.indptr
+        lp.a_matrix_.index_ = columns.indices
+        lp.a_matrix_.value_ = columns.data.astype(float)
+        self.highs.passModel(lp)
+        self.current: int | None = None
+
+    def range(self, column: int) -> tuple[float, float]:
+        if self.current is not None:
+            self.highs.changeColCost(self.current, 0.0)
+        self.highs.changeColCost(column, 1.0)
+        self.current = column
+        return self._optimum(highspy.ObjSense.kMinimize), self._optimum(
+            highspy.ObjSense.kMaximize)
+
+    def _optimum(self, sense) -> float:
+        self.highs.changeObjectiveSense(sense)
+        for attempt in range(2):
+            self.highs.run()
+            status = self.highs.getModelStatus()
+            if status == highspy.HighsModelStatus.kOptimal:
+                return float(self.highs.getInfo().objective_function_value)
+            if status in (highspy.HighsModelStatus.kUnbounded,
+                          highspy.HighsModelStatus.kUnboundedOrInfeasible):
+                # The true table is feasible, so "unbounded or infeasible" is unbounded.
+                return np.inf if sense == highspy.ObjSense.kMaximize else -np.inf
+            if attempt == 0:
+                # A warm start that went nowhere: solve this one from scratch.
+                self.highs.clearSolver()
+        raise RuntimeError(f"the attacker's linear program failed: {status}")
+
+
+def groups(suppressed: np.ndarray, matrix: sparse.csr_matrix) -> np.ndarray:
+    """For every cell, the group of suppressed cells it belongs to (-1 when published).
+
+    Two suppressed cells are in one group when a sum contains both (directly or through
+    others): only cells of one group can tell an attacker anything about each other.
+    """
+    hidden_cells = np.flatnonzero(suppressed)
+    a_hidden = matrix[:, hidden_cells].tocsr()
+    incidence = sparse.csr_matrix((np.ones(a_hidden.nnz), a_hidden.indices, a_hidden.indptr),
+                                  shape=a_hidden.shape)
+    graph = sparse.bmat([[None, incidence.T], [incidence, None]]).tocsr()
+    _, labels = connected_components(graph, directed=False)
+    out = np.full(len(suppressed), -1)
+    out[hidden_cells] = labels[: len(hidden_cells)]
     return out
 
 
@@ -145,17 +237,6 @@ def lowest_possible(
     everything = np.ones(space.size, dtype=bool)
     ranges = cell_ranges(space, everything, attacker, cells, matrix)
     return {cell: ranges[cell][0] for cell in cells}
-
-
-def _solve(objective, a, b, bounds) -> float:
-    if a.shape[0] == 0:
-        return bounds[int(np.argmax(np.abs(objective)))][0] if objective.max() > 0 else -np.inf
-    result = linprog(objective, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-    if result.status == 3:  # unbounded: the attacker learns nothing in that direction
-        return -np.inf
-    if result.status != 0:
-        raise RuntimeError(f"the attacker's linear program failed: {result.message}")
-    return float(result.fun)
 
 
 def audit(

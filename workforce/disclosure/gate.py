@@ -1,9 +1,10 @@
 """The gate: a table in, the publishable table out, with the audit that proves it safe.
 
 `protect_tables` takes one table or several linked ones, applies the primary rule, chooses
-complementary cells (`secondary.protect`), gives back the secondary cells nothing needs
-(`prune`: each one tried published again, cheapest to hide last, kept published when every
-primary cell stays protected), and audits the result against every attacker. A pattern that
+complementary cells (`secondary.protect`, which proves each primary cell protected with a
+certificate), gives back the secondary cells nothing needs (`prune`: each one tried published
+again, costliest first, kept published when every certificate it carried can be proven again
+without it), and audits the result against every attacker. A pattern that
 fails the audit is not published: `GateResult.publishable` is false and the reasons say why.
 Suppressed counts are ``None`` in everything published.
 """
@@ -11,23 +12,15 @@ Suppressed counts are ``None`` in everything published.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from workforce.disclosure import primary as primary_rules
-from workforce.disclosure.audit import (
-    MEMBER,
-    OUTSIDER,
-    Attacker,
-    AuditResult,
-    audit,
-    cell_ranges,
-    lowest_possible,
-)
+from workforce.disclosure.audit import MEMBER, OUTSIDER, Attacker, AuditResult, audit
 from workforce.disclosure.errors import DisclosureError
-from workforce.disclosure.secondary import cell_costs, protect, requirements
+from workforce.disclosure.secondary import Pattern, cell_costs, protect, reprove
 from workforce.disclosure.table import TOTAL, CellSpace, Hierarchy
 
 PUBLISHED, PRIMARY, SECONDARY = "published", "primary", "secondary"
@@ -154,8 +147,8 @@ def protect_tables(
         table_cells = space.tables[name]
         primary[[table_cells[c] for c in cells]] = True
     attackers = _attackers(space, insiders)
-    suppressed = protect(space, primary, protection, cost, attackers)
-    suppressed = prune(space, suppressed, primary, protection, cost, attackers)
+    pattern = protect(space, primary, protection, cost, attackers)
+    suppressed = prune(space, pattern, primary, cost)
     status = np.where(primary, PRIMARY, np.where(suppressed, SECONDARY, PUBLISHED))
     result = audit(space, suppressed, primary, protection, attackers)
     return GateResult(space, status, result, threshold, protection,
@@ -176,41 +169,46 @@ def _attackers(space: CellSpace, insiders: str | None) -> list[Attacker]:
     return attackers
 
 
+# Proofs tried while pruning, at most. Each is a small linear program (a few milliseconds);
+# the budget keeps a large table's pruning to seconds and, being a count rather than a clock,
+# gives the same pattern on every machine. Cells not tried stay hidden, which is safe.
+PRUNE_BUDGET = 600
+
+
 def prune(
     space: CellSpace,
-    suppressed: np.ndarray,
+    pattern: Pattern,
     primary: np.ndarray,
-    protection: float,
     cost: str,
-    attackers: Sequence[Attacker],
+    budget: int = PRUNE_BUDGET,
 ) -> np.ndarray:
-    """Publish again every secondary cell that no primary cell needs, costliest first."""
+    """Publish again every secondary cell no certificate needs, costliest first.
+
+    Publishing a cell invalidates only the certificates whose deviation moves it; each of
+    those is proven again on the remaining suppressed cells, and the cell stays hidden if one
+    cannot be.
+    """
     values = space.value_array()
     weights = cell_costs(values, cost)
     matrix = space.matrix()
-    suppressed = suppressed.copy()
-    cells = np.flatnonzero(primary).tolist()
-    lowest = {
-        a: lowest_possible(space, a, [c for c in cells if c not in a.known], matrix)
-        for a in attackers
-    }
+    suppressed = pattern.suppressed.copy()
+    certificates = list(pattern.certificates)
     secondary = np.flatnonzero(suppressed & ~primary)
     for cell in secondary[np.argsort(-weights[secondary], kind="stable")]:
+        affected = [i for i, c in enumerate(certificates) if c.uses(int(cell))]
+        if len(affected) > budget:
+            continue
+        budget -= len(affected)
         suppressed[cell] = False
-        if not _all_protected(space, suppressed, cells, protection, lowest, matrix, values):
+        renewed = {}
+        for i in affected:
+            deviation = reprove(matrix, values, suppressed, certificates[i])
+            if deviation is None:
+                break
+            renewed[i] = deviation
+        if len(renewed) < len(affected):
             suppressed[cell] = True
+            continue
+        for i, deviation in renewed.items():
+            certificates[i] = replace(certificates[i], deviation=deviation)
     return suppressed
-
-
-def _all_protected(space, suppressed, cells, protection, lowest, matrix, values) -> bool:
-    for attacker, least in lowest.items():
-        theirs = [c for c in cells if c not in attacker.known]
-        ranges = cell_ranges(space, suppressed, attacker, theirs, matrix)
-        for cell in theirs:
-            low, high = ranges[cell]
-            for need in requirements(values[cell], least[cell], protection):
-                if need > 0 and high < values[cell] + need - 1e-6:
-                    return False
-                if need < 0 and low > values[cell] + need + 1e-6:
-                    return False
-    return True

@@ -21,6 +21,7 @@ to measure how far the heuristic is from the fewest suppressions.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sparse
@@ -29,7 +30,6 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from workforce.disclosure.audit import (
     OUTSIDER,
     Attacker,
-    cell_ranges,
     floors,
     lowest_possible,
 )
@@ -61,18 +61,48 @@ def requirements(value: float, lowest: float, protection: float) -> list[float]:
     return needs
 
 
+@dataclass
+class Certificate:
+    """A deviation proving one primary cell protected in one direction against one attacker.
+
+    It sums to zero along every constraint, is zero on every published cell and on what the
+    attacker knows, keeps every cell at or above what the attacker knows it to be, and moves
+    the primary cell by `need`: a table the attacker cannot tell from the true one.
+    """
+
+    attacker: Attacker
+    cell: int
+    need: float
+    deviation: np.ndarray
+
+    def uses(self, cell: int) -> bool:
+        return abs(self.deviation[cell]) > SUPPORT
+
+
+@dataclass
+class Pattern:
+    suppressed: np.ndarray
+    certificates: list[Certificate] = field(default_factory=list)
+
+
 def protect(
     space: CellSpace,
     primary: np.ndarray,
     protection: float,
     cost: str = "cells",
     attackers: Sequence[Attacker] = (OUTSIDER,),
-) -> np.ndarray:
-    """The suppressed cells (primary and secondary) that protect every primary cell."""
+) -> Pattern:
+    """The suppressed cells (primary and secondary) protecting every primary cell, with a
+    certificate for each cell, direction and attacker.
+
+    Cells already suppressed cost nothing to a deviation, so a cell that earlier choices
+    already protect gets its certificate without any new suppression.
+    """
     values = space.value_array()
     weights = cell_costs(values, cost)
     matrix = space.matrix()
     suppressed = primary.copy()
+    certificates = []
     for attacker in attackers:
         floor = floors(values, attacker)
         # An insider's own cells are theirs to know: protect only everyone else's.
@@ -80,15 +110,50 @@ def protect(
         lowest = lowest_possible(space, attacker, primaries, matrix)
         for cell in primaries:
             for need in requirements(values[cell], lowest[cell], protection):
-                low, high = cell_ranges(space, suppressed, attacker, [int(cell)], matrix)[cell]
-                if need > 0 and high >= values[cell] + need - 1e-6:
-                    continue
-                if need < 0 and low <= values[cell] + need + 1e-6:
-                    continue
                 deviation = _cheapest_deviation(matrix, values, weights, suppressed, floor,
                                                 int(cell), need, attacker.known)
                 suppressed |= np.abs(deviation) > SUPPORT
-    return suppressed
+                certificates.append(Certificate(attacker, int(cell), need, deviation))
+    return Pattern(suppressed, certificates)
+
+
+def reprove(
+    matrix: sparse.csr_matrix,
+    values: np.ndarray,
+    suppressed: np.ndarray,
+    certificate: Certificate,
+) -> np.ndarray | None:
+    """A new deviation for `certificate` using suppressed cells only, or None if none exists."""
+    floor = floors(values, certificate.attacker)
+    allowed = suppressed.copy()
+    if certificate.attacker.known:
+        allowed[list(certificate.attacker.known)] = False
+    columns = np.flatnonzero(allowed)
+    position = {c: i for i, c in enumerate(columns)}
+    if certificate.cell not in position:
+        return None
+    sub = matrix[:, columns].tocsr()
+    rows = np.flatnonzero(np.diff(sub.indptr) > 0)
+    sub = sub[rows]
+    k = len(columns)
+    a = sparse.hstack([sub, -sub]).tocsr()
+    down = np.maximum(values[columns] - floor[columns], 0.0)
+    bounds = list(zip(np.zeros(2 * k), np.concatenate([np.full(k, np.inf), down]),
+                      strict=True))
+    p = position[certificate.cell]
+    if certificate.need > 0:
+        bounds[p] = (certificate.need, certificate.need)
+        bounds[k + p] = (0.0, 0.0)
+    else:
+        bounds[p] = (0.0, 0.0)
+        bounds[k + p] = (-certificate.need, -certificate.need)
+    result = linprog(np.ones(2 * k), A_eq=a, b_eq=np.zeros(a.shape[0]), bounds=bounds,
+                     method="highs")
+    if result.status != 0:
+        return None
+    deviation = np.zeros(len(values))
+    deviation[columns] = result.x[:k] - result.x[k:]
+    return deviation
 
 
 def _cheapest_deviation(matrix, values, weights, suppressed, floor, cell, need, known):
