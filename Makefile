@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint test-sqlite test-postgres benchmark benchmark-survey benchmark-stats clean
+.PHONY: install demo test lint test-sqlite test-postgres benchmark benchmark-survey benchmark-stats benchmark-disclosure clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ benchmark-survey: install
 benchmark-stats: install
 	$(BIN)/python benchmarks/bench_stats.py --rows 1000000 \
 		--out benchmarks/results/stats_rake_estimate.json
+
+# The disclosure gate on 4-dimensional tables of 3⁴ to 6⁴ inner cells (see docs/performance.md).
+benchmark-disclosure: install
+	$(BIN)/python benchmarks/bench_disclosure.py --sizes 3 4 5 6 \
+		--out benchmarks/results/disclosure.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

@@ -186,18 +186,29 @@ def _cheapest_deviation(matrix, values, weights, suppressed, floor, cell, need, 
     return result.x[:n] - result.x[n:]
 
 
+@dataclass(frozen=True)
+class ExactPattern:
+    """The exact program's answer: the pattern, whether it is proven the cheapest, and the
+    proven lower bound on the cost of any protecting pattern."""
+
+    suppressed: np.ndarray
+    proven: bool
+    lower_bound: float
+
+
 def optimal(
     space: CellSpace,
     primary: np.ndarray,
     protection: float,
     cost: str = "cells",
     time_limit: float = 60.0,
-) -> np.ndarray:
+) -> ExactPattern:
     """The fewest (or cheapest) suppressions protecting every primary cell from an outsider.
 
     Exact mixed-integer program: a binary per cell, and per primary cell and direction a
     deviation allowed only on suppressed cells. Sized for small tables (tests, and the
-    benchmark's measure of the heuristic).
+    benchmark's measure of the heuristic); when the time limit stops it, the best pattern
+    found is returned with ``proven=False`` and the lower bound reached.
     """
     values = space.value_array()
     weights = cell_costs(values, cost)
@@ -232,4 +243,6 @@ def optimal(
     if result.x is None:
         raise DisclosureError(f"the exact suppression program found no solution: "
                               f"{result.message}")
-    return result.x[:n] > 0.5
+    bound = getattr(result, "mip_dual_bound", None)
+    return ExactPattern(result.x[:n] > 0.5, result.status == 0,
+                        float(result.fun if bound is None else bound))
