@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from workforce.disclosure.audit import MEMBER, OUTSIDER, Attacker, audit, cell_ranges
 from workforce.disclosure.errors import DisclosureError
 from workforce.disclosure.gate import PUBLISHED, TableSpec, protect_tables
-from workforce.disclosure.secondary import optimal
+from workforce.disclosure.secondary import optimal, protect
 from workforce.disclosure.table import TOTAL, CellSpace, Hierarchy, build
 
 
@@ -208,3 +208,20 @@ def test_secondary_suppressions_are_close_to_the_fewest_possible(table):
     assert audit(space, exact.suppressed, primary, 5, [OUTSIDER]).passed
     # The exact program protects against the outsider only; ours also against members.
     assert ours <= max(fewest * 1.5, fewest + 2)
+
+
+def test_hypercube_certificates_protect_every_primary_cell():
+    """Large tables start inner cells from hypercubes; forced here on a small one."""
+    rng = np.random.default_rng(8)
+    index = pd.MultiIndex.from_product([[f"v{i}" for i in range(4)]] * 3, names=["a", "b", "c"])
+    inner = pd.DataFrame({"n": rng.negative_binomial(1, 0.08, size=len(index))},
+                         index=index).reset_index()
+    space = build(inner, "n", ["a", "b", "c"])
+    values = space.value_array()
+    primary = (values > 0) & (values < 5)
+    pattern = protect(space, primary, 5.0, attackers=(OUTSIDER, MEMBER), hypercubes=True)
+    matrix = space.matrix()
+    for certificate in pattern.certificates:
+        assert np.abs(matrix @ certificate.deviation).max() < 1e-9
+        assert np.all(np.abs(certificate.deviation[~pattern.suppressed]) < 1e-9)
+    assert audit(space, pattern.suppressed, primary, 5.0, [OUTSIDER, MEMBER]).passed

@@ -84,8 +84,15 @@ def cell_ranges(
     attacker: Attacker = OUTSIDER,
     cells: Sequence[int] | None = None,
     matrix: sparse.csr_matrix | None = None,
+    spread_enough: frozenset[int] = frozenset(),
 ) -> dict[int, tuple[float, float]]:
-    """(low, high) of each suppressed cell (or of `cells` among them) for `attacker`."""
+    """(low, high) of each suppressed cell (or of `cells` among them) for `attacker`.
+
+    For cells in `spread_enough` the question is only whether they can vary at all: the
+    solutions already found for other cells are read first, and if they show the cell at two
+    different values, those observed extremes are returned (the true interval contains
+    them) without solving for it.
+    """
     values = space.value_array()
     matrix = space.matrix() if matrix is None else matrix
     hidden = suppressed.copy()
@@ -121,10 +128,17 @@ def cell_ranges(
         a = a_hidden[component_rows][:, members]
         b = rhs[component_rows]
         program = _Program(a, b, floor[members])
-        for local, m in enumerate(members):
-            cell = int(hidden_cells[m])
-            if cell in wanted:
-                out[cell] = program.range(local)
+        cells_here = [(local, int(hidden_cells[m])) for local, m in enumerate(members)
+                      if int(hidden_cells[m]) in wanted]
+        # Cells needing their exact interval first; their solutions may settle the rest.
+        cells_here.sort(key=lambda item: item[1] in spread_enough)
+        for local, cell in cells_here:
+            if cell in spread_enough:
+                low, high = program.seen_low[local], program.seen_high[local]
+                if high - low > TOLERANCE:
+                    out[cell] = (float(low), float(high))
+                    continue
+            out[cell] = program.range(local)
     return out
 
 
@@ -180,6 +194,9 @@ class _Program:
         lp.a_matrix_.value_ = columns.data.astype(float)
         self.highs.passModel(lp)
         self.current: int | None = None
+        # The least and largest value each cell took in any solution found so far.
+        self.seen_low = np.full(self.size, np.inf)
+        self.seen_high = np.full(self.size, -np.inf)
 
     def range(self, column: int) -> tuple[float, float]:
         if self.current is not None:
@@ -195,6 +212,9 @@ class _Program:
             self.highs.run()
             status = self.highs.getModelStatus()
             if status == highspy.HighsModelStatus.kOptimal:
+                solution = np.asarray(self.highs.getSolution().col_value)
+                np.minimum(self.seen_low, solution, out=self.seen_low)
+                np.maximum(self.seen_high, solution, out=self.seen_high)
                 return float(self.highs.getInfo().objective_function_value)
             if status in (highspy.HighsModelStatus.kUnbounded,
                           highspy.HighsModelStatus.kUnboundedOrInfeasible):
@@ -251,7 +271,16 @@ def audit(
     matrix = space.matrix()
     intervals: list[CellInterval] = []
     for attacker in attackers:
-        ranges = cell_ranges(space, suppressed, attacker, matrix=matrix)
+        # Secondary cells need only be shown not exact: observed spread is enough for them.
+        secondary = frozenset(np.flatnonzero(suppressed & ~primary).tolist())
+        if attacker is OUTSIDER:
+            ranges = cell_ranges(space, suppressed, attacker, matrix=matrix,
+                                 spread_enough=secondary)
+        else:
+            # Members and insiders: only the primary cells matter (see below).
+            ranges = cell_ranges(space, suppressed, attacker,
+                                 cells=np.flatnonzero(primary).tolist(), matrix=matrix)
+            ranges = {c: r for c, r in ranges.items() if c not in attacker.known}
         lowest = lowest_possible(space, attacker, np.flatnonzero(primary).tolist(), matrix)
         # Cells an insider knows are theirs (cell_ranges leaves them out): nothing to audit.
         for cell, (low, high) in sorted(ranges.items()):

@@ -45,6 +45,25 @@ class Hierarchy:
         return out
 
 
+@dataclass(frozen=True)
+class TableGrid:
+    """One table's cells laid out by code: ``positions[i, j, ...]`` is a cell's index."""
+
+    dims: tuple[str, ...]
+    codes: tuple[tuple[str, ...], ...]
+    positions: np.ndarray
+    children: Mapping[str, Mapping[str, list[str]]]
+    leaves: tuple[int, ...]
+
+    def siblings(self, axis: int, code_index: int) -> list[int]:
+        """The other codes under the same parent as this leaf, as code indices."""
+        code = self.codes[axis][code_index]
+        for kids in self.children[self.dims[axis]].values():
+            if code in kids:
+                return [self.codes[axis].index(k) for k in kids if k != code]
+        return []
+
+
 @dataclass
 class CellSpace:
     """Every cell of one or more linked tables, their values and additivity constraints."""
@@ -56,6 +75,9 @@ class CellSpace:
     constraints: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)
     tables: dict[str, list[int]] = field(default_factory=dict)
     index: dict[tuple[str, ...], int] = field(default_factory=dict)
+    # Per table: its dimensions, each dimension's codes (leaves first), the cell index of
+    # every combination of codes, and each dimension's children: the table as a grid.
+    grids: dict[str, TableGrid] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -125,6 +147,9 @@ class CellSpace:
                     self.constraints.append((int(t), tuple(int(x) for x in row)))
         cells = positions.reshape(-1).tolist()
         self.tables[name] = cells
+        self.grids[name] = TableGrid(tuple(dims), tuple(tuple(c) for c in all_codes),
+                                     positions, {d: children[d] for d in dims},
+                                     tuple(len(codes[d]) for d in dims))
         return cells
 
     def _key(self, dims, values) -> tuple[str, ...]:
