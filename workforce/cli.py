@@ -755,6 +755,13 @@ def disclose(
         str | None,
         typer.Option(metavar="DIM", help="A dimension whose groups each know their own cells."),
     ] = None,
+    hierarchy: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="DIM=FILE.csv",
+            help="Groups within a dimension: a CSV with columns code,parent (repeatable).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Protect a table of counts: primary and secondary suppression, then the attacker's audit.
@@ -781,7 +788,7 @@ def disclose(
             raise DisclosureError(f"{table}: no such file") from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
             raise DisclosureError(f"{table}: not a readable CSV file ({error})") from None
-        spec = TableSpec(str(table), inner, count, names)
+        spec = TableSpec(str(table), inner, count, names, _hierarchies(hierarchy or []))
         result = protect_tables([spec], threshold=threshold, protection=protection, cost=cost,
                                 insiders=insiders)
     except DisclosureError as error:
@@ -797,6 +804,35 @@ def disclose(
             err_console.print(f"not publishable: {where}: {failure.reason}", highlight=False,
                               soft_wrap=True, markup=False)
         raise typer.Exit(1)
+
+
+def _hierarchies(options: list[str]) -> dict:
+    """`DIM=FILE.csv` options as hierarchies; the file has columns code,parent."""
+    import pandas as pd
+
+    from workforce.disclosure.errors import DisclosureError
+    from workforce.disclosure.table import Hierarchy
+
+    out = {}
+    for option in options:
+        dim, sep, path = option.partition("=")
+        if not sep or not dim or not path:
+            raise DisclosureError(f"--hierarchy takes DIM=FILE.csv, not {option!r}")
+        try:
+            rows = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise DisclosureError(f"{path}: no such file") from None
+        missing = [c for c in ("code", "parent") if c not in rows.columns]
+        if missing:
+            raise DisclosureError(f"{path}: missing column(s) {', '.join(missing)}; the "
+                                  "hierarchy file needs code,parent")
+        blank = (rows["code"].str.strip() == "") | (rows["parent"].str.strip() == "")
+        if blank.any():
+            line = int(blank.to_numpy().nonzero()[0][0]) + 2
+            raise DisclosureError(f"{path}: line {line}: code and parent must both be given")
+        parent = dict(zip(rows["code"].str.strip(), rows["parent"].str.strip(), strict=True))
+        out[dim.strip()] = Hierarchy(dim.strip(), parent)
+    return out
 
 
 def _print_disclosure(result, names) -> None:

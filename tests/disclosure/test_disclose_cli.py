@@ -65,3 +65,18 @@ def test_bad_input_exits_2_naming_the_row(tmp_path):
     assert "row 2, column 'n': 'twelve' is not a count" in result.stderr
     missing = run(tmp_path, "--count", "n", "--dims", "race,stage")
     assert missing.exit_code == 2 and "no column 'stage'" in missing.stderr
+
+
+def test_a_hierarchy_file_adds_group_margins(tmp_path):
+    groups = tmp_path / "stages.csv"
+    groups.write_text("code,parent\nstudent,trainee\npostdoc,trainee\nfaculty,independent\n")
+    result = run(tmp_path, "--count", "n", "--dims", "stage", "--hierarchy",
+                 f"stage={groups}", "--json",
+                 text="stage,n\nstudent,3\npostdoc,6\nfaculty,20\n")
+    assert result.exit_code == 0, result.output
+    cells = {c["stage"]: c for c in json.loads(result.stdout)["cells"]}
+    assert cells["trainee"]["count"] == 9 and cells["independent"]["count"] == 20
+    assert cells["student"]["status"] == "primary"
+    bad = run(tmp_path, "--count", "n", "--dims", "stage", "--hierarchy", "stage",
+              text="stage,n\nstudent,3\n")
+    assert bad.exit_code == 2 and "DIM=FILE.csv" in bad.stderr
