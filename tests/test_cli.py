@@ -116,6 +116,7 @@ def test_demo_no_serve_runs_every_stage_and_exits_zero(tmp_path):
         "Intake",
         "Survey",
         "Estimates",
+        "Disclosure",
     ]
     validation = json.loads(
         (tmp_path / "demo" / "out" / "standard_records_validation.json").read_text()
@@ -144,6 +145,12 @@ def test_demo_no_serve_runs_every_stage_and_exits_zero(tmp_path):
     assert weighted["weighting"]["converged"]
     overall = weighted["overall"]
     assert overall["weighted_mean_distance_points"] < overall["unweighted_mean_distance_points"]
+    # The published table passed the gate's audit; no hidden cell shows its count.
+    gate = json.loads(
+        (tmp_path / "demo" / "out" / "disclosure_society_race_gender.json").read_text()
+    )
+    assert gate["audit"]["passed"]
+    assert all(c["count"] is None for c in gate["cells"] if c["status"] != "published")
 
 
 def test_demo_ends_with_the_web_app_answering(tmp_path):

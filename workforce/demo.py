@@ -590,6 +590,38 @@ def _self_report_against_frame(responses, frame, frame_rows) -> dict:
     return out
 
 
+def stage_disclosure(ctx: DemoContext) -> StageResult:
+    """Protect the consortium's society × race × gender table and audit it."""
+    import pandas as pd
+
+    from workforce.disclosure.gate import TableSpec, protect_tables
+    from workforce.standard.views import derive_views
+
+    ctx.progress("Protecting a published table", 0, 1)
+    records = pd.read_csv(
+        ctx.synth_dir / "truth" / "standard_records.csv", dtype=str, keep_default_na=False
+    )
+    views = derive_views(records)
+    inner = (
+        views.groupby(["org", "race_alone", "gender"]).size().rename("members").reset_index()
+    )
+    result = protect_tables(
+        [TableSpec("society × race × gender", inner, "members", ("org", "race_alone", "gender"))],
+        insiders="org",
+    )
+    path = ctx.out_dir / "disclosure_society_race_gender.json"
+    path.write_text(json.dumps(result.as_dict(), indent=2) + "\n", encoding="utf-8")
+    ctx.progress("Protecting a published table", 1, 1)
+    statuses = [cell["status"] for cell in result.cells()]
+    summary = (
+        f"society × race × gender: {len(statuses):,} cells, {statuses.count('primary')} under "
+        f"{result.threshold} hidden and {statuses.count('secondary')} more to protect them; "
+        f"audit {'passed' if result.publishable else 'FAILED'} against outsiders, members and "
+        f"each society knowing its own counts"
+    )
+    return StageResult("Disclosure", summary, [path])
+
+
 STAGES: list[Callable[[DemoContext], StageResult]] = [
     stage_synthesize,
     stage_validate_standard_records,
@@ -597,6 +629,7 @@ STAGES: list[Callable[[DemoContext], StageResult]] = [
     stage_check_intake_against_truth,
     stage_survey,
     stage_estimates,
+    stage_disclosure,
 ]
 
 
