@@ -30,6 +30,7 @@ R is skipped, and the result says so, when Rscript or the survey package is miss
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -515,12 +516,10 @@ def _version(module: str) -> str | None:
 
 
 def _processor() -> str:
-    try:
+    with contextlib.suppress(OSError):  # no /proc on this system: ask platform instead
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
     return platform.processor()
 
 

@@ -17,28 +17,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workforce.stats import weighting
 from workforce.stats.design import SurveyDesign
 from workforce.stats.diversity import blau_index, shannon_index
 from workforce.stats.errors import StatsError
 
+from .api_designs import build
+
 HERE = Path(__file__).parent
 R = json.loads((HERE / "reference" / "r_contrasts.json").read_text())
-MARGINS = json.loads((HERE / "reference" / "r_survey.json").read_text())["margins"]
 RELATIVE = 1e-6
-
-
-def build(name: str) -> SurveyDesign:
-    data = pd.read_csv(HERE / "data" / "apiclus1.csv")
-    dclus1 = SurveyDesign.from_frame(data, weights="pw", clusters="dnum", fpc="fpc")
-    if name == "dclus1":
-        return dclus1
-    margins = [
-        weighting.Margin(variable, totals)
-        for block in ("pop.types", "pop.schwide")
-        for variable, totals in MARGINS[block].items()
-    ]
-    return weighting.rake(dclus1, margins, tolerance=1 / dclus1.weights.sum(), max_iterations=10)
 
 
 @pytest.fixture(scope="module", params=["dclus1", "rclus1"])

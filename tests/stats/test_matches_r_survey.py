@@ -12,66 +12,18 @@ stratified sample raked on three variables (`rstrat`), the cluster sample post-s
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from workforce.stats import estimates, variance, weighting
-from workforce.stats.design import SurveyDesign
+from workforce.stats import estimates, variance
+
+from .api_designs import REFERENCE, build
 
 HERE = Path(__file__).parent
-REFERENCE = json.loads((HERE / "reference" / "r_survey.json").read_text())
 CASES = REFERENCE["cases"]
 RELATIVE = 1e-6
-
-
-def _data(name: str) -> pd.DataFrame:
-    data = pd.read_csv(HERE / "data" / f"{name}.csv")
-    data["meals_over_50"] = (data["meals"] > 50).astype(int)
-    return data
-
-
-def _margins(block: dict) -> list[weighting.Margin]:
-    return [weighting.Margin(variable, totals) for variable, totals in block.items()]
-
-
-POP_TYPES = _margins(REFERENCE["margins"]["pop.types"])
-POP_SCHWIDE = _margins(REFERENCE["margins"]["pop.schwide"])
-
-
-def build(name: str) -> SurveyDesign:
-    """The Python twin of each R design in `r_survey.json`'s `designs`."""
-    if name == "dstrat":
-        return SurveyDesign.from_frame(_data("apistrat"), weights="pw", strata="stype", fpc="fpc")
-    if name == "dclus1":
-        return SurveyDesign.from_frame(_data("apiclus1"), weights="pw", clusters="dnum", fpc="fpc")
-    if name == "dclus1_nofpc":
-        return SurveyDesign.from_frame(_data("apiclus1"), weights="pw", clusters="dnum")
-    if name == "rclus1":
-        dclus1 = build("dclus1")
-        # R's default control: at most 10 sweeps, stop when no cell moves by 1 or more.
-        return weighting.rake(
-            dclus1,
-            POP_TYPES + POP_SCHWIDE,
-            tolerance=1 / dclus1.weights.sum(),
-            max_iterations=10,
-        )
-    if name == "rclus1_tight":
-        return weighting.rake(build("dclus1"), POP_TYPES + POP_SCHWIDE, tolerance=1e-12,
-                              max_iterations=200)
-    if name == "rstrat":
-        return weighting.rake(build("dstrat"), _margins(REFERENCE["margins"]["rstrat"]),
-                              tolerance=1e-12, max_iterations=200)
-    if name == "dpois":
-        # Poisson sampling: every school in the sample independently, with probability 1/pw.
-        return SurveyDesign.from_frame(_data("apistrat"), weights="pw", poisson=True)
-    if name == "pclus1":
-        return weighting.poststratify(build("dclus1"), "stype",
-                                      REFERENCE["margins"]["pop.types"]["stype"])
-    raise KeyError(name)
 
 
 LINEARIZED = [

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workforce.stats import weighting
 from workforce.stats.design import SurveyDesign
 from workforce.stats.errors import StatsError
 from workforce.stats.representation import (
@@ -29,25 +28,11 @@ from workforce.stats.representation import (
     representation_ratio,
 )
 
+from .api_designs import build
+
 HERE = Path(__file__).parent
 R = json.loads((HERE / "reference" / "r_contrasts.json").read_text())
-MARGINS = json.loads((HERE / "reference" / "r_survey.json").read_text())["margins"]
 RELATIVE = 1e-6
-
-
-def build(name: str) -> SurveyDesign:
-    """The designs of `make_contrasts.R`, built as `test_matches_r_survey` builds them."""
-    data = pd.read_csv(HERE / "data" / "apiclus1.csv")
-    dclus1 = SurveyDesign.from_frame(data, weights="pw", clusters="dnum", fpc="fpc")
-    if name == "dclus1":
-        return dclus1
-    margins = [
-        weighting.Margin(variable, totals)
-        for block in ("pop.types", "pop.schwide")
-        for variable, totals in MARGINS[block].items()
-    ]
-    # R's rake() defaults: at most 10 sweeps, stop when no cell moves by 1 or more.
-    return weighting.rake(dclus1, margins, tolerance=1 / dclus1.weights.sum(), max_iterations=10)
 
 
 @pytest.fixture(scope="module", params=["dclus1", "rclus1"])

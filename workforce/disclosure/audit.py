@@ -226,23 +226,6 @@ class _Program:
         raise RuntimeError(f"the attacker's linear program failed: {status}")
 
 
-def groups(suppressed: np.ndarray, matrix: sparse.csr_matrix) -> np.ndarray:
-    """For every cell, the group of suppressed cells it belongs to (-1 when published).
-
-    Two suppressed cells are in one group when a sum contains both (directly or through
-    others): only cells of one group can tell an attacker anything about each other.
-    """
-    hidden_cells = np.flatnonzero(suppressed)
-    a_hidden = matrix[:, hidden_cells].tocsr()
-    incidence = sparse.csr_matrix((np.ones(a_hidden.nnz), a_hidden.indices, a_hidden.indptr),
-                                  shape=a_hidden.shape)
-    graph = sparse.bmat([[None, incidence.T], [incidence, None]]).tocsr()
-    _, labels = connected_components(graph, directed=False)
-    out = np.full(len(suppressed), -1)
-    out[hidden_cells] = labels[: len(hidden_cells)]
-    return out
-
-
 def lowest_possible(
     space: CellSpace,
     attacker: Attacker,
@@ -277,7 +260,8 @@ def audit(
             ranges = cell_ranges(space, suppressed, attacker, matrix=matrix,
                                  spread_enough=secondary)
         else:
-            # Members and insiders: only the primary cells matter (see below).
+            # What a member or an insider can work out of a complementary cell is a sum of
+            # larger counts, not a small group: only the primary cells matter to them.
             ranges = cell_ranges(space, suppressed, attacker,
                                  cells=np.flatnonzero(primary).tolist(), matrix=matrix)
             ranges = {c: r for c, r in ranges.items() if c not in attacker.known}
@@ -293,10 +277,6 @@ def audit(
                     f"the {attacker.name} can tell this cell lies in [{low:g}, {high:g}], "
                     f"narrower than ±{protection:g} around it"
                 )
-            elif attacker is not OUTSIDER:
-                # What a member or an insider can work out of a complementary cell is a sum
-                # of larger counts, not a small group: only the primary cells matter to them.
-                continue
             else:
                 protected = high - low > TOLERANCE
                 reason = "" if protected else (

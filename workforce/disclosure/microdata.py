@@ -77,8 +77,23 @@ class EquivalenceClass:
         return out
 
 
+class _FailingClasses:
+    """What both record checks share: passing means no failing class; lines as a sheet shows."""
+
+    failing_classes: list[EquivalenceClass]
+    failing_records: list[int]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failing_classes
+
+    @property
+    def failing_lines(self) -> list[int]:
+        return [row + 2 for row in self.failing_records]
+
+
 @dataclass(frozen=True)
-class KAnonymityReport:
+class KAnonymityReport(_FailingClasses):
     """Whether every equivalence class has at least ``k`` records, and which do not."""
 
     k: int
@@ -88,14 +103,6 @@ class KAnonymityReport:
     smallest_class: int | None
     failing_classes: list[EquivalenceClass] = field(default_factory=list)
     failing_records: list[int] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return not self.failing_classes
-
-    @property
-    def failing_lines(self) -> list[int]:
-        return [row + 2 for row in self.failing_records]
 
     def sentences(self) -> list[str]:
         """What the check found, one sentence per failing class, for the data steward."""
@@ -133,7 +140,7 @@ class KAnonymityReport:
 
 
 @dataclass(frozen=True)
-class LDiversityReport:
+class LDiversityReport(_FailingClasses):
     """Whether every equivalence class holds at least ``l`` distinct sensitive values."""
 
     l: int  # noqa: E741 - the letter is the name of the measure
@@ -144,14 +151,6 @@ class LDiversityReport:
     least_diverse_class: int | None
     failing_classes: list[EquivalenceClass] = field(default_factory=list)
     failing_records: list[int] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return not self.failing_classes
-
-    @property
-    def failing_lines(self) -> list[int]:
-        return [row + 2 for row in self.failing_records]
 
     def sentences(self) -> list[str]:
         """What the check found, one sentence per failing class, for the data steward."""

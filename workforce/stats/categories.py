@@ -30,6 +30,11 @@ def category_text(values: pd.Series) -> pd.Series:
     return text.where(~missing, "")
 
 
+def code_text(value) -> str:
+    """One value (a `--by` category, a proportion's value) as its column's cells read."""
+    return str(category_text(pd.Series([value])).iloc[0])
+
+
 def contains_code(text: pd.Series, code: str) -> np.ndarray:
     """Whether each cell is `code` or, for a multi-select cell (``a;b``), includes it."""
     hit = (text == code).to_numpy().copy()

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from workforce.stats import intervals, reliability
-from workforce.stats.categories import category_text, contains_code
+from workforce.stats.categories import category_text, code_text, contains_code
 from workforce.stats.design import SurveyDesign
 from workforce.stats.errors import StatsError
 from workforce.stats.variance import variances
@@ -336,12 +336,7 @@ def indicator_outcome(design: SurveyDesign, column: str, value: str) -> np.ndarr
     answered = text != ""
     if not answered.any():
         raise StatsError(f"{design.source}: column {column!r} has no answers at all")
-    wanted = _text(value)
+    wanted = code_text(value)
     y = np.where(answered.to_numpy(), contains_code(text, wanted).astype(float), np.nan)
     return y
 
-
-def _text(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()

@@ -44,10 +44,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from workforce.stats import estimates, intervals, reliability
-from workforce.stats.categories import category_text
+from workforce.stats.categories import category_text, code_text
 from workforce.stats.design import SurveyDesign
 from workforce.stats.errors import StatsError
 from workforce.stats.estimates import Domains, domain_means, indicator_outcome
@@ -234,7 +233,7 @@ def pipeline_ratios(
     answered `column`.
     """
     _check_level(level)
-    stages = [_value_text(s) for s in stages]
+    stages = [code_text(s) for s in stages]
     if len(stages) < 2:
         raise StatsError("a pipeline needs at least two stages")
     if len(set(stages)) != len(stages):
@@ -314,7 +313,7 @@ def glass_ceiling_index(
     levels); their covariance enters the delta-method standard error.
     """
     _check_level(level)
-    top = tuple(_value_text(t) for t in top_levels)
+    top = tuple(code_text(t) for t in top_levels)
     if not top:
         raise StatsError("top_levels names no level")
     y = _group_indicator(design, column, value)
@@ -459,7 +458,7 @@ def disparity_index(
     if reference is None:
         ref = int(np.argmin(rates.p) if better == "lower" else np.argmax(rates.p))
     else:
-        wanted = _value_text(reference)
+        wanted = code_text(reference)
         if wanted not in rates.labels:
             raise StatsError(
                 f"{design.source}: the reference group {wanted!r} is not among the groups of "
@@ -553,15 +552,10 @@ def _group_indicator(design: SurveyDesign, column: str, value: str) -> np.ndarra
                        for code in cell.split(";") if code.strip()})
         shown = ", ".join(seen[:20]) + (" ..." if len(seen) > 20 else "")
         raise StatsError(
-            f"{design.source}: no respondent has {column!r} = {_value_text(value)!r} "
+            f"{design.source}: no respondent has {column!r} = {code_text(value)!r} "
             f"(values present: {shown})"
         )
     return y
-
-
-def _value_text(value) -> str:
-    # The same text a column's cells become, so a stage 1 matches a column of 1.0s.
-    return str(category_text(pd.Series([value])).iloc[0])
 
 
 def _single_domain(mask: np.ndarray) -> Domains:

@@ -323,9 +323,9 @@ def poststratify(
     ``"early.academic"``), and `totals` gives the frame's count for each post-stratum.
     """
     names = [variables] if isinstance(variables, str) else list(variables)
-    cells = _category_strings(design.column(names[0]))
+    cells = category_text(design.column(names[0]))
     for name in names[1:]:
-        cells = cells + "." + _category_strings(design.column(name))
+        cells = cells + "." + category_text(design.column(name))
     label = ".".join(names)
     margin = Margin(label, dict(totals))
     frame = pd.DataFrame({label: cells})
@@ -465,7 +465,7 @@ def collapse_categories(
     """
     merged = [str(c) for c in categories]
     data = data.copy()
-    values = _category_strings(data[variable])
+    values = category_text(data[variable])
     data[variable] = values.where(~values.isin(merged), into)
     new_margins = []
     for margin in margins:
@@ -501,15 +501,10 @@ def _report(method, weights, converged, iterations, tolerance, checks, trimming=
     )
 
 
-def _category_strings(values: pd.Series) -> pd.Series:
-    """Categories as text, so that a column read as numbers matches margins read as text."""
-    return category_text(values)
-
-
 def _margin_codes(design: SurveyDesign, margin: Margin):
     """Each respondent's category code in `margin`, the targets, and the category labels."""
     source = design.source
-    values = _category_strings(design.column(margin.variable))
+    values = category_text(design.column(margin.variable))
     blank = values == ""
     if blank.any():
         rows = np.flatnonzero(blank.to_numpy())
