@@ -225,3 +225,12 @@ def test_hypercube_certificates_protect_every_primary_cell():
         assert np.abs(matrix @ certificate.deviation).max() < 1e-9
         assert np.all(np.abs(certificate.deviation[~pattern.suppressed]) < 1e-9)
     assert audit(space, pattern.suppressed, primary, 5.0, [OUTSIDER, MEMBER]).passed
+
+
+def test_shares_and_means_on_small_bases_and_unreliable_estimates_are_primary():
+    from workforce.disclosure import primary
+
+    assert primary.small_bases([0, 1, 4, 5, 30]).tolist() == [False, True, True, False, False]
+    assert primary.unreliable(["present", "suppress", "review"]).tolist() == [False, True, False]
+    with pytest.raises(DisclosureError, match="at least 1"):
+        primary.small_counts([1, 2], threshold=0)

@@ -78,6 +78,7 @@ class CellSpace:
     # Per table: its dimensions, each dimension's codes (leaves first), the cell index of
     # every combination of codes, and each dimension's children: the table as a grid.
     grids: dict[str, TableGrid] = field(default_factory=dict)
+    _matrix: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -87,7 +88,13 @@ class CellSpace:
         return np.asarray(self.values, dtype=float)
 
     def matrix(self) -> sparse.csr_matrix:
-        """Constraints as rows of ``total − Σ parts = 0`` (duplicates removed)."""
+        """Constraints as rows of ``total − Σ parts = 0`` (duplicates removed).
+
+        Built once per shape of the space: protection, pruning and the audit all ask for it.
+        """
+        shape = (self.size, len(self.constraints))
+        if self._matrix is not None and self._matrix[0] == shape:
+            return self._matrix[1]
         rows, cols, data = [], [], []
         seen = set()
         r = 0
@@ -103,7 +110,9 @@ class CellSpace:
             cols.extend(parts)
             data.extend([-1.0] * len(parts))
             r += 1
-        return sparse.csr_matrix((data, (rows, cols)), shape=(r, self.size))
+        built = sparse.csr_matrix((data, (rows, cols)), shape=(r, self.size))
+        self._matrix = (shape, built)
+        return built
 
     def add_table(
         self,

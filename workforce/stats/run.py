@@ -11,8 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from workforce.stats import estimates, replicates
 from workforce.stats.design import SurveyDesign
 from workforce.stats.errors import StatsError
@@ -97,8 +95,8 @@ def run_estimate(request: EstimateRequest, step: Callable[[str], None] = lambda 
         results = module.proportion(
             target, request.column, request.value, by=by, method=request.ci, level=request.level
         )
-        hits = estimates.indicator_outcome(design, request.column, request.value)
-        if np.nansum(hits) == 0:
+        # Every share is 0 exactly when nobody (in any group) has the value.
+        if all(not result.estimate for result in results):
             notes.append(
                 f"no respondent has {request.column} = {request.value!r}; check the spelling "
                 "of the value if a share of 0 is unexpected"
