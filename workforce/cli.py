@@ -86,6 +86,73 @@ def synth(
     _print_files(out, manifest)
 
 
+def _group_shifts(values: list[str] | None, option: str) -> dict[str, float]:
+    shifts: dict[str, float] = {}
+    for value in values or []:
+        group, sep, number = value.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            shifts[group.strip()] = shifts.get(group.strip(), 0.0) + float(number)
+        except ValueError:
+            raise typer.BadParameter(f"{value!r} is not GROUP=VALUE", param_hint=option) from None
+    return shifts
+
+
+@app.command("synth-wave", no_args_is_help=True)
+def synth_wave(
+    source: Annotated[
+        Path, typer.Option("--from", help="A directory written by `workforce synth`.")
+    ],
+    year: Annotated[int, typer.Option(help="Year of the wave (after the consortium's year).")],
+    climate_shift: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--climate-shift",
+            metavar="GROUP=VALUE",
+            help="Add VALUE to the latent climate score of GROUP (woman, gender_minority, "
+            "lgbtq, urm, disability, student, trainee, senior); repeatable.",
+        ),
+    ] = None,
+    harassment_shift: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--harassment-shift",
+            metavar="GROUP=VALUE",
+            help="Add VALUE to the latent harassment exposure of GROUP; repeatable.",
+        ),
+    ] = None,
+    response_rate: Annotated[
+        float, typer.Option(min=0.01, help="Multiply the expected response rate.")
+    ] = 1.0,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the wave's draws (default: the consortium's).")
+    ] = None,
+) -> None:
+    """Draw a later survey wave of the same members: fresh answers, with a known change or none.
+
+    Writes survey/waves/YEAR/ and truth/waves/YEAR/; no shift means no real change.
+    """
+    from workforce.synth.waves import WaveChange, draw_wave
+
+    try:
+        change = WaveChange(
+            climate_shifts=_group_shifts(climate_shift, "--climate-shift"),
+            harassment_shifts=_group_shifts(harassment_shift, "--harassment-shift"),
+            response_rate=response_rate,
+        )
+        with _progress() as progress:
+            wave = draw_wave(source, year, change=change, seed=seed, progress=progress)
+    except (ValueError, FileNotFoundError) as error:
+        err_console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    console.print(
+        f"Wave {wave.year} ({wave.change.describe()}): {wave.responses:,} responses of "
+        f"{wave.frame_members:,} invited members, seed {wave.seed}."
+    )
+    _print_files(source, wave)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -554,10 +621,6 @@ def _print_files(out: Path, manifest) -> None:
     console.print(table)
 
 
-if __name__ == "__main__":
-    app()
-
-
 # --- stats ------------------------------------------------------------------------------------
 
 
@@ -856,3 +919,82 @@ def _print_disclosure(result, names) -> None:
         f"{', '.join(sorted({i.attacker for i in result.audit.intervals})) or 'every attacker'}.",
         highlight=False,
     )
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option(metavar="DIR", help="Where to write the report.")],
+    inputs: Annotated[
+        Path,
+        typer.Option(metavar="REPORT.yaml",
+                     help="The report's inputs: membership records, waves, goals."),
+    ] = Path("report.yaml"),
+    wave: Annotated[
+        str | None, typer.Option(metavar="W", help="The survey wave (default: the latest).")
+    ] = None,
+    org: Annotated[
+        str | None,
+        typer.Option(metavar="ORG", help="A society's report (default: the consortium's)."),
+    ] = None,
+    threshold: Annotated[int, typer.Option(help="Counts from 1 to this − 1 are withheld.")] = 5,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also write report.pdf.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Write the benchmark report: report.html, report.pdf and the open data package (data/).
+
+    Every figure passes the disclosure gate. Exit code 0 when written, 1 when a source's
+    tables failed the audit (they are withheld from the report), 2 on bad input.
+    """
+    import json
+
+    from workforce.reporting.build import build_report
+    from workforce.reporting.catalog import CatalogError
+    from workforce.reporting.goals import GoalError
+    from workforce.reporting.inputs import InputError, load_inputs
+    from workforce.reporting.write import summary_of, validate, write_report
+    from workforce.stats.errors import StatsError
+
+    try:
+        with _progress() as progress:
+            loaded = load_inputs(inputs)
+            built = build_report(loaded, wave=wave, organization=org, threshold=threshold,
+                                 progress_report=progress)
+            progress("Writing HTML, PDF and data", 0, 1)
+            written = write_report(built, out, pdf=pdf)
+            progress("Writing HTML, PDF and data", 1, 1)
+    except (InputError, GoalError, CatalogError, StatsError, ValueError) as error:
+        err_console.print(str(error), highlight=False, soft_wrap=True, markup=False)
+        raise typer.Exit(2) from None
+    validation = validate(written.package)
+    summary = summary_of(built) | {
+        "files": {"html": str(written.html), "pdf": str(written.pdf) if written.pdf else None,
+                  "datapackage": str(written.package)},
+        "datapackage_valid": validation.valid,
+    }
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        console.print(f"[bold]{built.title}[/bold]")
+        for path in (written.html, written.pdf, written.package):
+            if path:
+                console.print(f"  {path}", highlight=False)
+        withheld = sum(summary["withheld"].values())
+        console.print(f"{len(built.tables)} tables, {withheld:,} values withheld by the gate; "
+                      f"data package {'valid' if validation.valid else 'INVALID'}")
+        for gate in built.gates:
+            verdict = "audit passed" if gate.passed else "AUDIT FAILED: withheld"
+            console.print(f"  {gate.source}: {gate.tables} tables, {gate.cells:,} cells, "
+                          f"{gate.primary} primary, {gate.secondary} secondary, {verdict}")
+        for goal in built.goals:
+            console.print(f"Goal: {goal.statement}", highlight=False)
+    for error in validation.errors[:20]:
+        err_console.print(f"data package: {error}", highlight=False, markup=False)
+    if not validation.valid or not all(g.passed for g in built.gates):
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

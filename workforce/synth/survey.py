@@ -12,6 +12,7 @@ frame: the response ID is random and no frame column is copied.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
@@ -156,8 +157,14 @@ def draw_responses(
     *,
     seed: int,
     year: int,
+    streams: tuple[str, ...] = ("survey",),
 ) -> Responses:
-    """Who responds (biased by design) and everything they answer."""
+    """Who responds (biased by design) and everything they answer.
+
+    `streams` names the random streams (`stream(seed, *streams, "climate")` and so on): the
+    base wave uses `("survey",)`; a later wave of the same members gets its own names
+    (see `workforce.synth.waves`), so its answers are drawn afresh.
+    """
     survey = profiles["survey"]
     org = frame.columns["org"]
 
@@ -174,7 +181,7 @@ def draw_responses(
     propensity = response_propensity(
         survey["response_model"], attributes, profiles["consortium_targets"]["response_rate"]
     )
-    responds = stream(seed, "survey", "responds").random(len(frame)) < propensity
+    responds = stream(seed, *streams, "responds").random(len(frame)) < propensity
     rows = np.flatnonzero(responds)
     size = len(rows)
 
@@ -187,37 +194,17 @@ def draw_responses(
     for column in SELF_REPORTED[2:]:
         answers[column] = truly(column, rows)
 
-    gender, transgender = answers["gender"], answers["transgender"]
-    gender_minority = np.isin(gender, ("nonbinary", "another")) | (transgender == "yes")
-    lgbtq = gender_minority | np.isin(
-        answers["sexual_orientation"], ("gay_lesbian", "bisexual", "another")
-    )
-    urm = np.zeros(size, dtype=bool)
-    for code in codes.URM_NIH:
-        urm |= codes.has_race(masks, code)
-    disability = np.zeros(size, dtype=bool)
-    for domain in codes.WG_DOMAINS:
-        disability |= np.isin(answers[domain], ("a_lot", "cannot"))
     private = truly("private", rows)
-    groups = {
-        "woman": gender == "woman",
-        "gender_minority": gender_minority,
-        "lgbtq": lgbtq,
-        "urm": urm,
-        "disability": disability,
-        "student": answers["career_stage"] == "student",
-        "trainee": answers["career_stage"] == "trainee",
-        "senior": answers["career_stage"] == "senior",
-    }
+    groups = survey_groups({**answers, "race_mask": masks})
 
-    climate = _climate_items(survey["climate"], stream(seed, "survey", "climate"), groups, private)
+    climate = _climate_items(survey["climate"], stream(seed, *streams, "climate"), groups, private)
     harassment = _harassment_items(
-        survey["harassment"], stream(seed, "survey", "harassment"), groups, private
+        survey["harassment"], stream(seed, *streams, "harassment"), groups, private
     )
     harassed = np.zeros(size, dtype=bool)
     for values in harassment.values():
         harassed |= np.isin(values, ("sometimes", "often"))
-    comment_rng = stream(seed, "survey", "comments")
+    comment_rng = stream(seed, *streams, "comments")
     writes = comment_rng.random(size) < survey["comments"]["share"]
     weights = theme_weights(
         student_or_trainee=groups["student"] | groups["trainee"],
@@ -228,8 +215,8 @@ def draw_responses(
     )
     comment, themes = write_comments(comment_rng, writes, answers["sector"], weights)
 
-    submitted = _submission_dates(survey, stream(seed, "survey", "dates"), size, year)
-    response_id = random_hex(stream(seed, "survey", "response_id"), size, 16)
+    submitted = _submission_dates(survey, stream(seed, *streams, "dates"), size, year)
+    response_id = random_hex(stream(seed, *streams, "response_id"), size, 16)
     # Sorted by submission date, then by the random ID: the order carries no trace of the
     # frame's order.
     order = np.lexsort((response_id, submitted))
@@ -248,6 +235,39 @@ def draw_responses(
         themes[order],
         frame.columns["frame_id"][rows][order],
     )
+
+
+def survey_groups(attributes: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The groups whose climate and harassment differ (the `shifts` of profiles.yaml).
+
+    `attributes` holds one array per person: gender, transgender, sexual_orientation,
+    race_mask (the race bit mask), the Washington Group domains and career_stage.
+    """
+    gender = attributes["gender"]
+    masks = attributes["race_mask"]
+    gender_minority = np.isin(gender, ("nonbinary", "another")) | (
+        attributes["transgender"] == "yes"
+    )
+    lgbtq = gender_minority | np.isin(
+        attributes["sexual_orientation"], ("gay_lesbian", "bisexual", "another")
+    )
+    urm = np.zeros(len(gender), dtype=bool)
+    for code in codes.URM_NIH:
+        urm |= codes.has_race(masks, code)
+    disability = np.zeros(len(gender), dtype=bool)
+    for domain in codes.WG_DOMAINS:
+        disability |= np.isin(attributes[domain], ("a_lot", "cannot"))
+    stage = attributes["career_stage"]
+    return {
+        "woman": gender == "woman",
+        "gender_minority": gender_minority,
+        "lgbtq": lgbtq,
+        "urm": urm,
+        "disability": disability,
+        "student": stage == "student",
+        "trainee": stage == "trainee",
+        "senior": stage == "senior",
+    }
 
 
 def _likert(latent: np.ndarray, cutpoints: list[float]) -> np.ndarray:
