@@ -622,6 +622,49 @@ def stage_disclosure(ctx: DemoContext) -> StageResult:
     return StageResult("Disclosure", summary, [path])
 
 
+# The society whose own report the demo writes beside the consortium's.
+DEMO_SOCIETY_REPORT = "nsgc"
+
+
+def stage_report(ctx: DemoContext) -> StageResult:
+    """Two later survey waves, then the consortium's benchmark report and one society's."""
+    from workforce.reporting.build import build_report, for_organization
+    from workforce.reporting.inputs import load_inputs
+    from workforce.reporting.write import validate, write_report
+    from workforce.synth.report_inputs import write_report_inputs
+    from workforce.synth.waves import draw_demo_waves
+
+    waves = draw_demo_waves(ctx.synth_dir, progress=ctx.progress)
+    # The membership records are what intake made of the societies' exports.
+    records = [ingest.records for ingest in ctx.ingests if ingest.records is not None]
+    config = write_report_inputs(ctx.synth_dir, ctx.directory / "report_inputs" / "report.yaml",
+                                 membership=records or None)
+    inputs = load_inputs(config)
+    report = build_report(inputs, progress_report=ctx.progress)
+    ctx.progress("Writing the reports", 0, 2)
+    written = write_report(report, ctx.out_dir)
+    ctx.progress("Writing the reports", 1, 2)
+    society = write_report(for_organization(report, DEMO_SOCIETY_REPORT),
+                           ctx.out_dir / "societies" / DEMO_SOCIETY_REPORT)
+    ctx.progress("Writing the reports", 2, 2)
+    valid = validate(written.package).valid and validate(society.package).valid
+    withheld = sum(int((t.data["status"] != "published").sum()) for t in report.tables)
+    verdicts = "; ".join(
+        f"{p.goal.id}: " + ("no change yet" if p.distinguishable is None else
+                            "real change" if p.distinguishable else "noise")
+        for p in report.goals
+    )
+    summary = (
+        f"waves {', '.join(inputs.waves)} ({len(waves)} drawn now); report {report.wave}: "
+        f"{len(report.tables)} tables, {withheld:,} values withheld by the gate, audits "
+        f"{'passed' if all(g.passed for g in report.gates) else 'FAILED'}; data package "
+        f"{'valid' if valid else 'INVALID'}; goals: {verdicts}; "
+        f"and {DEMO_SOCIETY_REPORT.upper()}'s own report"
+    )
+    outputs = [written.html, written.pdf, written.package, society.html]
+    return StageResult("Benchmark report", summary, [p for p in outputs if p])
+
+
 STAGES: list[Callable[[DemoContext], StageResult]] = [
     stage_synthesize,
     stage_validate_standard_records,
@@ -630,6 +673,7 @@ STAGES: list[Callable[[DemoContext], StageResult]] = [
     stage_survey,
     stage_estimates,
     stage_disclosure,
+    stage_report,
 ]
 
 

@@ -1,0 +1,581 @@
+"""The report as one self-contained HTML page (and, through WeasyPrint, the same as PDF).
+
+Everything shown is read off the report's published tables: a value the gate withheld is a
+dash with a footnote giving the reason. Charts are inline SVG (`charts`), styles are inline,
+nothing is fetched, so the file can be mailed, archived and opened offline.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from workforce.reporting import charts
+from workforce.reporting.build import Report
+from workforce.reporting.catalog import Indicator
+from workforce.reporting.counts import CONSORTIUM
+from workforce.reporting.tables import PUBLISHED, STATUSES, PublishedTable
+from workforce.standard.benchmarks import get_benchmark
+
+TEMPLATES = Path(__file__).parent / "templates"
+FOOTNOTE_MARKS = {"primary": "a", "secondary": "b", "unreliable": "c"}
+DASH = "—"
+
+
+@dataclass
+class Cell:
+    text: str
+    mark: str = ""  # footnote letter of a withheld value
+    numeric: bool = True
+
+
+@dataclass
+class DisplayTable:
+    caption: str
+    header: list[str]
+    rows: list[tuple[str, list[Cell]]]
+    footnotes: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Figure:
+    indicator: Indicator
+    anchor: str
+    definition: str
+    chart: str  # inline SVG, or ""
+    tables: list[DisplayTable]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    anchor: str
+    title: str
+    summary: str
+    figures: list[Figure]
+
+
+def render_html(report: Report) -> str:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = environment.get_template("report.html.j2")
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    sections = [_section(report, theme) for theme in report.catalog.themes]
+    return template.render(
+        report=report,
+        css=css,
+        headline=_headline(report),
+        goals=_goals(report),
+        sections=[s for s in sections if s.figures],
+        methods=_methods(report),
+        statuses=[(FOOTNOTE_MARKS[s], text) for s, text in STATUSES.items() if s != PUBLISHED],
+        main=report.population_label(report.populations[0]),
+    )
+
+
+# -- sections ------------------------------------------------------------------------------------
+
+
+def _section(report: Report, theme) -> Section:
+    figures = []
+    for indicator in report.catalog.in_theme(theme.id):
+        tables = [t for t in report.tables if t.indicator == indicator.id]
+        if not tables:
+            continue
+        figures.append(FIGURE_BUILDERS[indicator.kind](report, indicator, tables))
+    return Section(theme.id, theme.title, theme.summary, figures)
+
+
+def _figure_composition(report: Report, indicator: Indicator, tables) -> Figure:
+    table = tables[0]
+    data = table.data[table.data["category"] != "Total"]
+    labels = dict(table.column("category").categories)
+    survey = "estimate" in data.columns
+    value = "estimate" if survey else "share"
+    shown = _chart_populations(report)
+    rows = data[data["population"].isin(shown)]
+    chart_rows = pd.DataFrame({
+        "label": rows["category"].map(labels),
+        "estimate": rows[value],
+        "ci_low": rows["ci_low"] if survey else math.nan,
+        "ci_high": rows["ci_high"] if survey else math.nan,
+        "status": rows["status"],
+        "population": rows["population"].map(report.population_label),
+    })
+    chart = charts.composition_chart(
+        chart_rows, title=indicator.title, description=_description(indicator),
+        series="population" if len(shown) > 1 else None,
+        axis_title="Share, with 95% confidence interval" if survey else "Share of members",
+    )
+
+    def cell(row) -> Cell:
+        if survey:
+            return _share_with_interval(row)
+        if row["status"] != PUBLISHED:
+            return _withheld(row["status"])
+        share = "" if pd.isna(row["share"]) else f" ({_percent(row['share'])})"
+        return Cell(f"{int(row['count']):,}{share}")
+
+    display = _by_population(report, table, "category", labels, cell,
+                             caption=f"{indicator.title}: "
+                             + ("weighted share (95% CI)" if survey else "members (share)"))
+    return Figure(indicator, indicator.id, _definition(indicator), chart, [display])
+
+
+def _figure_representation(report: Report, indicator: Indicator, tables) -> Figure:
+    table = tables[0]
+    main = report.populations[0]
+    labels = dict(table.column("category").categories)
+    benchmarks = dict(table.column("benchmark").categories)
+    rows = table.data[table.data["population"] == main]
+    several = rows["benchmark"].nunique() > 1
+    chart_rows = pd.DataFrame({
+        "label": rows["category"].map(labels),
+        "ratio": rows["ratio"],
+        "ci_low": rows["ci_low"],
+        "ci_high": rows["ci_high"],
+        "status": rows["status"],
+        "series": rows["benchmark"].map(benchmarks),
+    })
+    if not several:
+        chart_rows = chart_rows.drop(columns="series")
+    chart = charts.representation_chart(chart_rows, title=indicator.title,
+                                        description=_description(indicator))
+    displays = []
+    for benchmark_id, title in benchmarks.items():
+        part = table.data[table.data["benchmark"] == benchmark_id]
+        benchmark = get_benchmark(benchmark_id)
+
+        def cell(row) -> Cell:
+            if row["status"] != PUBLISHED or pd.isna(row["ratio"]):
+                return _withheld(row["status"])
+            if pd.isna(row["ci_low"]):  # nobody in the group here: no log-scale interval
+                return Cell(f"{row['ratio']:.2f}")
+            return Cell(f"{row['ratio']:.2f} ({row['ci_low']:.2f}–{row['ci_high']:.2f})")
+
+        display = _by_population(
+            report, PublishedTable(table.name, table.title, table.description, table.indicator,
+                                   table.columns, part.reset_index(drop=True)),
+            "category", labels, cell,
+            caption=f"Representation ratio (95% CI) against: {title} ({benchmark.year})",
+        )
+        # The benchmark's own share, beside each category.
+        shares = dict(zip(part["category"], part["benchmark_share"], strict=False))
+        display.header.insert(1, "Benchmark share")
+        display.rows = [
+            (label, [Cell(_percent(shares.get(code, math.nan))), *cells])
+            for (label, cells), code in zip(display.rows, _codes_in_order(part, labels),
+                                            strict=True)
+        ]
+        displays.append(display)
+    notes = [f"{get_benchmark(b).title}: {get_benchmark(b).citation}" for b in benchmarks]
+    return Figure(indicator, indicator.id, _definition(indicator), chart, displays, notes)
+
+
+def _figure_pipeline(report: Report, indicator: Indicator, tables) -> Figure:
+    shares = next(t for t in tables if t.name == indicator.id)
+    stages = dict(shares.column("stage").categories)
+    rows = shares.data[shares.data["population"].isin(_chart_populations(report))]
+    chart_rows = pd.DataFrame({
+        "stage": rows["stage"].map(stages),
+        "group": rows["population"].map(report.population_label),
+        "estimate": rows["estimate"],
+        "ci_low": rows["ci_low"],
+        "ci_high": rows["ci_high"],
+        "status": rows["status"],
+    })
+    chart = charts.pipeline_chart(chart_rows, title=indicator.title,
+                                  description=_description(indicator))
+    display = _by_population(report, shares, "stage", stages, _share_with_interval,
+                             caption=f"{indicator.title}: weighted share (95% CI)")
+    displays = [display]
+    gci = [t for t in tables if t.name.endswith("_glass_ceiling")]
+    if gci:
+        table = gci[0]
+        rows_out = []
+        for population in report.populations:
+            row = table.data[table.data["population"] == population]
+            if row.empty:
+                continue
+            row = row.iloc[0]
+            if row["status"] != PUBLISHED or pd.isna(row["index"]):
+                cell = _withheld(row["status"])
+            else:
+                cell = Cell(f"{row['index']:.2f} ({row['ci_low']:.2f}–{row['ci_high']:.2f})")
+            rows_out.append((report.population_label(population), [cell]))
+        displays.append(_with_footnotes(DisplayTable(
+            "Glass Ceiling Index (95% CI): share among all stages over share among senior "
+            "members; above 1, the group is less present at the top",
+            ["Population", "Glass Ceiling Index"], rows_out)))
+    return Figure(indicator, indicator.id, _definition(indicator), chart, displays)
+
+
+def _figure_intersection(report: Report, indicator: Indicator, tables) -> Figure:
+    table = tables[0]
+    dims = [c.name for c in table.columns[1:3]]
+    row_labels = dict(table.column(dims[0]).categories)
+    col_labels = dict(table.column(dims[1]).categories)
+    main = report.populations[0]
+    data = table.data[table.data["population"] == main]
+    columns = [c for c in col_labels if c in set(data[dims[1]])]
+    rows = []
+    for code, label in row_labels.items():
+        part = data[data[dims[0]] == code].set_index(dims[1])
+        if part.empty:
+            continue
+        cells = []
+        for column in columns:
+            row = part.loc[column]
+            cells.append(_withheld(row["status"]) if row["status"] != PUBLISHED
+                         else Cell(f"{int(row['count']):,}"))
+        rows.append((label, cells))
+    display = _with_footnotes(DisplayTable(
+        f"{indicator.title}: {report.population_label(main)}, members",
+        [table.column(dims[0]).title, *[col_labels[c] for c in columns]], rows))
+    notes = []
+    if report.organization == CONSORTIUM:
+        notes.append("Each society's table is in the open data package.")
+    return Figure(indicator, indicator.id, _definition(indicator), "", [display], notes)
+
+
+def _figure_group_estimates(report: Report, indicator: Indicator, tables) -> Figure:
+    table = tables[0]
+    main = report.populations[0]
+    comparisons = dict(table.column("comparison").categories)
+    plain = dict(table.column("group").categories)
+    named = {c.id: c for c in report.catalog.comparisons}
+
+    def group_label(comparison: str, code: str) -> str:
+        """The catalog's own name of a group ("LGBTQ+"), or "Gender: Woman"."""
+        found = named.get(comparison)
+        if found and code in found.labels:
+            return found.labels[code]
+        return f"{comparisons[comparison]}: {plain.get(code, code)}"
+
+    data = table.data
+    score = indicator.kind == "scale_score"
+    mine = data[(data["population"] == main) & (data["comparison"] != "all")]
+    references = {c.id: c.reference for c in report.catalog.comparisons}
+    chart_rows = []
+    for row in mine.to_dict("records"):
+        if row["group"] == references.get(row["comparison"]):
+            continue
+        reference = mine[(mine["comparison"] == row["comparison"])
+                         & (mine["group"] == references.get(row["comparison"]))]
+        chart_rows.append({
+            "label": group_label(row["comparison"], row["group"]),
+            "estimate": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+            "reference": reference["estimate"].iloc[0] if len(reference) else math.nan,
+            "status": row["status"] if len(reference) and reference["status"].iloc[0]
+            == PUBLISHED else ("secondary" if row["status"] == PUBLISHED else row["status"]),
+        })
+    chart = charts.gap_chart(
+        pd.DataFrame(chart_rows, columns=["label", "estimate", "ci_low", "ci_high",
+                                          "reference", "status"]),
+        title=f"{indicator.title}: {report.population_label(main)}",
+        description=_description(indicator) + " Hollow points are each comparison's "
+        "reference group.",
+        reference_label="Reference group",
+        scale_domain=(1.0, 5.0) if score else None,
+    )
+    header = ["Group", *[report.population_short(p) for p in report.populations],
+              f"Gap to reference ({report.population_short(main)})"]
+    rows = []
+    for (comparison, group), part in data.groupby(["comparison", "group"], sort=False):
+        label = "Everyone"
+        if comparison != "all":
+            label = group_label(comparison, group)
+            if group == references.get(comparison):
+                label += " (reference)"
+        cells = []
+        for population in report.populations:
+            row = part[part["population"] == population]
+            cells.append(_withheld("primary") if row.empty else
+                         _estimate_cell(row.iloc[0], score))
+        own = part[part["population"] == main]
+        if own.empty or pd.isna(own.iloc[0]["gap"]):
+            cells.append(Cell(DASH if comparison != "all" and group != references.get(
+                comparison) else ""))
+        else:
+            gap = own.iloc[0]
+            cells.append(Cell(_signed(gap["gap"], score) + f" ({_signed(gap['gap_low'], score)}"
+                              f" to {_signed(gap['gap_high'], score)})"))
+        rows.append((label, cells))
+    display = _with_footnotes(DisplayTable(
+        f"{indicator.title}: " + ("weighted mean score, 1-5 (95% CI)" if score
+                                  else "weighted share (95% CI)"), header, rows))
+    notes = ["A gap whose interval excludes zero is distinguishable from noise; "
+             "a dash means the group or its reference group is withheld."]
+    return Figure(indicator, indicator.id, _definition(indicator), chart, [display], notes)
+
+
+def _figure_item_response(report: Report, indicator: Indicator, tables) -> Figure:
+    table = tables[0]
+    main = report.populations[0]
+    dims = dict(table.column("dimension").categories)
+    data = table.data[table.data["population"] == main]
+    rows = []
+    for dimension, title in dims.items():
+        cells = []
+        for source in ("membership", "survey"):
+            for answer in ("declined", "unknown"):
+                row = data[(data["dimension"] == dimension) & (data["source"] == source)
+                           & (data["answer"] == answer)]
+                if row.empty:
+                    cells.append(Cell(DASH))
+                    continue
+                row = row.iloc[0]
+                cells.append(_withheld(row["status"]) if row["status"] != PUBLISHED
+                             or pd.isna(row["share"]) else Cell(_percent(row["share"])))
+        rows.append((title, cells))
+    display = _with_footnotes(DisplayTable(
+        f"{indicator.title}: {report.population_label(main)}",
+        ["Dimension", "Records: declined", "Records: unknown", "Survey: declined",
+         "Survey: unknown"], rows))
+    return Figure(indicator, indicator.id, _definition(indicator), "", [display])
+
+
+def _figure_response_rate(report: Report, indicator: Indicator, tables) -> Figure:
+    table = tables[0]
+    segments = dict(table.column("segment").categories)
+    categories = dict(table.column("category").categories)
+    data = table.data
+    first = next(iter(segments))
+    rows = data[(data["segment"] == first) & data["population"].isin(_chart_populations(report))]
+    chart = charts.composition_chart(
+        pd.DataFrame({
+            "label": rows["category"].map(categories),
+            "estimate": rows["rate"], "ci_low": math.nan, "ci_high": math.nan,
+            "status": rows["status"],
+            "population": rows["population"].map(report.population_label),
+        }),
+        title=f"Response rate by {segments[first].lower()}",
+        description="Completed over invited members, by the membership records' "
+        f"{segments[first].lower()}.",
+        series="population" if len(_chart_populations(report)) > 1 else None,
+        axis_title="Response rate",
+    )
+    displays = []
+    for segment, title in segments.items():
+        part = data[data["segment"] == segment].reset_index(drop=True)
+
+        def cell(row) -> Cell:
+            if row["status"] != PUBLISHED or pd.isna(row["rate"]):
+                return _withheld(row["status"])
+            return Cell(f"{_percent(row['rate'])} ({int(row['completed']):,} of "
+                        f"{int(row['invited']):,})")
+
+        displays.append(_by_population(
+            report, PublishedTable(table.name, table.title, table.description,
+                                   table.indicator, table.columns, part),
+            "category", categories, cell, caption=f"Response rate by {title.lower()}"))
+    return Figure(indicator, indicator.id, _definition(indicator), chart, displays)
+
+
+FIGURE_BUILDERS = {
+    "composition": _figure_composition,
+    "representation": _figure_representation,
+    "pipeline": _figure_pipeline,
+    "intersection": _figure_intersection,
+    "agreement": _figure_group_estimates,
+    "scale_score": _figure_group_estimates,
+    "prevalence": _figure_group_estimates,
+    "item_response": _figure_item_response,
+    "response_rate": _figure_response_rate,
+}
+
+
+# -- the summary, goals and methods --------------------------------------------------------------
+
+
+def _headline(report: Report) -> list[tuple[str, str, str]]:
+    """(figure, what it is, footnote) for the top of the report, all from published rows."""
+    main = report.populations[0]
+    out = []
+
+    def find(table: str, **where) -> pd.Series | None:
+        try:
+            data = report.table(table).data
+        except KeyError:
+            return None
+        mask = data["population"] == main
+        for key, value in where.items():
+            mask &= data[key] == value
+        rows = data[mask]
+        return None if rows.empty else rows.iloc[0]
+
+    rate = find("response_rates", segment="career_stage", category="Total")
+    if rate is not None and rate["status"] == PUBLISHED:
+        out.append((f"{int(rate['invited']):,}", "members invited to the survey", ""))
+        out.append((_percent(rate["rate"]), f"responded ({int(rate['completed']):,})", ""))
+    for table, where, what in (
+        ("respondents_lgbtq", {"category": "yes"}, "are LGBTQ+"),
+        ("pipeline_women_glass_ceiling", {}, "Glass Ceiling Index for women"),
+        ("climate_belonging", {"comparison": "all"}, "feel they belong in their field"),
+        ("climate_belonging", {"comparison": "urm_nih", "group": "yes"},
+         "of underrepresented members feel they belong"),
+        ("sexist_remarks", {"comparison": "all"}, "heard sexist remarks at work in the past year"),
+        ("exclusion", {"comparison": "all"}, "were excluded because of who they are"),
+    ):
+        row = find(table, **where)
+        if row is None:
+            continue
+        if row["status"] != PUBLISHED:
+            out.append((DASH, what, FOOTNOTE_MARKS[row["status"]]))
+        elif "index" in row:
+            out.append((f"{row['index']:.2f}", what, ""))
+        else:
+            out.append((_percent(row["estimate"]), what,
+                        f"95% CI {_percent(row['ci_low'])}–{_percent(row['ci_high'])}"))
+    return out
+
+
+@dataclass
+class GoalView:
+    title: str
+    organization: str
+    statement: str
+    verdict: str  # "progress", "setback", "noise", "pending"
+    chart: str
+
+
+def _goals(report: Report) -> list[GoalView]:
+    views = []
+    for tracked in report.goals:
+        goal = tracked.goal
+        points = pd.DataFrame([
+            {"wave": int(p.wave), "estimate": p.estimate, "ci_low": p.ci_low,
+             "ci_high": p.ci_high, "status": p.status if p.estimate is not None else "primary"}
+            for p in tracked.points
+        ])
+        chart = charts.trend_chart(
+            points, title=goal.title,
+            description=f"{goal.title}, each survey wave with its 95% confidence interval, "
+            f"and the target of {_value(goal.target)} by {goal.target_year}.",
+            target=goal.target, target_year=goal.target_year,
+            baseline_year=int(goal.baseline_wave),
+        )
+        if tracked.distinguishable is None:
+            verdict = "pending"
+        elif not tracked.distinguishable:
+            verdict = "noise"
+        else:
+            verdict = "progress" if (tracked.share_of_way or 0) > 0 else "setback"
+        views.append(GoalView(goal.title, report.population_label(goal.organization),
+                              tracked.statement, verdict, chart))
+    return views
+
+
+def _methods(report: Report) -> dict:
+    weighting = report.weighting
+    inputs = report.inputs
+    return {
+        "sources": inputs.sources,
+        "wave": report.wave,
+        "instrument": inputs.waves[report.wave].instrument,
+        "raking": list(inputs.weighting),
+        "converged": weighting.get("converged"),
+        "iterations": weighting.get("iterations"),
+        "deff": weighting.get("deff"),
+        "changes": weighting.get("collapsed", []),
+        "gates": report.gates,
+        "threshold": report.threshold,
+        "definitions": report.catalog.indicators,
+        "versions": report.versions,
+        "benchmarks": sorted({b for i in report.catalog.indicators for b in i.benchmarks}),
+        "benchmark": get_benchmark,
+        "notes": report.notes,
+    }
+
+
+# -- cells and tables ----------------------------------------------------------------------------
+
+
+def _by_population(report: Report, table: PublishedTable, key: str, labels: dict,
+                   cell, *, caption: str) -> DisplayTable:
+    """Rows of `key` (in the order of its labels), one column per population of the report."""
+    data = table.data
+    header = [table.column(key).title, *[report.population_short(p) for p in report.populations]]
+    rows = []
+    for code in _codes_in_order(data, labels, key):
+        part = data[data[key] == code]
+        cells = []
+        for population in report.populations:
+            row = part[part["population"] == population]
+            cells.append(_withheld("primary") if row.empty else cell(row.iloc[0]))
+        rows.append((labels.get(code, code), cells))
+    return _with_footnotes(DisplayTable(caption, header, rows))
+
+
+def _codes_in_order(data: pd.DataFrame, labels: dict, key: str = "category") -> list[str]:
+    present = list(dict.fromkeys(data[key]))
+    return [c for c in labels if c in present] + [c for c in present if c not in labels]
+
+
+def _with_footnotes(display: DisplayTable) -> DisplayTable:
+    marks = sorted({cell.mark for _, cells in display.rows for cell in cells if cell.mark})
+    by_mark = {mark: status for status, mark in FOOTNOTE_MARKS.items()}
+    display.footnotes = [(mark, STATUSES[by_mark[mark]]) for mark in marks]
+    return display
+
+
+def _withheld(status: str) -> Cell:
+    return Cell(DASH, FOOTNOTE_MARKS.get(status, "a"))
+
+
+def _share_with_interval(row) -> Cell:
+    if row["status"] != PUBLISHED or pd.isna(row["estimate"]):
+        return _withheld(row["status"])
+    return Cell(f"{_percent(row['estimate'])} ({_percent(row['ci_low'], sign=False)}–"
+                f"{_percent(row['ci_high'], sign=False)})")
+
+
+def _estimate_cell(row, score: bool) -> Cell:
+    if row["status"] != PUBLISHED or pd.isna(row["estimate"]):
+        return _withheld(row["status"])
+    if score:
+        return Cell(f"{row['estimate']:.2f} ({row['ci_low']:.2f}–{row['ci_high']:.2f})")
+    return _share_with_interval(row)
+
+
+def _percent(value, sign: bool = True) -> str:
+    if value is None or pd.isna(value):
+        return DASH
+    return f"{value * 100:.1f}%" if sign else f"{value * 100:.1f}"
+
+
+def _signed(value: float, score: bool) -> str:
+    return f"{value:+.2f}" if score else f"{value * 100:+.1f} pts"
+
+
+def _value(value: float) -> str:
+    return f"{value:.0%}" if abs(value) <= 1 else f"{value:.2f}"
+
+
+def _chart_populations(report: Report) -> list[str]:
+    """Charts compare a society with the consortium; the consortium's report shows itself."""
+    return [report.organization, CONSORTIUM] if report.organization != CONSORTIUM else [
+        CONSORTIUM]
+
+
+def _definition(indicator: Indicator) -> str:
+    text = (f"Numerator: {indicator.numerator}. Denominator: {indicator.denominator}. "
+            f"Population: {indicator.population}.")
+    if indicator.view:
+        text += f" Standard view: {indicator.view}."
+    return text
+
+
+def _description(indicator: Indicator) -> str:
+    return html.unescape(f"{indicator.title}. {indicator.numerator}, over "
+                         f"{indicator.denominator}.")

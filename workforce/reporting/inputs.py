@@ -1,0 +1,190 @@
+"""What a report is computed from: membership records, survey waves, goals and versions.
+
+`load_inputs(config)` reads a small YAML file that names every input (paths relative to
+the file), reads each as text so that a bad value is reported by file, line and column, and
+records each file's SHA-256 so the report can say exactly what it rests on:
+
+```yaml
+title: Genomics Workforce Benchmark Report
+consortium: Genomics Workforce Consortium (synthetic)
+organizations: {ashg: American Society of Human Genetics (synthetic), ...}
+membership: [truth/standard_records.csv]        # standard records, with an `org` column
+waves:
+  - wave: "2025"
+    responses: survey/responses.csv              # answers, with standard columns and items
+    frame: survey/frame.csv                      # the invitation frame (frame_id, org, ...)
+    completed: truth/survey_respondents.csv      # frame_id of every member who completed
+    instrument: consortium standard modules 1
+goals: goals.yaml                                # optional
+weighting: [org, career_stage, sector, gender]   # frame variables raked on
+versions: {mappings: ashg 3, nsgc 2, acmg 2}    # optional, recorded in the report
+created: "2025-06-30"                           # the report's date: never the clock
+seed: 2025
+```
+
+`completed` is what the platform knows from invitation statuses (who finished), never a
+link from an answer to a person: the response-rate indicators need nothing more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from workforce.reporting.goals import Goal, load_goals
+
+DEFAULT_WEIGHTING = ("org", "career_stage", "sector", "gender")
+
+
+class InputError(ValueError):
+    """An input of the report is missing or malformed; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # as named in the configuration
+    sha256: str
+    rows: int
+    description: str
+
+
+@dataclass(frozen=True)
+class WaveData:
+    wave: str
+    responses: pd.DataFrame
+    frame: pd.DataFrame
+    completed: frozenset[str]  # frame ids of invited members who completed
+    instrument: str = ""
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    title: str
+    consortium: str
+    organizations: dict[str, str]  # code -> name, in display order
+    membership: pd.DataFrame
+    waves: dict[str, WaveData]  # in wave order
+    goals: tuple[Goal, ...] = ()
+    weighting: tuple[str, ...] = DEFAULT_WEIGHTING
+    versions: dict[str, str] = field(default_factory=dict)
+    created: str = ""
+    seed: int | None = None
+    sources: tuple[SourceFile, ...] = ()
+
+    def wave(self, wave: str | None) -> WaveData:
+        if not self.waves:
+            raise InputError("the report inputs name no survey wave")
+        if wave is None:
+            return self.waves[list(self.waves)[-1]]
+        if wave not in self.waves:
+            raise InputError(f"no wave {wave!r}; the inputs hold {', '.join(self.waves)}")
+        return self.waves[wave]
+
+    def waves_through(self, wave: str) -> list[WaveData]:
+        names = list(self.waves)
+        return [self.waves[w] for w in names[: names.index(wave) + 1]]
+
+
+def read_text_table(path: Path) -> pd.DataFrame:
+    """A CSV with every value as text (blank stays blank), or an error naming the file."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: the file does not exist") from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise InputError(f"{path}: cannot be read as UTF-8 CSV ({error})") from None
+
+
+def load_inputs(config: Path) -> ReportInputs:
+    config = Path(config)
+    try:
+        raw = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise InputError(f"{config}: the file does not exist") from None
+    except yaml.YAMLError as error:
+        raise InputError(f"{config}: not valid YAML ({error})") from None
+    base = config.parent
+    sources: list[SourceFile] = []
+
+    def table(relative: str, description: str, needed: tuple[str, ...]) -> pd.DataFrame:
+        path = base / relative
+        frame = read_text_table(path)
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+        sources.append(SourceFile(relative, _sha256(path), len(frame), description))
+        return frame
+
+    for key in ("consortium", "organizations", "membership", "waves"):
+        if key not in raw:
+            raise InputError(f"{config}: missing key {key!r}")
+    organizations = {str(k): str(v) for k, v in raw["organizations"].items()}
+    membership = pd.concat(
+        [table(p, "Membership records (standard records)", ("org",)) for p in
+         _as_list(raw["membership"])],
+        ignore_index=True,
+    )
+    _check_orgs(membership, organizations, f"{config}: membership")
+    waves: dict[str, WaveData] = {}
+    for position, entry in enumerate(raw["waves"], start=1):
+        where = f"{config}: waves[{position}]"
+        for key in ("wave", "responses", "frame", "completed"):
+            if key not in entry:
+                raise InputError(f"{where}: missing key {key!r}")
+        name = str(entry["wave"])
+        responses = table(entry["responses"], f"Survey responses, wave {name}", ("org",))
+        frame = table(entry["frame"], f"Invitation frame, wave {name}", ("frame_id", "org"))
+        completed = table(entry["completed"], f"Members who completed, wave {name}",
+                          ("frame_id",))
+        unknown = set(completed["frame_id"]) - set(frame["frame_id"])
+        if unknown:
+            raise InputError(
+                f"{base / entry['completed']}: {len(unknown)} frame_id(s) are not in the frame, "
+                f"e.g. {sorted(unknown)[0]!r}"
+            )
+        _check_orgs(responses, organizations, f"{base / entry['responses']}")
+        waves[name] = WaveData(name, responses, frame, frozenset(completed["frame_id"]),
+                               str(entry.get("instrument", "")))
+    goals: tuple[Goal, ...] = ()
+    if raw.get("goals"):
+        goals_path = base / raw["goals"]
+        goals = load_goals(goals_path)
+        sources.append(SourceFile(raw["goals"], _sha256(goals_path), len(goals), "Goals"))
+    return ReportInputs(
+        title=str(raw.get("title", "Workforce Benchmark Report")),
+        consortium=str(raw["consortium"]),
+        organizations=organizations,
+        membership=membership,
+        waves=dict(sorted(waves.items())),
+        goals=goals,
+        weighting=tuple(raw.get("weighting", DEFAULT_WEIGHTING)),
+        versions={str(k): str(v) for k, v in (raw.get("versions") or {}).items()},
+        created=str(raw.get("created", "")),
+        seed=raw.get("seed"),
+        sources=tuple(sources),
+    )
+
+
+def _check_orgs(frame: pd.DataFrame, organizations: dict[str, str], where: str) -> None:
+    unknown = sorted(set(frame["org"]) - set(organizations))
+    if unknown:
+        raise InputError(
+            f"{where}: org {unknown[0]!r} is not one of the organizations "
+            f"({', '.join(organizations)})"
+        )
+
+
+def _as_list(value) -> list[str]:
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

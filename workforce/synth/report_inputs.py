@@ -1,0 +1,74 @@
+"""The report's inputs file for a synthetic consortium (and its later waves, if drawn)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from workforce.synth.profiles import ORGS, load_profiles
+
+GOALS = Path(__file__).parent / "goals.yaml"
+INSTRUMENT = "consortium standard modules (demographics, climate and culture, experiences)"
+
+
+def write_report_inputs(
+    synth_dir: Path,
+    config: Path,
+    *,
+    membership: Sequence[Path] | None = None,
+    goals: Path | None = GOALS,
+) -> Path:
+    """Write `config` (a report.yaml) naming the consortium's files, paths relative to it.
+
+    `membership` are the standard records to report on (default: the generator's truth, what
+    a perfect intake would give); the survey waves are the base wave and every later wave
+    found under survey/waves/. The goals file is copied next to the config.
+    """
+    synth_dir, config = Path(synth_dir).resolve(), Path(config).resolve()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    manifest = json.loads((synth_dir / "manifest.json").read_text(encoding="utf-8"))
+    profiles = load_profiles()
+
+    def relative(path: Path) -> str:
+        return Path(os.path.relpath(Path(path).resolve(), config.parent)).as_posix()
+
+    waves = [{
+        "wave": str(manifest["year"]),
+        "responses": relative(synth_dir / "survey" / "responses.csv"),
+        "frame": relative(synth_dir / "survey" / "frame.csv"),
+        "completed": relative(synth_dir / "truth" / "survey_respondents.csv"),
+        "instrument": INSTRUMENT,
+    }]
+    later = synth_dir / "survey" / "waves"
+    for year in sorted(p.name for p in later.iterdir()) if later.is_dir() else []:
+        waves.append({
+            "wave": year,
+            "responses": relative(later / year / "responses.csv"),
+            "frame": relative(later / year / "frame.csv"),
+            "completed": relative(synth_dir / "truth" / "waves" / year /
+                                  "survey_respondents.csv"),
+            "instrument": INSTRUMENT,
+        })
+    records = membership or [synth_dir / "truth" / "standard_records.csv"]
+    content = {
+        "title": "Genomics Workforce Benchmark Report",
+        "consortium": "Genomics Workforce Consortium (synthetic)",
+        "organizations": {org: profiles["societies"][org]["name"] for org in ORGS},
+        "membership": [relative(p) for p in records],
+        "waves": waves,
+        "weighting": ["org", "career_stage", "sector", "gender"],
+        "created": f"{waves[-1]['wave']}-06-30",
+        "seed": int(manifest["seed"]),
+    }
+    if goals is not None:
+        target = config.parent / "goals.yaml"
+        if Path(goals).resolve() != target:
+            target.write_bytes(Path(goals).read_bytes())
+        content["goals"] = "goals.yaml"
+    config.write_text(yaml.safe_dump(content, sort_keys=False, allow_unicode=True),
+                      encoding="utf-8")
+    return config
