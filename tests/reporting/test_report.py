@@ -204,7 +204,7 @@ def test_a_real_change_shows_as_progress_toward_the_goal(report_2027):
     assert [p.wave for p in progress.points] == ["2025", "2026", "2027"]
     assert progress.distinguishable is True
     assert progress.change > 0 and progress.change_low > 0
-    assert 0 < progress.share_of_way
+    assert progress.share_of_way > 0
     assert "real change toward the target" in progress.statement
 
 
@@ -288,7 +288,7 @@ def test_the_pdf_renders_every_page_with_content(written):
 def test_same_inputs_give_byte_identical_html_and_data(inputs, report_2027, written, tmp_path):
     from workforce.reporting.build import build_report
 
-    again = write_report(build_report(inputs, wave="2027"), tmp_path, pdf=False)
+    write_report(build_report(inputs, wave="2027"), tmp_path, pdf=False)
 
     def digests(root: Path) -> dict[str, str]:
         return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
