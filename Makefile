@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint test-sqlite test-postgres benchmark benchmark-survey benchmark-stats benchmark-disclosure clean
+.PHONY: install demo test lint test-sqlite test-postgres benchmark benchmark-survey benchmark-stats benchmark-disclosure benchmark-report clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ benchmark-stats: install
 benchmark-disclosure: install
 	$(BIN)/python benchmarks/bench_disclosure.py --sizes 3 4 5 6 \
 		--out benchmarks/results/disclosure.json
+
+# The whole benchmark report of a consortium at scale 10 (see docs/performance.md).
+benchmark-report: install
+	$(BIN)/python benchmarks/bench_report.py --scale 10 \
+		--out benchmarks/results/report_scale10.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 from workforce.cli import app
 
 runner = CliRunner()
-COMMANDS = ["standard", "synth", "serve", "manage", "demo", "ingest"]
+COMMANDS = ["standard", "synth", "synth-wave", "serve", "manage", "demo", "ingest", "survey",
+            "stats", "disclose", "report"]
 
 
 def workforce_subprocess(
@@ -117,6 +118,7 @@ def test_demo_no_serve_runs_every_stage_and_exits_zero(tmp_path):
         "Survey",
         "Estimates",
         "Disclosure",
+        "Benchmark report",
     ]
     validation = json.loads(
         (tmp_path / "demo" / "out" / "standard_records_validation.json").read_text()
@@ -151,6 +153,18 @@ def test_demo_no_serve_runs_every_stage_and_exits_zero(tmp_path):
     )
     assert gate["audit"]["passed"]
     assert all(c["count"] is None for c in gate["cells"] if c["status"] != "published")
+    # The benchmark report: HTML, PDF and a data package that frictionless accepts, for the
+    # consortium and for one society, over three waves.
+    out = tmp_path / "demo" / "out"
+    for where in (out, out / "societies" / "nsgc"):
+        assert (where / "report.html").stat().st_size > 50_000
+        assert (where / "report.pdf").read_bytes().startswith(b"%PDF")
+        from workforce.reporting.datapackage import validate_data_package
+
+        assert validate_data_package(where / "data" / "datapackage.json").valid
+    report = json.loads((out / "report.json").read_text())
+    assert report["wave"] == "2027" and all(gate["passed"] for gate in report["gates"])
+    assert len(report["goals"]) == 3
 
 
 def test_demo_ends_with_the_web_app_answering(tmp_path):

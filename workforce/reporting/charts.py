@@ -552,6 +552,10 @@ def _finalise_svg(svg: str, *, title: str, description: str) -> str:
         }
     )
     opening = " ".join(f'{name}="{_attribute(value)}"' for name, value in attributes.items())
+    # The chart speaks through its title and description (and the table that follows it);
+    # Vega's per-mark roles inside would be read as dozens of unlabelled graphics, so the
+    # drawing itself is hidden from assistive technology.
+    body = body.replace("<g", '<g aria-hidden="true"', 1)
     return (
         f"<svg {opening}><title>{escape(title)}</title>"
         f'<desc id="{desc_id}">{escape(description)}</desc>{body}'

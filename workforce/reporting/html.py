@@ -214,8 +214,9 @@ def _figure_pipeline(report: Report, indicator: Indicator, tables) -> Figure:
                 cell = Cell(f"{row['index']:.2f} ({row['ci_low']:.2f}–{row['ci_high']:.2f})")
             rows_out.append((report.population_label(population), [cell]))
         displays.append(_with_footnotes(DisplayTable(
-            "Glass Ceiling Index (95% CI): share among all stages over share among senior "
-            "members; above 1, the group is less present at the top",
+            f"{indicator.title}: Glass Ceiling Index (95% CI), the share among all stages "
+            "over the share among senior members; above 1, the group is less present at the "
+            "top",
             ["Population", "Glass Ceiling Index"], rows_out)))
     return Figure(indicator, indicator.id, _definition(indicator), chart, displays)
 
@@ -275,9 +276,10 @@ def _figure_group_estimates(report: Report, indicator: Indicator, tables) -> Fig
         chart_rows.append({
             "label": group_label(row["comparison"], row["group"]),
             "estimate": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
-            "reference": reference["estimate"].iloc[0] if len(reference) else math.nan,
-            "status": row["status"] if len(reference) and reference["status"].iloc[0]
-            == PUBLISHED else ("secondary" if row["status"] == PUBLISHED else row["status"]),
+            # A withheld reference draws no hollow point; the group's own figure still shows.
+            "reference": reference["estimate"].iloc[0] if len(reference)
+            and reference["status"].iloc[0] == PUBLISHED else math.nan,
+            "status": row["status"],
         })
     chart = charts.gap_chart(
         pd.DataFrame(chart_rows, columns=["label", "estimate", "ci_low", "ci_high",
