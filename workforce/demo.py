@@ -637,8 +637,10 @@ def stage_report(ctx: DemoContext) -> StageResult:
     waves = draw_demo_waves(ctx.synth_dir, progress=ctx.progress)
     # The membership records are what intake made of the societies' exports.
     records = [ingest.records for ingest in ctx.ingests if ingest.records is not None]
+    mappings = ", ".join(f"{i.organization} version {i.mapping_version}" for i in ctx.ingests)
     config = write_report_inputs(ctx.synth_dir, ctx.directory / "report_inputs" / "report.yaml",
-                                 membership=records or None)
+                                 membership=records or None,
+                                 versions={"mappings": mappings} if mappings else None)
     inputs = load_inputs(config)
     report = build_report(inputs, progress_report=ctx.progress)
     ctx.progress("Writing the reports", 0, 2)

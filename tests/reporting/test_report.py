@@ -311,3 +311,27 @@ def test_a_society_report_shows_only_it_and_the_consortium(report_2027, tmp_path
     pd.testing.assert_frame_equal(
         whole[whole["population"] == "consortium"].reset_index(drop=True),
         mine[mine["population"] == "consortium"].reset_index(drop=True))
+
+
+def test_every_count_the_report_shows_is_one_the_gate_published(written):
+    """Each whole number in the report's tables and headline (outside the methods) must be a
+    published count of the data package: nothing reaches the page around the gate."""
+    published = set()
+    for path in (written.package.parent / "data").glob("*.csv"):
+        table = read_csv(path)
+        for column in ("count", "invited", "completed"):
+            if column in table.columns:
+                shown = table[(table["status"] == PUBLISHED) & (table[column] != "")]
+                published |= {int(v) for v in shown[column]}
+    page = written.html.read_text(encoding="utf-8")
+    body = page.split('id="summary"', 1)[1].split('id="methods"', 1)[0]
+    body = re.sub(r"<svg.*?</svg>", "", body, flags=re.S)  # charts draw shares, not counts
+    shown = _Cells()
+    shown.feed(body)
+    text = " ".join(shown.cells) + " " + " ".join(
+        re.findall(r'<span class="figure">([^<]*)</span>', body))
+    # Whole numbers: not part of a decimal, a percentage, a year or a score.
+    numbers = re.findall(r"(?<![\d.,+-])(\d{1,3}(?:,\d{3})+|\d+)(?![\d.%,])", text)
+    counts = {int(n.replace(",", "")) for n in numbers}
+    assert counts, "the report shows no counts at all"
+    assert counts <= published, sorted(counts - published)[:10]

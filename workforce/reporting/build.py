@@ -27,6 +27,7 @@ from workforce.reporting.counts import CONSORTIUM
 from workforce.reporting.goals import Goal, GoalProgress, WavePoint, progress
 from workforce.reporting.inputs import ReportInputs
 from workforce.reporting.tables import PUBLISHED, PublishedTable
+from workforce.standard.loader import load_standard
 
 Progress = Callable[[str, int, int], None]
 
@@ -126,7 +127,7 @@ def build_report(
         if getattr(ctx, source).specs
     ]
     versions = {
-        "standard": "1",
+        "standard": load_standard().version,
         "indicator catalog": str(catalog.version),
         "workforce": workforce.__version__,
         **({"instrument": inputs.waves[wave].instrument} if inputs.waves[wave].instrument

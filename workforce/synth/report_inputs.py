@@ -21,6 +21,7 @@ def write_report_inputs(
     *,
     membership: Sequence[Path] | None = None,
     goals: Path | None = GOALS,
+    versions: dict[str, str] | None = None,
 ) -> Path:
     """Write `config` (a report.yaml) naming the consortium's files, paths relative to it.
 
@@ -61,6 +62,8 @@ def write_report_inputs(
         "membership": [relative(p) for p in records],
         "waves": waves,
         "weighting": ["org", "career_stage", "sector", "gender"],
+        "versions": {"synthetic consortium": f"seed {manifest['seed']}, scale "
+                     f"{manifest['scale']:g}", **(versions or {})},
         "created": f"{waves[-1]['wave']}-06-30",
         "seed": int(manifest["seed"]),
     }
