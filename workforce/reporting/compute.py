@@ -175,7 +175,7 @@ def build_composition(indicator: Indicator, ctx: WaveContext, catalog: Catalog):
                    status_column())
         return [_table(indicator, columns, data, ctx, gated=name)]
     name = ctx.survey.request(dim)
-    counts = _status_lookup(ctx.survey, name)
+    counts = ctx.survey.status_of(name)
     codes = [c for c, _ in category.categories if any(k[1] == c for k in counts)]
     rows = []
     for code in codes:
@@ -195,7 +195,7 @@ def build_representation(indicator: Indicator, ctx: WaveContext, catalog: Catalo
 
     dim = indicator.settings["dimension"]
     name = ctx.survey.request(dim)
-    counts = _status_lookup(ctx.survey, name)
+    counts = ctx.survey.status_of(name)
     known = _design_without_missing(ctx.design, dim)
     rows = []
     for benchmark_id in indicator.benchmarks:
@@ -253,7 +253,7 @@ def build_pipeline(indicator: Indicator, ctx: WaveContext, catalog: Catalog):
     column, value = group["column"], str(group["value"])
     stages = [str(s) for s in indicator.settings["stages"]]
     name = ctx.survey.request("career_stage", column)
-    counts = _status_lookup(ctx.survey, name)
+    counts = ctx.survey.status_of(name)
     known = _design_without_missing(ctx.design, column)
     rows = []
     for population, estimate in _by_population(
@@ -364,7 +364,7 @@ def build_group_estimates(indicator: Indicator, ctx: WaveContext, catalog: Catal
             estimate, _estimate_status(PUBLISHED, estimate)) | _no_gap())
     for comparison in catalog.comparisons:
         name = ctx.survey.request(comparison.column)
-        counts = _status_lookup(ctx.survey, name)
+        counts = ctx.survey.status_of(name)
         found = _by_population(ctx, estimator, [comparison.column])
         gaps = _gaps(design, outcome(), comparison, ctx)
         for (pop, code), estimate in found.items():
@@ -535,8 +535,9 @@ def _estimate_status(count_status: str | None, estimate) -> str:
         return PRIMARY  # no such cell: nobody is in it
     if count_status != PUBLISHED:
         return count_status
-    value = getattr(estimate, "estimate", getattr(estimate, "ratio", getattr(estimate,
-                                                                           "index", None)))
+    # An Estimate, a RepresentationRatio or a GlassCeilingIndex: whichever figure it carries.
+    value = next((getattr(estimate, name) for name in ("estimate", "ratio", "index")
+                  if hasattr(estimate, name)), None)
     if estimate is None or value is None or estimate.reliability == "suppress":
         return UNRELIABLE
     return PUBLISHED
@@ -642,10 +643,6 @@ def _worst(*statuses: str | None) -> str:
     order = {PUBLISHED: 0, UNRELIABLE: 1, SECONDARY: 2, PRIMARY: 3}
     present = [s if s is not None else PRIMARY for s in statuses]
     return max(present, key=lambda s: order[s])
-
-
-def _status_lookup(tables: CountTables, name: str) -> dict[tuple, str]:
-    return tables.status_of(name)
 
 
 # -- columns and labels ---------------------------------------------------------------------------
