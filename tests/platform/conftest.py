@@ -15,11 +15,13 @@ Argon2 takes a tenth of a second; the tests about passwords set real ones.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import socket
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,13 @@ def uploads_dir(settings, tmp_path) -> Path:
     """Every test keeps its uploaded files in its own temporary folder."""
     settings.WORKFORCE_UPLOADS_DIR = tmp_path / "uploads"
     return settings.WORKFORCE_UPLOADS_DIR
+
+
+@pytest.fixture(autouse=True)
+def reports_dir(settings, tmp_path) -> Path:
+    """Every test keeps its published reports in its own temporary folder."""
+    settings.WORKFORCE_REPORTS_DIR = tmp_path / "reports"
+    return settings.WORKFORCE_REPORTS_DIR
 
 
 # --- Organizations ----------------------------------------------------------------------------
@@ -160,6 +169,61 @@ def sign_in(user) -> Client:
 @pytest.fixture
 def client_for():
     return sign_in
+
+
+# --- Written reports ---------------------------------------------------------------------------
+# A small synthetic consortium (scale 0.1, one survey wave) and its reports as `workforce
+# report` writes them: the consortium's and each society's, without PDFs (WeasyPrint is slow;
+# the PDF download is tested with a stand-in file). Building takes about half a minute, so the
+# folders are made once under pytest's shared temporary root, behind a lock, and every xdist
+# worker reads the same ones.
+
+REPORT_SCALE = 0.1
+REPORT_SEED = 2025
+REPORT_ORGANIZATIONS = ("consortium", "ashg", "nsgc", "acmg")
+
+
+@contextmanager
+def locked(path: Path):
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_reports(root: Path) -> dict[str, Path]:
+    """``{organization: report folder}``, written under ``root`` unless already there."""
+    folders = {code: root / code for code in REPORT_ORGANIZATIONS}
+    done = root / "complete"
+    root.mkdir(parents=True, exist_ok=True)
+    with locked(root.parent / f"{root.name}.lock"):
+        if not done.exists():
+            from workforce.reporting.build import build_report, for_organization
+            from workforce.reporting.inputs import load_inputs
+            from workforce.reporting.write import write_report
+            from workforce.synth import generate
+            from workforce.synth.report_inputs import write_report_inputs
+
+            synth = root / "synth"
+            generate(synth, scale=REPORT_SCALE, seed=REPORT_SEED)
+            config = write_report_inputs(synth, synth / "report" / "report.yaml")
+            report = build_report(load_inputs(config))
+            write_report(report, folders["consortium"], pdf=False)
+            for code in REPORT_ORGANIZATIONS[1:]:
+                write_report(for_organization(report, code), folders[code], pdf=False)
+            done.write_text("ok\n")
+    return folders
+
+
+@pytest.fixture(scope="session")
+def report_dirs(tmp_path_factory, request) -> dict[str, Path]:
+    """The folders ``workforce report`` wrote for each organization (see above)."""
+    root = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):  # an xdist worker: share with the others
+        root = root.parent
+    return build_reports(root / "platform-reports")
 
 
 # --- A real browser --------------------------------------------------------------------------

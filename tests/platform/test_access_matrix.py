@@ -16,6 +16,7 @@ from workforce.platform.actions.intake import (
     do_propose_mapping,
     do_save_mapping,
 )
+from workforce.platform.actions.reports import do_publish_report
 from workforce.platform.intake.models import IngestRun
 from workforce.platform.uploads.models import Upload
 
@@ -78,6 +79,11 @@ outsider        403         403    403    403
 anonymous       login       login  login  login
 """)
 
+
+# Published reports (the list, a report, a table, the downloads): what an organization has
+# published, so everyone with a role there, and consortium staff. The consortium's report is
+# for consortium staff only; no society sees another's.
+REPORTS = ORGANIZATION_PAGE
 
 # Partner intake, to read: an upload's page with its mapping, the validation report, the
 # standard records and rejects, the mapping versions and their YAML. Raw data, like uploads.
@@ -223,3 +229,25 @@ def test_intake_of_another_society_is_not_found_under_your_own(ashg_steward, ing
     assert client.get(f"/organizations/ashg/uploads/{nsgc_run.upload_id}/").status_code == 404
     assert client.get(f"/organizations/ashg/ingests/{nsgc_run.pk}/").status_code == 404
     assert client.get(f"/organizations/ashg/ingests/{nsgc_run.pk}/records.csv").status_code == 404
+
+
+REPORT_URLS = {
+    "report list": "/organizations/{org}/reports/",
+    "report page": "/organizations/{org}/reports/{report}/",
+    "table page": "/organizations/{org}/reports/{report}/tables/members_gender/",
+    "table csv": "/organizations/{org}/reports/{report}/tables/members_gender.csv",
+    "report html": "/organizations/{org}/reports/{report}/report.html",
+    "data package": "/organizations/{org}/reports/{report}/datapackage.zip",
+}
+
+
+@pytest.mark.parametrize(("person", "org", "expected"), REPORTS, ids=ids(REPORTS))
+def test_report_pages(person, org, expected, people, orgs, report_dirs, client_for):
+    # One report, of the organization in the URL (publishing validates the package: a second).
+    report = do_publish_report(orgs[org], report_dirs[org], acting_user=None)
+    client = client_for(people[person])
+    for page, url in REPORT_URLS.items():
+        response = client.get(url.format(org=org, report=report.pk))
+        assert_answer(response, expected)
+        if expected == "200" and page == "report page":
+            assert escape(report.title) in response.content.decode()

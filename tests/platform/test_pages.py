@@ -72,6 +72,17 @@ def test_organization_views_check_an_action():
         "organizations/<slug:code>/ingests/<int:pk>/<str:filename>": Action.VIEW_ORG_DATA,
         "organizations/<slug:code>/mappings/": Action.VIEW_ORG_DATA,
         "organizations/<slug:code>/mappings/v<int:version>.yaml": Action.VIEW_ORG_DATA,
+        "organizations/<slug:code>/reports/": Action.VIEW_ORGANIZATION,
+        "organizations/<slug:code>/reports/<int:pk>/": Action.VIEW_ORGANIZATION,
+        "organizations/<slug:code>/reports/<int:pk>/report.html": Action.VIEW_ORGANIZATION,
+        "organizations/<slug:code>/reports/<int:pk>/report.pdf": Action.VIEW_ORGANIZATION,
+        "organizations/<slug:code>/reports/<int:pk>/datapackage.zip": Action.VIEW_ORGANIZATION,
+        "organizations/<slug:code>/reports/<int:pk>/tables/<slug:name>/": (
+            Action.VIEW_ORGANIZATION
+        ),
+        "organizations/<slug:code>/reports/<int:pk>/tables/<slug:name>.csv": (
+            Action.VIEW_ORGANIZATION
+        ),
         "organizations/<slug:code>/surveys/": Action.VIEW_SURVEY_MONITORING,
         "organizations/<slug:code>/surveys/instruments/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/new/": Action.MANAGE_SURVEYS,

@@ -94,6 +94,8 @@ WORKFORCE_DATA_DIR = default_data_dir().resolve()
 WORKFORCE_DATA_DIR.mkdir(parents=True, exist_ok=True)
 # Partner files, kept byte-for-byte (see workforce.platform.uploads.storage).
 WORKFORCE_UPLOADS_DIR = WORKFORCE_DATA_DIR / "uploads"
+# Published reports, kept byte-for-byte (see workforce.platform.reports.storage).
+WORKFORCE_REPORTS_DIR = WORKFORCE_DATA_DIR / "reports"
 WORKFORCE_MAX_UPLOAD_BYTES = int(os.environ.get("WORKFORCE_MAX_UPLOAD_BYTES", 512 * 1024 * 1024))
 
 # --- Secrets, hosts, debug ------------------------------------------------------------------
@@ -134,6 +136,7 @@ INSTALLED_APPS = [
     "workforce.platform.organizations",
     "workforce.platform.uploads",
     "workforce.platform.intake",
+    "workforce.platform.reports",
     "workforce.platform.audit",
     "workforce.platform.surveys",
     "django_tasks",

@@ -11,6 +11,7 @@ from workforce.platform.accounts.forms import EmailAuthenticationForm
 from workforce.platform.intake import views as intake_views
 from workforce.platform.organizations import views as organization_views
 from workforce.platform.permissions import public
+from workforce.platform.reports import views as report_views
 from workforce.platform.uploads import views as upload_views
 
 admin.site.site_header = "Workforce platform administration"
@@ -77,6 +78,37 @@ urlpatterns = [
         "organizations/<slug:code>/mappings/v<int:version>.yaml",
         intake_views.mapping_download,
         name="mapping_download",
+    ),
+    path("organizations/<slug:code>/reports/", report_views.report_list, name="report_list"),
+    path(
+        "organizations/<slug:code>/reports/<int:pk>/",
+        report_views.report_detail,
+        name="report_detail",
+    ),
+    path(
+        "organizations/<slug:code>/reports/<int:pk>/report.html",
+        report_views.report_html,
+        name="report_html",
+    ),
+    path(
+        "organizations/<slug:code>/reports/<int:pk>/report.pdf",
+        report_views.report_pdf,
+        name="report_pdf",
+    ),
+    path(
+        "organizations/<slug:code>/reports/<int:pk>/datapackage.zip",
+        report_views.report_package,
+        name="report_package",
+    ),
+    path(
+        "organizations/<slug:code>/reports/<int:pk>/tables/<slug:name>/",
+        report_views.report_table,
+        name="report_table",
+    ),
+    path(
+        "organizations/<slug:code>/reports/<int:pk>/tables/<slug:name>.csv",
+        report_views.report_table_csv,
+        name="report_table_csv",
     ),
     # Staff pages for instruments and waves, and the pages members answer the survey on.
     path("", include("workforce.platform.surveys.urls")),

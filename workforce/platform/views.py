@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import DatabaseError, connection
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import public, signed_in, visible_organizations
+from workforce.platform.reports.models import PublishedReport
 
 
 @public
@@ -24,7 +26,14 @@ def home(request: HttpRequest) -> HttpResponse:
 @signed_in
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard.html", {"visible": visible_organizations(request.user)})
+    visible = visible_organizations(request.user)
+    counts = dict(
+        PublishedReport.objects.filter(organization__in=[v.organization for v in visible])
+        .values_list("organization")
+        .annotate(count=Count("id"))
+    )
+    rows = [(item, counts.get(item.organization.pk, 0)) for item in visible]
+    return render(request, "dashboard.html", {"visible": rows})
 
 
 @public

@@ -23,6 +23,7 @@ class AuditEvent(models.Model):
         MAPPING_SAVED = "mapping_saved", "Mapping saved"
         UPLOAD_INGESTED = "upload_ingested", "Upload ingested"
         INGEST_FAILED = "ingest_failed", "Ingest failed"
+        REPORT_PUBLISHED = "report_published", "Report published"
         USER_CREATED = "user_created", "User created"
         USER_CHANGED = "user_changed", "User changed"
         PASSWORD_SET = "password_set", "Password set"

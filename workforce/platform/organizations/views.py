@@ -18,6 +18,7 @@ def organization_detail(request: HttpRequest, organization: Organization) -> Htt
     context = {
         "organization": organization,
         "roles": roles_in(user, organization),
+        "latest_report": organization.reports.first(),
         "can_view_data": allowed[Action.VIEW_ORG_DATA],
         "can_upload": allowed[Action.UPLOAD_DATA],
         "upload_count": organization.uploads.count() if allowed[Action.VIEW_ORG_DATA] else None,

@@ -1,0 +1,103 @@
+"""In a real browser: a data steward reads their society's published report, and axe agrees.
+
+Drives Debian's headless Chromium (the ``browser`` fixture in conftest.py) against a live
+test server, on a desktop and on a 390-pixel phone: the list of reports, the report's page,
+one of its tables; axe-core finds no violation of WCAG 2.2 A/AA or its best practices on any
+of them. Screenshots go to ``/tmp/report_screens/`` for a look.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from workforce.platform.actions.reports import do_publish_report
+from workforce.platform.actions.users import do_set_password
+
+CHROMIUM = "/usr/bin/chromium"  # the ``browser`` fixture (conftest.py) launches this one
+PASSWORD = "a synthetic steward password"
+SCREENS = Path("/tmp/report_screens")
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+
+pytestmark = [
+    pytest.mark.platform,
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        shutil.which(CHROMIUM) is None,
+        reason=f"needs Chromium at {CHROMIUM} (Debian package 'chromium')",
+    ),
+]
+
+
+@pytest.fixture
+def steward(nsgc_steward):
+    do_set_password(nsgc_steward, PASSWORD, acting_user=None)
+    return nsgc_steward
+
+
+@pytest.fixture
+def report(nsgc, report_dirs):
+    return do_publish_report(nsgc, report_dirs["nsgc"], acting_user=None)
+
+
+def assert_accessible(page, what: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=AXE_OPTIONS)
+    assert results.violations_count == 0, f"{what} ({page.url}):\n{results.generate_report()}"
+
+
+@pytest.mark.parametrize(
+    ("device", "viewport"),
+    [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})],
+)
+def test_a_steward_reads_their_societys_report(
+    device, viewport, steward, report, live_server, browser
+):
+    base = live_server.url
+    page = browser.new_page(viewport=viewport)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+
+    def check(what: str) -> None:
+        assert_accessible(page, f"{what} on a {device}")
+        page.screenshot(path=str(SCREENS / f"{what}-{device}.png"), full_page=True)
+        # Nothing is wider than the screen: wide tables stack into cards on a phone.
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], what
+
+    page.goto(base + "/login/")
+    page.fill("#id_username", steward.email)
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(base + "/dashboard/")
+
+    page.get_by_role("link", name="1 report of National Society of Genetic Counselors").click()
+    page.wait_for_url(base + "/organizations/nsgc/reports/")
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Reports of the National Society of Genetic Counselors"
+    )
+    check("list")
+
+    page.get_by_role("link", name=report.title).click()
+    page.wait_for_url(base + f"/organizations/nsgc/reports/{report.pk}/")
+    assert page.get_by_role("heading", level=1).inner_text() == report.title
+    check("report")
+
+    title = report.table("members_gender")["title"]
+    page.get_by_role("link", name=title, exact=True).click()
+    page.wait_for_url(base + f"/organizations/nsgc/reports/{report.pk}/tables/members_gender/")
+    assert page.get_by_role("heading", level=1).inner_text() == title
+    assert page.get_by_role("table").count() == 1
+    check("table")
+
+    # The report itself opens in the browser, under its strict policy.
+    response = page.request.get(base + f"/organizations/nsgc/reports/{report.pk}/report.html")
+    assert response.status == 200
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
