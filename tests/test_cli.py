@@ -165,6 +165,7 @@ def test_demo_no_serve_runs_every_stage_and_exits_zero(tmp_path):
     report = json.loads((out / "report.json").read_text())
     assert report["wave"] == "2027" and all(gate["passed"] for gate in report["gates"])
     assert len(report["goals"]) == 3
+    assert "2 reports published in the web platform" in summary["stages"][-1]["summary"]
 
 
 def test_demo_ends_with_the_web_app_answering(tmp_path):
@@ -206,3 +207,10 @@ def test_serve_in_production_without_a_secret_key_says_so_in_one_line(tmp_path):
     assert process.returncode == 2
     assert "WORKFORCE_SECRET_KEY" in stderr
     assert "Traceback" not in stderr
+
+
+def test_manage_runs_a_django_management_command(tmp_path):
+    process = workforce_subprocess(["manage", "check"], tmp_path)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert "System check identified no issues" in stdout

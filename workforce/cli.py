@@ -174,7 +174,7 @@ def manage(ctx: typer.Context) -> None:
     with _platform_errors():
         from workforce.platform import manage as run_manage
 
-        run_manage(["workforce manage", *ctx.args])
+        run_manage(list(ctx.args))
 
 
 @app.command()

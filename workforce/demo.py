@@ -649,6 +649,9 @@ def stage_report(ctx: DemoContext) -> StageResult:
     society = write_report(for_organization(report, DEMO_SOCIETY_REPORT),
                            ctx.out_dir / "societies" / DEMO_SOCIETY_REPORT)
     ctx.progress("Writing the reports", 2, 2)
+    from workforce.platform.reports.demo import publish_demo_reports
+
+    published = publish_demo_reports(ctx.out_dir, {DEMO_SOCIETY_REPORT: society.html.parent})
     valid = validate(written.package).valid and validate(society.package).valid
     withheld = sum(int((t.data["status"] != "published").sum()) for t in report.tables)
     verdicts = "; ".join(
@@ -661,7 +664,8 @@ def stage_report(ctx: DemoContext) -> StageResult:
         f"{len(report.tables)} tables, {withheld:,} values withheld by the gate, audits "
         f"{'passed' if all(g.passed for g in report.gates) else 'FAILED'}; data package "
         f"{'valid' if valid else 'INVALID'}; goals: {verdicts}; "
-        f"and {DEMO_SOCIETY_REPORT.upper()}'s own report"
+        f"and {DEMO_SOCIETY_REPORT.upper()}'s own report; {len(published)} reports "
+        "published in the web platform"
     )
     outputs = [written.html, written.pdf, written.package, society.html]
     return StageResult("Benchmark report", summary, [p for p in outputs if p])
