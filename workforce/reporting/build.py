@@ -108,9 +108,13 @@ def build_report(
         for data in inputs.waves_through(wave):
             if data.wave < goal.baseline_wave or data.wave in earlier:
                 continue
+            # The whole catalog, as that wave's own report computes it: the gate then
+            # chooses the same pattern, so an earlier figure shown beside a goal is exactly
+            # what that wave's report published (two patterns of one wave could be
+            # differenced).
             earlier[data.wave] = compute_wave(
-                inputs, catalog, data.wave, threshold=threshold,
-                indicators=sorted({g.indicator for g in goals}), progress=progress_report,
+                inputs, catalog, data.wave, threshold=threshold, progress=progress_report,
+                membership_tables=main.context.membership,
             )
     tracked = [
         progress(goal, [_point(goal, earlier[w.wave]) for w in inputs.waves_through(wave)

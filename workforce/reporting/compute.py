@@ -69,10 +69,14 @@ class WaveTables:
     context: WaveContext
 
 
-def prepare_wave(inputs: ReportInputs, wave: WaveData) -> WaveContext:
-    """Derived views of records and answers, the weighted design, and empty counts tables."""
+def prepare_wave(inputs: ReportInputs, wave: WaveData,
+                 membership_tables: CountTables | None = None) -> WaveContext:
+    """Derived views of records and answers, the weighted design, and empty counts tables.
+
+    The membership records are the same whatever the wave: `membership_tables` already
+    protected for another wave of the same report are used as they are.
+    """
     standard = load_standard()
-    membership = derive_views(_blank_to_unknown(inputs.membership, standard), standard)
     responses = derive_views(_blank_to_unknown(wave.responses, standard), standard)
     variables = tuple(inputs.weighting)
     pooled_responses, pooled_frame, pooled = pool_small_categories(
@@ -88,7 +92,9 @@ def prepare_wave(inputs: ReportInputs, wave: WaveData) -> WaveContext:
         wave=wave,
         design=design,
         weighting=raked.weighting.as_dict(),
-        membership=CountTables("members", membership, insiders=True),
+        membership=membership_tables or CountTables(
+            "members", derive_views(_blank_to_unknown(inputs.membership, standard), standard),
+            insiders=True),
         survey=CountTables("respondents", responses, insiders=False),
         frame=CountTables("invited", frame, insiders=True),
         organizations=inputs.organizations,
@@ -103,12 +109,13 @@ def compute_wave(
     threshold: int = 5,
     indicators: list[str] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    membership_tables: CountTables | None = None,
 ) -> WaveTables:
     """The published tables of every indicator (or of `indicators`) for one wave."""
     report = progress or (lambda step, done, total: None)
     data = inputs.wave(wave)
     report(f"Weighting wave {data.wave}", 0, 1)
-    ctx = prepare_wave(inputs, data)
+    ctx = prepare_wave(inputs, data, membership_tables)
     chosen = [i for i in catalog.indicators if indicators is None or i.id in indicators]
     for indicator in chosen:
         for source, dims in _counts_needed(indicator, catalog):
@@ -116,7 +123,7 @@ def compute_wave(
     for step, source in enumerate(("membership", "survey", "frame")):
         report(f"Protecting the {source} tables (wave {data.wave})", step, 3)
         tables = getattr(ctx, source)
-        if tables.specs:
+        if tables.specs and tables.result is None:
             tables.protect(threshold)
     tables: list[PublishedTable] = []
     for step, indicator in enumerate(chosen):

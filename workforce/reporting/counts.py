@@ -40,6 +40,9 @@ class CountTables:
     def request(self, *dims: str) -> str:
         """The name of the table of org × `dims` (built once however often it is asked for)."""
         name = f"{self.source}_by_" + "_and_".join(dims)
+        if name not in self.specs and self.result is not None:
+            # Its cells would be outside the protected pattern: ask for every table first.
+            raise RuntimeError(f"the table {name!r} was asked for after protection")
         if name not in self.specs:
             columns = [ORG, *dims]
             data = self.records[columns].replace("", "unknown")
