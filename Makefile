@@ -28,13 +28,13 @@ test: lint test-sqlite test-postgres
 
 test-sqlite: install
 	@echo "== Test suite on SQLite (all tests) =="
-	env -u DATABASE_URL $(BIN)/pytest -n 2 -q
+	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist loadgroup -q
 
 test-postgres: install
 	@url=$$($(BIN)/python scripts/find_postgres.py); \
 	if [ -n "$$url" ]; then \
 		echo "== Database tests again on PostgreSQL ($$url) =="; \
-		DATABASE_URL="$$url" $(BIN)/pytest -n 2 -q -m platform; \
+		DATABASE_URL="$$url" $(BIN)/pytest -n 2 --dist loadgroup -q -m platform; \
 	else \
 		echo "== PostgreSQL: no server reachable and none could be started; its run was skipped =="; \
 	fi

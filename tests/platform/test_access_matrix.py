@@ -241,6 +241,7 @@ REPORT_URLS = {
 }
 
 
+@pytest.mark.xdist_group("platform-reports")
 @pytest.mark.parametrize(("person", "org", "expected"), REPORTS, ids=ids(REPORTS))
 def test_report_pages(person, org, expected, people, orgs, report_dirs, client_for):
     # One report, of the organization in the URL (publishing validates the package: a second).

@@ -30,6 +30,7 @@ AXE_OPTIONS = {
 pytestmark = [
     pytest.mark.platform,
     pytest.mark.browser,
+    pytest.mark.xdist_group("platform-reports"),
     pytest.mark.skipif(
         shutil.which(CHROMIUM) is None,
         reason=f"needs Chromium at {CHROMIUM} (Debian package 'chromium')",

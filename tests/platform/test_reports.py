@@ -27,7 +27,9 @@ from workforce.platform.reports.models import PublishedReport
 from workforce.platform.reports.storage import zip_package
 from workforce.platform.reports.views import REPORT_CSP
 
-pytestmark = pytest.mark.platform
+# The reports these tests publish take most of a minute to write: one worker writes them
+# and runs these tests while the other goes on with the rest.
+pytestmark = [pytest.mark.platform, pytest.mark.xdist_group("platform-reports")]
 
 STAND_IN_PDF = b"%PDF-1.7\n% a stand-in for the PDF WeasyPrint writes\n%%EOF\n"
 

@@ -200,6 +200,7 @@ def test_the_report_command_exits_2_naming_the_bad_input(tmp_path):
     assert "missing.yaml: the file does not exist" in result.output
 
 
+@pytest.mark.xdist_group("benchmark-report")
 def test_the_report_command_refuses_an_unknown_society(report_config, tmp_path):
     result = runner.invoke(app, ["report", "--inputs", str(report_config), "--org", "asgh",
                                  "--out", str(tmp_path / "out"), "--no-pdf"])

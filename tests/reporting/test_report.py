@@ -22,6 +22,8 @@ from workforce.reporting.write import validate, write_report
 from workforce.standard.views import derive_views
 
 ORGS = ("ashg", "nsgc", "acmg")
+# The reports these tests share take a minute to build: one worker builds them once.
+pytestmark = pytest.mark.xdist_group("benchmark-report")
 
 
 def read_csv(path: Path) -> pd.DataFrame:

@@ -108,12 +108,13 @@ def build_report(
         for data in inputs.waves_through(wave):
             if data.wave < goal.baseline_wave or data.wave in earlier:
                 continue
-            # The whole catalog, as that wave's own report computes it: the gate then
-            # chooses the same pattern, so an earlier figure shown beside a goal is exactly
-            # what that wave's report published (two patterns of one wave could be
+            # Only the goals' indicators, but each on every table of its source as that
+            # wave's own report protects them (`compute_wave`): an earlier figure beside a
+            # goal is exactly what that report published (two patterns of one wave could be
             # differenced).
             earlier[data.wave] = compute_wave(
                 inputs, catalog, data.wave, threshold=threshold, progress=progress_report,
+                indicators=sorted({g.indicator for g in goals}),
                 membership_tables=main.context.membership,
             )
     tracked = [

@@ -117,9 +117,14 @@ def compute_wave(
     report(f"Weighting wave {data.wave}", 0, 1)
     ctx = prepare_wave(inputs, data, membership_tables)
     chosen = [i for i in catalog.indicators if indicators is None or i.id in indicators]
-    for indicator in chosen:
+    # Every table of each source the chosen indicators draw on, as the whole catalog asks
+    # for them: the gate then chooses the same pattern as this wave's own report, so a
+    # figure computed here (say, beside a goal) is the one that report published.
+    sources = {source for i in chosen for source, _ in _counts_needed(i, catalog)}
+    for indicator in catalog.indicators:
         for source, dims in _counts_needed(indicator, catalog):
-            getattr(ctx, source).request(*dims)
+            if source in sources:
+                getattr(ctx, source).request(*dims)
     for step, source in enumerate(("membership", "survey", "frame")):
         report(f"Protecting the {source} tables (wave {data.wave})", step, 3)
         tables = getattr(ctx, source)
