@@ -448,15 +448,14 @@ def frame_truth(synth_dir: Path, frame) -> pd.DataFrame:
     minus the chance to decline) and of answering yes (`<item>_yes`) under the survey model
     of `profiles.yaml`.
     """
-    from statistics import NormalDist
-
     import numpy as np
     import pandas as pd
-    from scipy.special import ndtr as cdf
 
     from workforce.synth import codes
     from workforce.synth.population import assign_emails, draw_society
     from workforce.synth.profiles import ORGS, load_profiles, society_size
+    from workforce.synth.survey import survey_groups
+    from workforce.synth.waves import expected_answers
 
     manifest = json.loads((synth_dir / "manifest.json").read_text(encoding="utf-8"))
     seed, scale, year = manifest["seed"], manifest["scale"], manifest["year"]
@@ -496,55 +495,14 @@ def frame_truth(synth_dir: Path, frame) -> pd.DataFrame:
         }
     )
 
-    # The groups whose climate and harassment differ (as workforce.synth.survey draws them).
-    gender = people["gender"]
-    gender_minority = np.isin(gender, ("nonbinary", "another")) | (people["transgender"] == "yes")
-    lgbtq = gender_minority | np.isin(
-        people["sexual_orientation"], ("gay_lesbian", "bisexual", "another")
-    )
-    urm = np.zeros(len(frame), dtype=bool)
-    for code in codes.URM_NIH:
-        urm |= codes.has_race(masks, code)
-    disability = np.zeros(len(frame), dtype=bool)
-    for domain in codes.WG_DOMAINS:
-        disability |= np.isin(people[domain], ("a_lot", "cannot"))
-    stage = people["career_stage"]
-    groups = {
-        "woman": gender == "woman",
-        "gender_minority": gender_minority,
-        "lgbtq": lgbtq,
-        "urm": urm,
-        "disability": disability,
-        "student": stage == "student",
-        "trainee": stage == "trainee",
-        "senior": stage == "senior",
-    }
-    private = people["private"].astype(bool)
-    normal = NormalDist()
-    survey = profiles["survey"]
-
-    def shift(model: dict) -> np.ndarray:
-        total = np.zeros(len(frame))
-        for group, value in model["shifts"].items():
-            total = total + value * groups[group]
-        return total
-
-    # An item's score is loading × (standard normal + shifts) + noise of variance
-    # 1 − loading², so it is normal with mean loading × shift and variance 1.
-    climate, harassment = survey["climate"], survey["harassment"]
-    climate_mean = climate["loading"] * shift(climate)
-    harassment_mean = harassment["loading"] * shift(harassment)
-    agree_cut = climate["cutpoints"][2]  # 4 or 5: at or above the cut between 3 and 4
-    for item, (source, _) in DERIVED_ITEMS.items():
-        if source in climate["items"]:
-            yes = 1 - cdf(agree_cut - climate_mean)
-            declined = climate["declined"]
-        else:
-            cut = normal.inv_cdf(1 - harassment["items"][source]["any"])
-            yes = 1 - cdf(cut - harassment_mean)
-            declined = harassment["declined"]
-        truth[f"{item}_yes"] = yes
-        truth[f"{item}_answers"] = 1 - np.where(private, 0.3, declined)
+    # Each member's chance to answer each derived item and to say yes, under the survey
+    # model that drew the answers (the groups whose climate and harassment differ).
+    groups = survey_groups({**people, "race_mask": masks})
+    expected = expected_answers(profiles, groups, people["private"].astype(bool),
+                                items=DERIVED_ITEMS)
+    for item in DERIVED_ITEMS:
+        truth[f"{item}_yes"] = expected[f"{item}_yes"].to_numpy()
+        truth[f"{item}_answers"] = expected[f"{item}_answers"].to_numpy()
     return truth
 
 
