@@ -206,3 +206,12 @@ def test_the_report_command_refuses_an_unknown_society(report_config, tmp_path):
                                  "--out", str(tmp_path / "out"), "--no-pdf"])
     assert result.exit_code == 2
     assert "no organization 'asgh'" in result.output
+
+
+def test_a_headline_figure_of_no_table_is_named(tmp_path):
+    def break_it(raw):
+        raw["headline"][0]["table"] = "members_shoe_size"
+
+    with pytest.raises(CatalogError, match="headline 1: table 'members_shoe_size' is not a "
+                                           "table of the catalog"):
+        load_catalog(catalog_with(tmp_path, break_it))

@@ -95,12 +95,23 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class Headline:
+    """One figure at the top of the report: a value of one row of a published table."""
+
+    table: str
+    where: dict[str, str]
+    value: str  # the column shown: estimate, share, rate, index, invited, count …
+    says: str
+
+
+@dataclass(frozen=True)
 class Catalog:
     version: int
     themes: tuple[Theme, ...]
     comparisons: tuple[Comparison, ...]
     indicators: tuple[Indicator, ...]
     text: str  # the YAML as read, shipped in the open data package
+    headline: tuple[Headline, ...] = ()
 
     def indicator(self, indicator_id: str) -> Indicator:
         for indicator in self.indicators:
@@ -209,9 +220,25 @@ def load_catalog(path: Path | None = None) -> Catalog:
                 settings,
             )
         )
+    headline = []
+    # Table names: an indicator's id, or its id with a suffix for a second table.
+    tables = {i.id for i in indicators} | {f"{i.id}_glass_ceiling" for i in indicators
+                                            if i.kind == "pipeline"}
+    for position, entry in enumerate(raw.get("headline", []), start=1):
+        where = f"headline {position}"
+        missing = [k for k in ("table", "value", "says") if k not in entry]
+        if missing:
+            problems.append(f"{where}: missing {', '.join(missing)}")
+            continue
+        if entry["table"] not in tables:
+            problems.append(f"{where}: table {entry['table']!r} is not a table of the catalog")
+        headline.append(Headline(str(entry["table"]), {str(k): str(v) for k, v in
+                                                        (entry.get("where") or {}).items()},
+                                 str(entry["value"]), str(entry["says"])))
     if problems:
         raise CatalogError(f"{path}:\n  " + "\n  ".join(problems))
-    return Catalog(int(raw.get("version", 1)), themes, tuple(comparisons), tuple(indicators), text)
+    return Catalog(int(raw.get("version", 1)), themes, tuple(comparisons), tuple(indicators), text,
+                   tuple(headline))
 
 
 def _known_columns(standard) -> dict[str, set[str]]:

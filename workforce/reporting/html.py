@@ -401,44 +401,40 @@ FIGURE_BUILDERS = {
 
 
 def _headline(report: Report) -> list[tuple[str, str, str]]:
-    """(figure, what it is, footnote) for the top of the report, all from published rows."""
+    """(figure, what it says, note) for the catalog's headline, all from published rows."""
     main = report.populations[0]
     out = []
-
-    def find(table: str, **where) -> pd.Series | None:
+    for item in report.catalog.headline:
         try:
-            data = report.table(table).data
+            data = report.table(item.table).data
         except KeyError:
-            return None
+            continue
         mask = data["population"] == main
-        for key, value in where.items():
+        for key, value in item.where.items():
             mask &= data[key] == value
         rows = data[mask]
-        return None if rows.empty else rows.iloc[0]
-
-    rate = find("response_rates", segment="career_stage", category="Total")
-    if rate is not None and rate["status"] == PUBLISHED:
-        out.append((f"{int(rate['invited']):,}", "members invited to the survey", ""))
-        out.append((_percent(rate["rate"]), f"responded ({int(rate['completed']):,})", ""))
-    for table, where, what in (
-        ("respondents_lgbtq", {"category": "yes"}, "are LGBTQ+"),
-        ("pipeline_women_glass_ceiling", {}, "Glass Ceiling Index for women"),
-        ("climate_belonging", {"comparison": "all"}, "feel they belong in their field"),
-        ("climate_belonging", {"comparison": "urm_nih", "group": "yes"},
-         "of underrepresented members feel they belong"),
-        ("sexist_remarks", {"comparison": "all"}, "heard sexist remarks at work in the past year"),
-        ("exclusion", {"comparison": "all"}, "were excluded because of who they are"),
-    ):
-        row = find(table, **where)
-        if row is None:
+        if rows.empty:
             continue
-        if row["status"] != PUBLISHED:
-            out.append((DASH, what, FOOTNOTE_MARKS[row["status"]]))
-        elif "index" in row:
-            out.append((f"{row['index']:.2f}", what, ""))
+        row = rows.iloc[0]
+        if row["status"] != PUBLISHED or pd.isna(row[item.value]):
+            out.append((DASH, item.says, FOOTNOTE_MARKS.get(row["status"], "a")))
+            continue
+        column = report.table(item.table).column(item.value)
+        value = row[item.value]
+        if column.type == "integer":
+            figure = f"{int(value):,}"
+        elif column.unit == "proportion":
+            figure = _percent(value)
         else:
-            out.append((_percent(row["estimate"]), what,
-                        f"95% CI {_percent(row['ci_low'])}–{_percent(row['ci_high'])}"))
+            figure = f"{value:.2f}"
+        note = ""
+        if "ci_low" in row and not pd.isna(row["ci_low"]) and item.value in ("estimate",
+                                                                            "index"):
+            low, high = ((_percent(row["ci_low"]), _percent(row["ci_high"]))
+                         if column.unit == "proportion"
+                         else (f"{row['ci_low']:.2f}", f"{row['ci_high']:.2f}"))
+            note = f"95% CI {low}–{high}"
+        out.append((figure, item.says, note))
     return out
 
 
