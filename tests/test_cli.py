@@ -21,7 +21,7 @@ from workforce.cli import app
 
 runner = CliRunner()
 COMMANDS = ["standard", "synth", "synth-wave", "serve", "manage", "demo", "ingest", "survey",
-            "stats", "disclose", "report"]
+            "stats", "disclose", "report", "qual"]
 
 
 def workforce_subprocess(

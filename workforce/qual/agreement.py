@@ -1,0 +1,119 @@
+"""Agreement between coders: percent agreement, Cohen's kappa and Krippendorff's alpha.
+
+For each code, every character of the sources is a unit, and each coder's value for it is 1
+(they applied the code there) or 0. Two bases, always stated with the figures:
+
+- `ALL_TEXT`: every character of every source. Text nobody coded counts as agreement, which
+  inflates the figures when most text is uncoded (the pitfall of tools that report only
+  this).
+- `CODED`: only characters at least one coder applied the code to. Agreement here is about
+  where the code applies, not about the text around it.
+
+Percent agreement is the share of units on which all coders agree. Cohen's kappa is defined
+for two coders only, ``(p_o − p_e) / (1 − p_e)`` with ``p_e`` from each coder's own rate;
+it is a few lines of arithmetic on the 2×2 table, so it is written here rather than taken
+from a machine-learning library. Krippendorff's alpha (nominal, any number of coders) comes
+from the `krippendorff` package. A figure that is undefined (one coder only, or no variation
+at all) is None, never NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import krippendorff
+import numpy as np
+
+from workforce.qual.codings import Coding, QualError, check_codings, coverage
+
+ALL_TEXT = "all_text"
+CODED = "coded"
+BASES = {
+    ALL_TEXT: "each character of all sources, coded or not",
+    CODED: "each character that at least one coder coded with the code",
+}
+
+
+@dataclass(frozen=True)
+class Agreement:
+    code: str
+    basis: str  # ALL_TEXT or CODED
+    unit: str  # the unit in words, for the methods
+    units: int
+    coders: tuple[str, ...]
+    percent: float | None
+    kappa: float | None  # two coders only
+    alpha: float | None
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__) | {"coders": list(self.coders)}
+
+
+def agreement(
+    codings: Iterable[Coding],
+    lengths: Mapping[str, int],
+    *,
+    coders: Sequence[str] | None = None,
+    codes: Sequence[str] | None = None,
+    bases: Sequence[str] = (ALL_TEXT, CODED),
+) -> list[Agreement]:
+    """Agreement per code (sorted), on each basis, between `coders` (default: all found).
+
+    `lengths` gives every source's length in characters: a source nobody coded still counts
+    on the all-text basis. Each coder is taken to have read every source.
+    """
+    unknown = [b for b in bases if b not in BASES]
+    if unknown:
+        raise QualError(f"unknown basis {unknown[0]!r}; use {' or '.join(BASES)}")
+    codings = check_codings(codings, lengths)
+    coders = sorted({c.coder for c in codings}) if coders is None else list(coders)
+    if len(coders) < 2:
+        raise QualError(f"agreement needs at least two coders; found {coders or 'none'}")
+    stray = sorted({c.coder for c in codings} - set(coders))
+    codings = [c for c in codings if c.coder in coders] if stray else codings
+    codes = sorted({c.code for c in codings}) if codes is None else list(codes)
+    out = []
+    for code in codes:
+        mine = [c for c in codings if c.code == code]
+        # coders × units over every source, one after the other.
+        matrix = np.concatenate(
+            [coverage([c for c in mine if c.source == source], length, coders)
+             for source, length in sorted(lengths.items())],
+            axis=1,
+        ) if lengths else np.zeros((len(coders), 0), dtype=bool)
+        for basis in bases:
+            units = matrix if basis == ALL_TEXT else matrix[:, matrix.any(axis=0)]
+            out.append(_figures(code, basis, units, tuple(coders)))
+    return out
+
+
+def _figures(code: str, basis: str, units: np.ndarray, coders: tuple[str, ...]) -> Agreement:
+    n = units.shape[1]
+    if n == 0:
+        return Agreement(code, basis, BASES[basis], 0, coders, None, None, None)
+    agree = units.all(axis=0) | ~units.any(axis=0)
+    percent = float(agree.mean())
+    kappa = cohens_kappa(units[0], units[1]) if len(coders) == 2 else None
+    return Agreement(code, basis, BASES[basis], n, coders, percent, kappa, nominal_alpha(units))
+
+
+def cohens_kappa(first: np.ndarray, second: np.ndarray) -> float | None:
+    """Cohen's kappa of two coders' yes/no over the same units; None when p_e is 1."""
+    first, second = np.asarray(first, dtype=bool), np.asarray(second, dtype=bool)
+    observed = float(np.mean(first == second))
+    a, b = float(first.mean()), float(second.mean())
+    expected = a * b + (1 - a) * (1 - b)
+    if expected >= 1.0:
+        return None
+    return (observed - expected) / (1 - expected)
+
+
+def nominal_alpha(units: np.ndarray) -> float | None:
+    """Krippendorff's alpha (nominal) of coders × units yes/no; None when undefined."""
+    yes = units.sum(axis=0)
+    counts = np.column_stack([units.shape[0] - yes, yes])  # units × values (0, 1)
+    if (counts.sum(axis=0) == 0).any():
+        return None  # one value only: no variation, alpha is undefined
+    value = krippendorff.alpha(value_counts=counts, level_of_measurement="nominal")
+    return None if not np.isfinite(value) else float(value)
