@@ -597,3 +597,13 @@ def test_evaluating_well_formed_expressions_never_crashes(text, answers, current
 def test_every_supported_function_is_reachable_by_the_generated_expressions():
     assert all(ARGUMENT_COUNTS_BY_FUNCTION.values())
     assert set(ARGUMENT_COUNTS_BY_FUNCTION) == set(expressions.SUPPORTED_FUNCTIONS)
+
+
+@pytest.mark.parametrize("text", ["0 \x1f", "\x1c5", "٣", "7\u2003"])
+def test_only_xml_whitespace_and_ascii_digits_make_a_number(text):
+    # XPath's number(): anything else is NaN, never an error (found by the page-flow fuzz).
+    assert math.isnan(as_number(text))
+
+
+def test_xml_whitespace_around_a_number_is_allowed():
+    assert as_number(" \t12.5\r\n") == 12.5

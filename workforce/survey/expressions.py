@@ -76,8 +76,10 @@ class ExpressionError(ValueError):
 
 Value = str | float | bool | list | datetime.date
 
-_NUMBER_TEXT = re.compile(r"\s*-?(?:\d+(?:\.\d*)?|\.\d+)\s*")
-_ISO_DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})\s*")
+# XPath 1.0 `number()`: XML whitespace only (space, tab, CR, LF) and ASCII digits; Python's \s
+# and \d would also take "\x1f" or "٣", which float() then refuses or reads.
+_NUMBER_TEXT = re.compile(r"[ \t\r\n]*-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*")
+_ISO_DATE = re.compile(r"[ \t\r\n]*([0-9]{4})-([0-9]{2})-([0-9]{2})[ \t\r\n]*")
 
 
 def truthy(value: object) -> bool:
