@@ -29,6 +29,7 @@ link from an answer to a person: the response-rate indicators need nothing more.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,14 +90,19 @@ class ReportInputs:
         return [self.waves[w] for w in names[: names.index(wave) + 1]]
 
 
-def read_text_table(path: Path) -> pd.DataFrame:
-    """A CSV with every value as text (blank stays blank), or an error naming the file."""
+def read_text_table(path: Path) -> tuple[pd.DataFrame, str]:
+    """A CSV with every value as text (blank stays blank) and the SHA-256 of its bytes, from
+    one read of the file; or an error naming the file."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        content = Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: the file does not exist") from None
+    try:
+        table = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False,
+                            encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError) as error:
         raise InputError(f"{path}: cannot be read as UTF-8 CSV ({error})") from None
+    return table, hashlib.sha256(content).hexdigest()
 
 
 def load_inputs(config: Path) -> ReportInputs:
@@ -112,11 +118,11 @@ def load_inputs(config: Path) -> ReportInputs:
 
     def table(relative: str, description: str, needed: tuple[str, ...]) -> pd.DataFrame:
         path = base / relative
-        frame = read_text_table(path)
+        frame, sha256 = read_text_table(path)
         missing = [c for c in needed if c not in frame.columns]
         if missing:
             raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-        sources.append(SourceFile(relative, _sha256(path), len(frame), description))
+        sources.append(SourceFile(relative, sha256, len(frame), description))
         return frame
 
     for key in ("consortium", "organizations", "membership", "waves"):
@@ -153,7 +159,8 @@ def load_inputs(config: Path) -> ReportInputs:
     if raw.get("goals"):
         goals_path = base / raw["goals"]
         goals = load_goals(goals_path)
-        sources.append(SourceFile(raw["goals"], _sha256(goals_path), len(goals), "Goals"))
+        sources.append(SourceFile(raw["goals"], hashlib.sha256(goals_path.read_bytes())
+                                  .hexdigest(), len(goals), "Goals"))
     return ReportInputs(
         title=str(raw.get("title", "Workforce Benchmark Report")),
         consortium=str(raw["consortium"]),
@@ -180,11 +187,3 @@ def _check_orgs(frame: pd.DataFrame, organizations: dict[str, str], where: str) 
 
 def _as_list(value) -> list[str]:
     return [value] if isinstance(value, str) else [str(v) for v in value]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
