@@ -35,7 +35,8 @@ class CountTables:
     insiders: bool
     specs: dict[str, TableSpec] = field(default_factory=dict)
     result: GateResult | None = None
-    error: str = ""
+    # Each table's gated cells, read once from the result: many indicators rest on one table.
+    _cells: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def request(self, *dims: str) -> str:
         """The name of the table of org × `dims` (built once however often it is asked for)."""
@@ -71,6 +72,11 @@ class CountTables:
         """
         if self.result is None:
             raise RuntimeError("protect() first")
+        if name not in self._cells:
+            self._cells[name] = self._gated_cells(name)
+        return self._cells[name]
+
+    def _gated_cells(self, name: str) -> pd.DataFrame:
         spec = self.specs[name]
         result = self.result
         dims = list(spec.dims)
