@@ -327,7 +327,7 @@ def build_intersection(indicator: Indicator, ctx: WaveContext, catalog: Catalog)
     cells = ctx.membership.cells(name)
     columns = [_population_column(ctx)]
     for dim in dims:
-        column = _code_column(dim, _title_of(dim), dim, total=True)
+        column = _code_column(dim, _coded(dim).title, dim, total=True)
         columns.append(column)
     data = cells[["population", *dims, "count", "status"]]
     for column in reversed(columns[1:]):
@@ -399,11 +399,10 @@ def build_group_estimates(indicator: Indicator, ctx: WaveContext, catalog: Catal
     # in one, LGBTQ+ in another), so the column lists the codes with the standard's plain
     # labels, and the catalog's comparisons give each group's own name.
     group_categories = [("all", "Everyone")]
-    standard = load_standard()
     for comparison in catalog.comparisons:
         for code in comparison.groups:
             if code not in dict(group_categories):
-                group_categories.append((code, _label_of(standard, comparison.column, code)))
+                group_categories.append((code, _coded(comparison.column).label(code)))
     fields = ["population", "comparison", "group", *ESTIMATE_FIELDS, "gap", "gap_low",
               "gap_high", "status"]
     data = pd.DataFrame(rows, columns=fields)
@@ -444,13 +443,12 @@ def build_item_response(indicator: Indicator, ctx: WaveContext, catalog: Catalog
                         rows.append({"population": pop, "source": source_name,
                                      "dimension": dimension, "answer": answer, "count": 0,
                                      "share": 0.0, "status": PUBLISHED})
-    standard = load_standard()
     columns = (
         _population_column(ctx),
         Column("source", "Source", categories=(("membership", "Membership records"),
                                                ("survey", "Survey respondents (unweighted)"))),
         Column("dimension", "Dimension", categories=tuple(
-            (d, _title_of(d, standard)) for d in indicator.settings["dimensions"])),
+            (d, _coded(d).title) for d in indicator.settings["dimensions"])),
         Column("answer", "Answer", categories=(("declined", "Declined to answer"),
                                                ("unknown", "Unknown"))),
         _count_column("People"),
@@ -465,13 +463,12 @@ def build_item_response(indicator: Indicator, ctx: WaveContext, catalog: Catalog
 
 def build_response_rate(indicator: Indicator, ctx: WaveContext, catalog: Catalog):
     rows = []
-    standard = load_standard()
     for segment in indicator.settings["segments"]:
         name = ctx.frame.request(segment, "completed")
         cells = ctx.frame.cells(name)
         index = {(r.population, getattr(r, segment), r.completed): r
                  for r in cells.itertuples(index=False)}
-        codes = [c for c in _codes_of(standard, segment)
+        codes = [c for c in _coded(segment).code_list
                  if (CONSORTIUM, c, "Total") in index] + ["Total"]
         for pop in ctx.populations():
             for code in codes:
@@ -491,13 +488,13 @@ def build_response_rate(indicator: Indicator, ctx: WaveContext, catalog: Catalog
                 })
     categories = [("Total", "Everyone")]
     for segment in indicator.settings["segments"]:
-        for code, label in _code_labels(standard, segment):
+        for code, label in _code_labels(segment):
             if code not in dict(categories):
                 categories.append((code, label))
     columns = (
         _population_column(ctx),
         Column("segment", "Segment", categories=tuple(
-            (s, _title_of(s, standard)) for s in indicator.settings["segments"])),
+            (s, _coded(s).title) for s in indicator.settings["segments"])),
         Column("category", "Category", categories=tuple(categories),
                description="From the membership records of the invitation frame"),
         Column("invited", "Invited", "integer", unit="people"),
@@ -679,38 +676,24 @@ def _share_column() -> Column:
                   "is withheld")
 
 
-def _code_labels(standard, column: str) -> list[tuple[str, str]]:
+def _coded(column: str):
+    """The standard's dimension, or the derived view, whose codes fill `column`."""
+    standard = load_standard()
     if column in standard.dimensions:
-        return [(c.code, c.label) for c in standard.dimensions[column].codes]
+        return standard.dimensions[column]
     for view in standard.views.values():
         if view.column == column:
-            return [(c.code, c.label) for c in view.codes]
-    if column == "completed":
-        return [("yes", "Completed"), ("no", "Not completed")]
+            return view
     raise KeyError(f"{column!r} is not a dimension or view of the standard")
 
 
-def _codes_of(standard, column: str) -> list[str]:
-    return [c for c, _ in _code_labels(standard, column)]
-
-
-def _label_of(standard, column: str, code: str) -> str:
-    return dict(_code_labels(standard, column)).get(code, code)
-
-
-def _title_of(column: str, standard=None) -> str:
-    standard = standard or load_standard()
-    if column in standard.dimensions:
-        return standard.dimensions[column].title
-    for view in standard.views.values():
-        if view.column == column:
-            return view.title
-    return column
+def _code_labels(column: str) -> list[tuple[str, str]]:
+    return [(c.code, c.label) for c in _coded(column).codes]
 
 
 def _code_column(name: str, title: str, column: str, *, keep: list[str] | None = None,
                  total: bool = False) -> Column:
-    labels = _code_labels(load_standard(), column)
+    labels = _code_labels(column)
     if keep is not None:
         labels = [(c, label) for c, label in labels if c in keep]
     if total:
