@@ -957,9 +957,10 @@ def report(
 
     from workforce.reporting.build import build_report
     from workforce.reporting.catalog import CatalogError
+    from workforce.reporting.datapackage import validate_data_package
     from workforce.reporting.goals import GoalError
     from workforce.reporting.inputs import InputError, load_inputs
-    from workforce.reporting.write import summary_of, validate, write_report
+    from workforce.reporting.write import summary_of, write_report
     from workforce.stats.errors import StatsError
 
     try:
@@ -973,7 +974,7 @@ def report(
     except (InputError, GoalError, CatalogError, StatsError, ValueError) as error:
         err_console.print(str(error), highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(2) from None
-    validation = validate(written.package)
+    validation = validate_data_package(written.package)
     summary = summary_of(built) | {
         "files": {"html": str(written.html), "pdf": str(written.pdf) if written.pdf else None,
                   "datapackage": str(written.package)},

@@ -587,8 +587,9 @@ DEMO_SOCIETY_REPORT = "nsgc"
 def stage_report(ctx: DemoContext) -> StageResult:
     """Two later survey waves, then the consortium's benchmark report and one society's."""
     from workforce.reporting.build import build_report, for_organization
+    from workforce.reporting.datapackage import validate_data_package
     from workforce.reporting.inputs import load_inputs
-    from workforce.reporting.write import validate, write_report
+    from workforce.reporting.write import write_report
     from workforce.synth.report_inputs import write_report_inputs
     from workforce.synth.waves import draw_demo_waves
 
@@ -610,7 +611,7 @@ def stage_report(ctx: DemoContext) -> StageResult:
     from workforce.platform.reports.demo import publish_demo_reports
 
     published = publish_demo_reports(ctx.out_dir, {DEMO_SOCIETY_REPORT: society.html.parent})
-    valid = validate(written.package).valid and validate(society.package).valid
+    valid = all(validate_data_package(w.package).valid for w in (written, society))
     withheld = sum(int((t.data["status"] != "published").sum()) for t in report.tables)
     verdicts = "; ".join(
         f"{p.goal.id}: " + ("no change yet" if p.distinguishable is None else

@@ -17,8 +17,9 @@ import pytest
 from workforce.disclosure.audit import MEMBER, OUTSIDER, Attacker, audit
 from workforce.disclosure.table import TOTAL, CellSpace
 from workforce.reporting.build import for_organization
+from workforce.reporting.datapackage import validate_data_package as validate
 from workforce.reporting.tables import PUBLISHED
-from workforce.reporting.write import validate, write_report
+from workforce.reporting.write import write_report
 from workforce.standard.views import derive_views
 
 ORGS = ("ashg", "nsgc", "acmg")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from workforce.reporting.build import Report
 from workforce.reporting.counts import CONSORTIUM
-from workforce.reporting.datapackage import ExtraFile, validate_data_package, write_data_package
+from workforce.reporting.datapackage import ExtraFile, write_data_package
 from workforce.reporting.html import render_html
 
 
@@ -107,10 +107,6 @@ def summary_of(report: Report) -> dict:
         "versions": report.versions,
         "sources": [s.__dict__ for s in report.inputs.sources],
     }
-
-
-def validate(package: Path):
-    return validate_data_package(package)
 
 
 def _codebook(report: Report) -> str:
