@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from contextlib import contextmanager
 
 import structlog
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -45,6 +46,24 @@ def _open(report: PublishedReport, name: str):
     except FileNotFoundError:
         log.error("report.file_missing", report_id=report.pk, folder=report.folder, file=name)
         raise Http404("The stored file is missing; consortium staff have been told.") from None
+
+
+def _table(report: PublishedReport, name: str) -> dict:
+    """The data package's resource for table `name`, or a 404."""
+    resource = report.table(name)
+    if resource is None:
+        raise Http404(f"{report.title} has no table {name!r}.")
+    return resource
+
+
+@contextmanager
+def _stored_table(report: PublishedReport, name: str):
+    """Reading a table out of the stored zip; a missing or broken file is a logged 404."""
+    try:
+        yield
+    except (FileNotFoundError, KeyError, zipfile.BadZipFile):
+        log.error("report.table_missing", report_id=report.pk, table=name)
+        raise Http404("The stored table is missing; consortium staff have been told.") from None
 
 
 @organization_view(Action.VIEW_ORGANIZATION)
@@ -92,14 +111,9 @@ def report_table(
     request: HttpRequest, organization: Organization, pk: int, name: str
 ) -> HttpResponse:
     report = _report(organization, pk)
-    resource = report.table(name)
-    if resource is None:
-        raise Http404(f"{report.title} has no table {name!r}.")
-    try:
+    resource = _table(report, name)
+    with _stored_table(report, name):
         table = render_table(report, resource)
-    except (FileNotFoundError, KeyError, zipfile.BadZipFile):
-        log.error("report.table_missing", report_id=report.pk, table=name)
-        raise Http404("The stored table is missing; consortium staff have been told.") from None
     return render(
         request,
         "reports/table.html",
@@ -113,14 +127,9 @@ def report_table_csv(
     request: HttpRequest, organization: Organization, pk: int, name: str
 ) -> FileResponse:
     report = _report(organization, pk)
-    resource = report.table(name)
-    if resource is None:
-        raise Http404(f"{report.title} has no table {name!r}.")
-    try:
+    resource = _table(report, name)
+    with _stored_table(report, name):
         content = read_member(report, table_member(resource))
-    except (FileNotFoundError, KeyError, zipfile.BadZipFile):
-        log.error("report.table_missing", report_id=report.pk, table=name)
-        raise Http404("The stored table is missing; consortium staff have been told.") from None
     return FileResponse(
         io.BytesIO(content),
         as_attachment=True,
