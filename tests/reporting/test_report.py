@@ -288,6 +288,20 @@ def test_the_pdf_renders_every_page_with_content(written):
     assert not blank, f"blank pages: {blank}"
 
 
+def test_the_pdf_draws_every_chart_of_the_html(written):
+    """Each chart's axis titles are drawn text: the PDF holds at least as many of each as the
+    HTML's charts do, so no chart went missing between the page and the print."""
+    pdfium = pytest.importorskip("pypdfium2")
+    document = pdfium.PdfDocument(str(written.pdf))
+    text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    charts = re.findall(r"<svg.*?</svg>", written.html.read_text(encoding="utf-8"), flags=re.S)
+    titles = [t for chart in charts for t in
+              re.findall(r"role-axis-title.*?<text[^>]*>([^<]*)</text>", chart, flags=re.S)]
+    assert len(charts) >= 20 and len(titles) >= len(charts)
+    for title in set(titles):
+        assert text.count(title) >= titles.count(title), title
+
+
 def test_same_inputs_give_byte_identical_html_and_data(inputs, report_2027, written, tmp_path):
     from workforce.reporting.build import build_report
 
