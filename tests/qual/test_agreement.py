@@ -170,3 +170,15 @@ def test_the_agreement_command_names_a_bad_offset_by_file_line_and_column(tmp_pa
     result = CliRunner().invoke(app, ["qual", "agreement", str(path), "--texts", str(texts)])
     assert result.exit_code == 2
     assert "codings.csv: line 3, column start: 'two' is not a whole number" in result.output
+
+
+def test_the_coded_basis_counts_text_coded_with_another_code_as_a_shared_no():
+    # Characters 0-9 coded "pay" by both; "respect" by Ann on 0-4 only. On the coded basis the
+    # ten coded characters are the units for "respect": agreement 5/10, and the five where
+    # both said "not respect" are agreement, not dropped.
+    codings = [Coding("s1", "ann", "pay", 0, 10), Coding("s1", "ben", "pay", 0, 10),
+               Coding("s1", "ann", "respect", 0, 5)]
+    coded = by_basis(agreement(codings, {"s1": 30}), "respect")[CODED]
+    assert coded.units == 10 and coded.percent == pytest.approx(0.5)
+    # p_o = .5; rates .5 and 0: p_e = .5·0 + .5·1 = .5; kappa 0.
+    assert coded.kappa == pytest.approx(0.0)

@@ -6,8 +6,10 @@ For each code, every character of the sources is a unit, and each coder's value 
 - `ALL_TEXT`: every character of every source. Text nobody coded counts as agreement, which
   inflates the figures when most text is uncoded (the pitfall of tools that report only
   this).
-- `CODED`: only characters at least one coder applied the code to. Agreement here is about
-  where the code applies, not about the text around it.
+- `CODED`: only characters at least one coder coded, with any code. Text nobody found worth
+  coding drops out; on what remains, both "this code" and "not this code" are real
+  decisions. (Restricting the units to the characters coded with the code itself would leave
+  no unit on which both coders said no, and kappa there can never exceed zero.)
 
 Percent agreement is the share of units on which all coders agree. Cohen's kappa is defined
 for two coders only, ``(p_o − p_e) / (1 − p_e)`` with ``p_e`` from each coder's own rate;
@@ -31,7 +33,7 @@ ALL_TEXT = "all_text"
 CODED = "coded"
 BASES = {
     ALL_TEXT: "each character of all sources, coded or not",
-    CODED: "each character that at least one coder coded with the code",
+    CODED: "each character that at least one coder coded, with any code",
 }
 
 
@@ -73,6 +75,11 @@ def agreement(
     stray = sorted({c.coder for c in codings} - set(coders))
     codings = [c for c in codings if c.coder in coders] if stray else codings
     codes = sorted({c.code for c in codings}) if codes is None else list(codes)
+    # Characters anyone coded with anything: the units of the coded basis.
+    coded_anywhere = np.concatenate(
+        [coverage([c for c in codings if c.source == source], length, coders).any(axis=0)
+         for source, length in sorted(lengths.items())]
+    ) if lengths else np.zeros(0, dtype=bool)
     out = []
     for code in codes:
         mine = [c for c in codings if c.code == code]
@@ -83,7 +90,7 @@ def agreement(
             axis=1,
         ) if lengths else np.zeros((len(coders), 0), dtype=bool)
         for basis in bases:
-            units = matrix if basis == ALL_TEXT else matrix[:, matrix.any(axis=0)]
+            units = matrix if basis == ALL_TEXT else matrix[:, coded_anywhere]
             out.append(_figures(code, basis, units, tuple(coders)))
     return out
 
