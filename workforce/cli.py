@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -35,7 +35,8 @@ stats_app = typer.Typer(
 )
 app.add_typer(stats_app, name="stats")
 qual_app = typer.Typer(
-    help="Focus groups and open-text answers: agreement between coders.",
+    help="Focus groups and open-text answers: import and de-identify transcripts, agreement "
+    "between coders, themes by group through the disclosure gate, REFI-QDA exchange.",
     no_args_is_help=True,
 )
 app.add_typer(qual_app, name="qual")
@@ -1005,16 +1006,161 @@ def report(
 # --- qual -------------------------------------------------------------------------------------
 
 
-@qual_app.command("agreement", no_args_is_help=True)
+def _qual_failed(error: Exception) -> NoReturn:
+    err_console.print(str(error), highlight=False, soft_wrap=True, markup=False)
+    raise typer.Exit(2) from None
+
+
+ProjectDir = Annotated[
+    Path,
+    typer.Option("--project", metavar="DIR",
+                 help="The project directory (project.json, and originals/ kept apart)."),
+]
+
+
+@qual_app.command("import", no_args_is_help=True)
+def qual_import(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="[TRANSCRIPTS... | PROJECT.qdpx]",
+                       help="Transcripts (.txt with 'Speaker:' lines, .docx, .vtt, .srt) or "
+                       "directories of them; or one REFI-QDA .qdpx project."),
+    ] = None,
+    project_dir: ProjectDir = Path("focus-groups"),
+    participants: Annotated[
+        Path | None, typer.Option(metavar="CSV", help="id, group, name, aliases, speaker, "
+                                  "response and standard attribute columns.")
+    ] = None,
+    identifying: Annotated[
+        Path | None, typer.Option(metavar="YAML", help="Institutions, places and other terms "
+                                  "to replace (names come from the participants).")
+    ] = None,
+    codebook: Annotated[
+        Path | None, typer.Option(metavar="YAML|QDC", help="The codebook: YAML or a REFI-QDA "
+                                  ".qdc; a changed codebook is saved as a new version.")
+    ] = None,
+    codings: Annotated[
+        Path | None, typer.Option(metavar="CSV", help="source, coder, code, start, end "
+                                  "(offsets in the transcripts as given).")
+    ] = None,
+    name: Annotated[str, typer.Option(help="The project's name, for a new project.")] = "",
+    lead: Annotated[str, typer.Option(help="Who may see the originals.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was done as JSON.")] = False,
+) -> None:
+    """Add transcripts, participants, a codebook or codings to a project, de-identified.
+
+    Every new source is de-identified before it joins the project: participants' names,
+    e-mail addresses, telephone numbers and the listed institutions and places become tags
+    such as [PARTICIPANT 3] and [INSTITUTION]. The original text is kept apart in
+    DIR/originals/, readable by its owner only. Exit code 2 on bad input, naming the file.
+    """
+    import json
+
+    from workforce.qual.codings import QualError
+    from workforce.qual.workspace import (
+        import_into,
+        open_project,
+        save_workspace,
+        transcript_paths,
+    )
+
+    files = list(files or [])
+    qdpx = [f for f in files if f.suffix.lower() == ".qdpx"]
+    try:
+        if len(qdpx) > 1 or (qdpx and len(files) > 1):
+            raise QualError("give one .qdpx project on its own, or transcripts")
+        current = open_project(project_dir)
+        codes_file = codebook
+        if codebook is not None and codebook.suffix.lower() == ".qdc":
+            codes_file = _qdc_as_codebook_yaml(codebook, project_dir)
+        project, originals, summary = import_into(
+            current, name=name or project_dir.name, transcripts=transcript_paths(
+                [f for f in files if f not in qdpx]),
+            participants=participants, identifying=identifying, codebook=codes_file,
+            codings=codings, qdpx=qdpx[0] if qdpx else None, lead=lead)
+        save_workspace(project, originals, project_dir)
+    except QualError as error:
+        _qual_failed(error)
+    if as_json:
+        typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+        return
+    replaced = ", ".join(f"{n} {kind}" for kind, n in summary.replacements.items()) or "nothing"
+    console.print(f"{project_dir}: {len(summary.sources)} source(s) added "
+                  f"({summary.turns} turns), {summary.participants} participant(s), "
+                  f"{summary.codings} coding(s); replaced {replaced}.", highlight=False)
+    if summary.codebook_version:
+        console.print(f"Codebook saved as version {summary.codebook_version}.", highlight=False)
+    for source, labels in summary.unlinked_speakers.items():
+        console.print(f"{source}: speaker(s) not linked to a participant: {', '.join(labels)}",
+                      highlight=False)
+    for item in summary.skipped:
+        console.print(f"skipped: {item}", highlight=False)
+    console.print(f"Project: {len(project.sources)} sources, {len(project.participants)} "
+                  f"participants, {len(project.codes)} codes, {len(project.codings)} codings, "
+                  f"coders {', '.join(project.coders) or 'none yet'}.", highlight=False)
+
+
+def _qdc_as_codebook_yaml(path: Path, project_dir: Path) -> Path:
+    """A REFI-QDA codebook written as codebook YAML beside the project, to import like one."""
+    from workforce.qual.codebook import codebook_yaml
+    from workforce.qual.refi import read_qdc
+
+    target = project_dir / f"{path.stem}.codebook.yaml"
+    project_dir.mkdir(parents=True, exist_ok=True)
+    target.write_text(codebook_yaml(read_qdc(path, strict=False)), encoding="utf-8")
+    return target
+
+
+@qual_app.command("export", no_args_is_help=True)
+def qual_export(
+    project_dir: ProjectDir,
+    qdpx: Annotated[
+        Path | None, typer.Option("--qdpx", metavar="OUT.qdpx",
+                                  help="The whole project as REFI-QDA (NVivo, ATLAS.ti, "
+                                  "MAXQDA, QualCoder).")
+    ] = None,
+    qdc: Annotated[
+        Path | None, typer.Option("--qdc", metavar="OUT.qdc", help="The codebook alone.")
+    ] = None,
+) -> None:
+    """Write the project (de-identified: originals never leave) as REFI-QDA files."""
+    from workforce.qual.codings import QualError
+    from workforce.qual.project import load_project
+    from workforce.qual.refi import write_qdc, write_qdpx
+
+    if qdpx is None and qdc is None:
+        _qual_failed(ValueError("say what to write: --qdpx OUT.qdpx and/or --qdc OUT.qdc"))
+    try:
+        project = load_project(project_dir)
+        if qdpx is not None:
+            write_qdpx(project, qdpx)
+            console.print(f"Wrote {qdpx}: {len(project.sources)} sources, "
+                          f"{len(project.participants)} cases, {len(project.codes)} codes, "
+                          f"{len(project.codings)} codings, {len(project.memos)} memos "
+                          "(validated against the REFI-QDA schema).", highlight=False)
+        if qdc is not None:
+            write_qdc(project.codes, qdc)
+            console.print(f"Wrote {qdc}: {len(project.codes)} codes.", highlight=False)
+    except QualError as error:
+        _qual_failed(error)
+
+
+@qual_app.command("agreement")
 def qual_agreement(
     codings: Annotated[
-        Path,
-        typer.Argument(metavar="CODINGS.csv",
-                       help="Columns source, coder, code, start, end (character offsets)."),
-    ],
+        Path | None,
+        typer.Argument(metavar="[CODINGS.csv]",
+                       help="Columns source, coder, code, start, end (character offsets); "
+                       "or use --project."),
+    ] = None,
     texts: Annotated[
-        Path, typer.Option(metavar="DIR", help="The sources: one <source>.txt each (UTF-8).")
-    ],
+        Path | None, typer.Option(metavar="DIR", help="With CODINGS.csv: the sources, one "
+                                  "<source>.txt each (UTF-8).")
+    ] = None,
+    project_dir: Annotated[
+        Path | None, typer.Option("--project", metavar="DIR",
+                                  help="A project directory: its sources and codings.")
+    ] = None,
     coders: Annotated[
         str | None, typer.Option(metavar="A,B[,...]", help="Only these coders.")
     ] = None,
@@ -1031,15 +1177,23 @@ def qual_agreement(
     from workforce.qual.agreement import agreement
     from workforce.qual.codings import QualError
     from workforce.qual.files import read_codings, read_texts
+    from workforce.qual.project import load_project
 
     try:
-        sources = read_texts(texts)
+        if project_dir is not None:
+            if codings is not None or texts is not None:
+                raise QualError("give --project, or CODINGS.csv with --texts, not both")
+            project = load_project(project_dir)
+            found, lengths = project.codings, project.lengths()
+        elif codings is not None and texts is not None:
+            found = read_codings(codings)
+            lengths = {k: len(v) for k, v in read_texts(texts).items()}
+        else:
+            raise QualError("give --project DIR, or CODINGS.csv with --texts DIR")
         chosen = [c.strip() for c in coders.split(",")] if coders else None
-        results = agreement(read_codings(codings), {k: len(v) for k, v in sources.items()},
-                            coders=chosen)
+        results = agreement(found, lengths, coders=chosen)
     except QualError as error:
-        err_console.print(str(error), highlight=False, soft_wrap=True, markup=False)
-        raise typer.Exit(2) from None
+        _qual_failed(error)
     if as_json:
         typer.echo(json.dumps([r.as_dict() for r in results], indent=2, ensure_ascii=False))
         return
@@ -1059,7 +1213,61 @@ def qual_agreement(
                       shown(r.percent, percent=True), shown(r.kappa), shown(r.alpha))
     console.print(table)
     console.print("Units: all text = each character of all sources; coded = each character "
-                  "at least one coder coded with the code.", highlight=False)
+                  "at least one coder coded, with any code.", highlight=False)
+
+
+@qual_app.command("themes", no_args_is_help=True)
+def qual_themes(
+    project_dir: ProjectDir,
+    by: Annotated[
+        str, typer.Option(help="'group' (the focus group) or a participant attribute, e.g. "
+                          "career_stage.")
+    ] = "group",
+    coder: Annotated[
+        str | None, typer.Option(help="One coder's codings (default: the union of all).")
+    ] = None,
+    threshold: Annotated[int, typer.Option(help="The disclosure threshold.")] = 5,
+    protection: Annotated[
+        float | None, typer.Option(help="Protection width (default: the threshold).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the cells as JSON.")] = False,
+) -> None:
+    """How many participants of each group raised each code, through the disclosure gate.
+
+    A withheld count prints as a dash; exit code 1 when the gate's audit fails (nothing is
+    shown then), 2 on bad input.
+    """
+    import json
+
+    from workforce.qual.analysis import PARTICIPANTS, theme_by_group
+    from workforce.qual.codings import QualError
+    from workforce.qual.project import load_project
+
+    try:
+        matrix = theme_by_group(load_project(project_dir), by=by, coder=coder,
+                                threshold=threshold, protection=protection)
+    except QualError as error:
+        _qual_failed(error)
+    if as_json:
+        typer.echo(json.dumps(matrix.as_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        from rich.table import Table
+
+        table = Table(title=f"Participants who raised each code, by {by}", title_justify="left")
+        table.add_column("code")
+        for group in matrix.counts.columns:
+            table.add_column(str(group), justify="right")
+        for code in matrix.counts.index:
+            label = "participants" if code == PARTICIPANTS else code
+            table.add_row(label, *("—" if matrix.counts.at[code, g] is None
+                                   else f"{matrix.counts.at[code, g]}"
+                                   for g in matrix.counts.columns))
+        console.print(table)
+        console.print(f"Minimum count {matrix.threshold}; a dash is withheld by the disclosure "
+                      f"gate. Audit {'passed' if matrix.publishable else 'FAILED'}.",
+                      highlight=False)
+    if not matrix.publishable:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":
