@@ -14,6 +14,7 @@ from workforce.reporting.build import build_report
 from workforce.reporting.inputs import load_inputs
 from workforce.reporting.write import write_report
 from workforce.synth import generate
+from workforce.synth.focus_groups import write_focus_group_project
 from workforce.synth.report_inputs import write_report_inputs
 from workforce.synth.waves import draw_demo_waves
 
@@ -31,7 +32,10 @@ def consortium(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def report_config(consortium) -> Path:
-    return write_report_inputs(consortium, consortium / "report" / "report.yaml")
+    focus_groups = consortium / "focus-groups"
+    write_focus_group_project(focus_groups, seed=SEED)
+    return write_report_inputs(consortium, consortium / "report" / "report.yaml",
+                               focus_groups=focus_groups)
 
 
 @pytest.fixture(scope="session")

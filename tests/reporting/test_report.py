@@ -336,7 +336,7 @@ def test_every_count_the_report_shows_is_one_the_gate_published(written):
     published = set()
     for path in (written.package.parent / "data").glob("*.csv"):
         table = read_csv(path)
-        for column in ("count", "invited", "completed"):
+        for column in ("count", "invited", "completed", "participants"):
             if column in table.columns:
                 shown = table[(table["status"] == PUBLISHED) & (table[column] != "")]
                 published |= {int(v) for v in shown[column]}

@@ -24,6 +24,7 @@ import workforce
 from workforce.reporting.catalog import Catalog, load_catalog
 from workforce.reporting.compute import WaveTables, compute_wave
 from workforce.reporting.counts import CONSORTIUM
+from workforce.reporting.focus_groups import FocusGroupSection, build_focus_groups
 from workforce.reporting.goals import Goal, GoalProgress, WavePoint, progress
 from workforce.reporting.inputs import ReportInputs
 from workforce.reporting.tables import PUBLISHED, PublishedTable
@@ -56,6 +57,7 @@ class Report:
     threshold: int
     notes: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
+    focus_groups: FocusGroupSection | None = None
 
     @property
     def populations(self) -> list[str]:
@@ -139,8 +141,24 @@ def build_report(
            else {}),
         **inputs.versions,
     }
-    report = Report(inputs, catalog, wave, CONSORTIUM, main.tables, tracked, ctx.weighting,
-                    gates, threshold, list(ctx.notes), versions)
+    tables = list(main.tables)
+    section = None
+    if inputs.focus_groups is not None:
+        if progress_report:
+            progress_report("focus groups", 0, 1)
+        # The consortium's focus groups, shown in every report: people are counted by
+        # theme and group, through the gate, like every other count.
+        section = build_focus_groups(inputs.focus_groups, threshold=threshold)
+        tables += section.tables
+        versions["codebook (focus groups)"] = f"version {section.codebook_version}"
+        gates.append(GateSummary(
+            "Focus-group participants", sum(len(g.space.tables) for g in section.gates),
+            sum(int(g.space.size) for g in section.gates),
+            sum(int((g.status == "primary").sum()) for g in section.gates),
+            sum(int((g.status == "secondary").sum()) for g in section.gates),
+            section.passed, tuple(sorted({i for g in section.gates for i in g.insiders}))))
+    report = Report(inputs, catalog, wave, CONSORTIUM, tables, tracked, ctx.weighting,
+                    gates, threshold, list(ctx.notes), versions, section)
     return report if organization in (None, CONSORTIUM) else for_organization(report,
                                                                               organization)
 

@@ -78,6 +78,7 @@ def render_html(report: Report) -> str:
         goals=_goals(report),
         sections=[s for s in sections if s.figures],
         methods=_methods(report),
+        focus=_focus_groups(report),
         statuses=[(FOOTNOTE_MARKS[s], text) for s, text in STATUSES.items() if s != PUBLISHED],
         main=report.population_label(report.populations[0]),
     )
@@ -494,6 +495,127 @@ def _methods(report: Report) -> dict:
         "benchmark": get_benchmark,
         "notes": report.notes,
     }
+
+
+# -- focus groups --------------------------------------------------------------------------------
+
+
+@dataclass
+class FocusView:
+    lede: str
+    chart: str
+    tables: list[DisplayTable]
+    quotes: list[tuple[str, list[str]]]  # (theme label, quotes)
+    withheld: str
+    agreement: DisplayTable | None
+    methods: str
+
+
+def _focus_groups(report: Report) -> FocusView | None:
+    section = report.focus_groups
+    if section is None:
+        return None
+    tables = {t.name: t for t in section.tables}
+    first = section.tables[0] if section.tables else None
+    chart = ""
+    if first is not None:
+        total = first.data[first.data["group"] == "Total"]
+        chart = charts.composition_chart(
+            pd.DataFrame({"label": total["theme"].map(section.label),
+                          "estimate": total["share"], "ci_low": math.nan, "ci_high": math.nan,
+                          "status": total["status"]}),
+            title="Focus-group participants who raised each theme",
+            description="The share of all focus-group participants with at least one coded "
+            "passage of each theme in their own words.",
+            axis_title="Share of participants")
+    displays = []
+    for table in tables.values():
+        groups = table.column("group")
+        labels = dict(groups.categories)
+        order = [g for g in labels if g in set(table.data["group"])]
+
+        def cell(row) -> Cell:
+            if row["status"] != PUBLISHED:
+                return _withheld(row["status"])
+            return Cell(f"{int(row['count'])} of {int(row['participants'])} "
+                        f"({_percent(row['share'])})")
+
+        rows = []
+        for theme in dict.fromkeys(table.data["theme"]):
+            part = table.data[table.data["theme"] == theme].set_index("group")
+            rows.append((section.label(theme), [cell(part.loc[g]) for g in order]))
+        displays.append(_with_footnotes(DisplayTable(
+            f"{table.title}: participants who raised it, of the group (share)",
+            ["Theme", *[labels[g] for g in order]], rows)))
+    quotes = [(section.label(code), [q.text for q in chosen])
+              for code, chosen in section.quotes.items()]
+    withheld = ""
+    if section.withheld:
+        withheld = "Candidate quotes withheld by the checks: " + "; ".join(
+            f"{n} {reason}" for reason, n in section.withheld_reasons) + "."
+    kinds = []
+    if section.focus_groups:
+        kinds.append(f"{section.focus_groups} focus groups")
+    if section.open_text:
+        kinds.append(f"{section.open_text:,} open-text answers")
+    lede = (f"{' and '.join(kinds).capitalize()} with {section.participants} participants, "
+            f"coded by {len(section.coders)} coder{'s' if len(section.coders) != 1 else ''} "
+            f"with codebook version {section.codebook_version}. Counts of people who raised "
+            "a theme pass the disclosure gate like every other count; the quotes passed "
+            "checks against every name, e-mail address, telephone number, institution and "
+            "place on the project's identifying list and against the size of the speaker's "
+            "group.")
+    return FocusView(lede, chart, displays, quotes, withheld, _agreement_table(section),
+                     _focus_methods(section))
+
+
+def _agreement_table(section) -> DisplayTable | None:
+    if not section.agreement:
+        return None
+    by_code: dict[str, dict[str, object]] = {}
+    for figure in section.agreement:
+        by_code.setdefault(figure.code, {})[figure.basis] = figure
+
+    def shown(value, percent=False) -> Cell:
+        if value is None:
+            return Cell(DASH)
+        return Cell(f"{value * 100:.1f}%" if percent else f"{value:.2f}")
+
+    rows = []
+    for code, bases in by_code.items():
+        cells = []
+        for basis in ("all_text", "coded"):
+            figure = bases.get(basis)
+            cells += [shown(getattr(figure, "percent", None), True),
+                      shown(getattr(figure, "kappa", None)), shown(getattr(figure, "alpha", None))]
+        rows.append((section.label(code), cells))
+    return DisplayTable(
+        f"Agreement between {', '.join(section.coders)}, per theme",
+        ["Theme", "All text: agreement", "kappa", "alpha", "Coded text: agreement", "kappa",
+         "alpha"], rows)
+
+
+def _focus_methods(section) -> str:
+    units = {f.basis: f for f in section.agreement}
+    text = ("Transcripts were de-identified before coding: participants' names became "
+            "role tags such as [PARTICIPANT 3], and e-mail addresses, telephone numbers and "
+            "the institutions and places the researchers listed became [EMAIL], [PHONE], "
+            "[INSTITUTION] and [PLACE]; the originals are kept apart for the project's lead. ")
+    if units:
+        all_text, coded = units.get("all_text"), units.get("coded")
+        text += ("Agreement is given per theme on two bases: over all text (the unit is "
+                 f"{all_text.unit if all_text else 'each character'}; {all_text.units:,} "
+                 "units), where text nobody coded counts as agreement and inflates the "
+                 "figures, and over coded text (the unit is "
+                 f"{coded.unit if coded else ''}; {coded.units:,} units). Cohen's kappa is "
+                 "for two coders, Krippendorff's alpha (nominal) for any number. "
+                 if all_text and coded else "")
+    text += ("A participant raised a theme when a coded passage of it lies in their own turn; "
+             "the coders' codings are taken together (a passage either coder marked counts). "
+             "Quotes are coded passages of one participant's words, 6 to 60 words long, "
+             "printed only when they name nobody and nothing on the identifying list and the "
+             f"speaker's focus group has at least {section.threshold} participants.")
+    return text
 
 
 # -- cells and tables ----------------------------------------------------------------------------

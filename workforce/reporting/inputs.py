@@ -20,6 +20,11 @@ weighting: [org, career_stage, sector, gender]   # frame variables raked on
 versions: {mappings: ashg 3, nsgc 2, acmg 2}    # optional, recorded in the report
 created: "2025-06-30"                           # the report's date: never the clock
 seed: 2025
+focus_groups:                                    # optional: see reporting/focus_groups.py
+  project: focus-groups
+  participants: focus-groups/participants.csv
+  identifying: focus-groups/identifying.yaml
+  by: [career_stage, sector]
 ```
 
 `completed` is what the platform knows from invitation statuses (who finished), never a
@@ -36,6 +41,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from workforce.qual.codings import QualError
+from workforce.reporting.focus_groups import FocusGroupInputs, load_focus_group_inputs
 from workforce.reporting.goals import Goal, load_goals
 
 DEFAULT_WEIGHTING = ("org", "career_stage", "sector", "gender")
@@ -75,6 +82,7 @@ class ReportInputs:
     created: str = ""
     seed: int | None = None
     sources: tuple[SourceFile, ...] = ()
+    focus_groups: FocusGroupInputs | None = None
 
     def wave(self, wave: str | None) -> WaveData:
         if not self.waves:
@@ -161,6 +169,14 @@ def load_inputs(config: Path) -> ReportInputs:
         goals = load_goals(goals_path)
         sources.append(SourceFile(raw["goals"], hashlib.sha256(goals_path.read_bytes())
                                   .hexdigest(), len(goals), "Goals"))
+    focus_groups = None
+    if raw.get("focus_groups"):
+        try:
+            focus_groups = load_focus_group_inputs(raw["focus_groups"], base, str(config))
+        except QualError as error:
+            raise InputError(f"{config}: focus_groups: {error}") from None
+        sources += [SourceFile(name, sha256, 0, description)
+                    for name, sha256, description in focus_groups.files]
     return ReportInputs(
         title=str(raw.get("title", "Workforce Benchmark Report")),
         consortium=str(raw["consortium"]),
@@ -173,6 +189,7 @@ def load_inputs(config: Path) -> ReportInputs:
         created=str(raw.get("created", "")),
         seed=raw.get("seed"),
         sources=tuple(sources),
+        focus_groups=focus_groups,
     )
 
 

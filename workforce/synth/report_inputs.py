@@ -22,12 +22,15 @@ def write_report_inputs(
     membership: Sequence[Path] | None = None,
     goals: Path | None = GOALS,
     versions: dict[str, str] | None = None,
+    focus_groups: Path | None = None,
 ) -> Path:
     """Write `config` (a report.yaml) naming the consortium's files, paths relative to it.
 
     `membership` are the standard records to report on (default: the generator's truth, what
     a perfect intake would give); the survey waves are the base wave and every later wave
-    found under survey/waves/. The goals file is copied next to the config.
+    found under survey/waves/. The goals file is copied next to the config. `focus_groups` is a
+    directory written by `synth.focus_groups.write_focus_group_project`, shown in the report's
+    focus-group section.
     """
     synth_dir, config = Path(synth_dir).resolve(), Path(config).resolve()
     config.parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +70,15 @@ def write_report_inputs(
         "created": f"{waves[-1]['wave']}-06-30",
         "seed": int(manifest["seed"]),
     }
+    if focus_groups is not None:
+        focus_groups = Path(focus_groups)
+        content["focus_groups"] = {
+            "project": relative(focus_groups / "project"),
+            "participants": relative(focus_groups / "participants.csv"),
+            "identifying": relative(focus_groups / "identifying.yaml"),
+            "by": ["career_stage", "sector"],
+            "quotes": 1,
+        }
     if goals is not None:
         target = config.parent / "goals.yaml"
         if Path(goals).resolve() != target:
