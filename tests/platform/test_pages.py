@@ -97,6 +97,27 @@ def test_organization_views_check_an_action():
         "organizations/<slug:code>/surveys/<slug:slug>/exports/<int:pk>/download/": (
             Action.EXPORT_SURVEY_RESPONSES
         ),
+        # Focus groups: the right to take part, then the rights in the project
+        # (permissions.ProjectRights; see tests/platform/test_qual.py).
+        **{
+            "organizations/<slug:code>/focus-groups/" + rest: Action.CODE_QUALITATIVE
+            for rest in (
+                "",
+                "<int:pk>/",
+                "<int:pk>/blind/",
+                "<int:pk>/export.qdpx",
+                "<int:pk>/memos/",
+                "<int:pk>/codebook/",
+                "<int:pk>/codebook/v<int:number>/",
+                "<int:pk>/codebook/codes/<path:code_id>",
+                "<int:pk>/compare/",
+                "<int:pk>/sources/<int:source_pk>/",
+                "<int:pk>/sources/<int:source_pk>/original/",
+                "<int:pk>/sources/<int:source_pk>/codings/",
+                "<int:pk>/sources/<int:source_pk>/codings/<int:coding_pk>/",
+                "<int:pk>/sources/<int:source_pk>/codings/<int:coding_pk>/delete/",
+            )
+        },
     }
 
 

@@ -36,6 +36,11 @@ class Action(StrEnum):
     EXPORT_SURVEY_RESPONSES = "export_survey_responses"  # response files for analysis
     # Which member gave which answers, in confidential waves (never exists for anonymous ones).
     VIEW_IDENTIFIED_RESPONSES = "view_identified_responses"
+    # Take part in the focus-group projects one is the lead or a coder of (see ProjectRights).
+    CODE_QUALITATIVE = "code_qualitative"
+    # Every focus-group project of the organization: all codings and the comparison, never the
+    # originals of de-identified transcripts (only a project's lead sees those).
+    OVERSEE_QUALITATIVE = "oversee_qualitative"
 
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -46,6 +51,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_ORG_DATA,
             Action.UPLOAD_DATA,
             Action.VIEW_SURVEY_MONITORING,
+            Action.CODE_QUALITATIVE,
         }
     ),
     Role.ANALYST: frozenset(
@@ -54,6 +60,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_ORG_DATA,
             Action.VIEW_SURVEY_MONITORING,
             Action.EXPORT_SURVEY_RESPONSES,
+            Action.CODE_QUALITATIVE,
         }
     ),
     Role.VIEWER: frozenset({Action.VIEW_ORGANIZATION, Action.VIEW_SURVEY_MONITORING}),
@@ -116,6 +123,62 @@ def visible_organizations(user: Any) -> list[VisibleOrganization]:
     return sorted(
         visible.values(),
         key=lambda v: (not v.organization.is_consortium, v.organization.name.lower()),
+    )
+
+
+# --- Focus-group projects -----------------------------------------------------------------------
+# Rights on one project come from being its lead or one of its coders, on top of a role that
+# lets one take part in the project's organization (``CODE_QUALITATIVE``): a revoked role ends
+# the access even while the assignment stays.
+
+
+@dataclass(frozen=True)
+class ProjectRights:
+    """What one person may do in one focus-group project."""
+
+    is_lead: bool = False
+    is_coder: bool = False
+    oversees: bool = False  # OVERSEE_QUALITATIVE there: consortium staff
+    blind: bool = True  # the project's flag: coders see only their own codings
+
+    @property
+    def may_open(self) -> bool:
+        return self.is_lead or self.is_coder or self.oversees
+
+    @property
+    def may_code(self) -> bool:
+        return self.is_coder
+
+    @property
+    def may_compare(self) -> bool:
+        """Everyone's codings side by side: the lead and overseers; coders once unblinded."""
+        return self.is_lead or self.oversees or (self.is_coder and not self.blind)
+
+    @property
+    def may_edit_codebook(self) -> bool:
+        return self.is_lead
+
+    @property
+    def may_unblind(self) -> bool:
+        return self.is_lead
+
+    @property
+    def may_see_originals(self) -> bool:
+        """The words of a transcript before de-identification: the lead and no one else, not
+        even consortium staff; they hold the key to who said what."""
+        return self.is_lead
+
+
+def project_rights(user: Any, project: Any) -> ProjectRights:
+    """``user``'s rights in a focus-group project (``workforce.platform.qual.models``)."""
+    organization = project.organization
+    if not can(user, Action.CODE_QUALITATIVE, organization):
+        return ProjectRights(blind=project.blind)
+    return ProjectRights(
+        is_lead=project.lead_id == user.pk,
+        is_coder=project.coders.filter(pk=user.pk).exists(),
+        oversees=can(user, Action.OVERSEE_QUALITATIVE, organization),
+        blind=project.blind,
     )
 
 

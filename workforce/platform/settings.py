@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "workforce.platform.reports",
     "workforce.platform.audit",
     "workforce.platform.surveys",
+    "workforce.platform.qual",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -113,5 +113,7 @@ urlpatterns = [
     # Staff pages for instruments and waves, and the pages members answer the survey on.
     path("", include("workforce.platform.surveys.urls")),
     path("", include("workforce.platform.surveys.respondent_urls")),
+    # Focus-group projects: coding transcripts, the codebook, comparing coders.
+    path("", include("workforce.platform.qual.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,590 @@
+"""Actions of focus-group projects: import, code, change the codebook, write memos, unblind.
+
+Each ``do_*`` function checks what it is given against the project (offsets inside the
+source's text, codes of the current codebook, coders of the project), writes in one
+transaction and records an ``AuditEvent``. Problems raise ``ValidationError`` with a message
+fit to show the person who caused them; nothing is saved then. Who may call which action is
+the views' business (``permissions.ProjectRights``); the actions check only what keeps the
+data sound, such as codings written by one of the project's coders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from workforce.platform.accounts.models import User
+from workforce.platform.audit.models import AuditEvent
+from workforce.platform.organizations.models import Organization
+from workforce.platform.permissions import Action, can
+from workforce.platform.qual.convert import (
+    code_from_json,
+    code_to_json,
+    participant_to_json,
+    plain,
+    turn_to_json,
+)
+from workforce.platform.qual.models import (
+    CodebookVersion,
+    Coding,
+    Memo,
+    ProjectCoder,
+    QualitativeProject,
+    Source,
+    SourceOriginal,
+)
+from workforce.qual.codings import QualError
+from workforce.qual.project import Code, QualProject, check_codebook, code_id
+
+
+class QualVerb(StrEnum):
+    """Audit verbs of this module (kept in ``AuditEvent.verb``)."""
+
+    PROJECT_IMPORTED = "qual_project_imported"
+    CODINGS_ADDED = "qual_codings_added"
+    CODING_CHANGED = "qual_coding_changed"
+    CODING_DELETED = "qual_coding_deleted"
+    CODEBOOK_SAVED = "qual_codebook_saved"
+    MEMO_ADDED = "qual_memo_added"
+    BLIND_CHANGED = "qual_blind_changed"
+
+
+def _now() -> str:
+    return timezone.now().isoformat(timespec="seconds")
+
+
+def name_in_project(project: QualitativeProject, user: User) -> str:
+    """How ``user`` is named in the core project: their coder name, the lead's, or e-mail."""
+    coder = project.projectcoder_set.filter(user=user).first()
+    if coder is not None:
+        return coder.name
+    if user.pk == project.lead_id:
+        return project.lead_name
+    return user.email
+
+
+# --- Import -----------------------------------------------------------------------------------
+
+
+def do_import_qual_project(
+    organization: Organization,
+    core_project: QualProject,
+    originals: Mapping[str, Any] | None,
+    lead: User,
+    coders: Mapping[str, User] | Sequence[User],
+    *,
+    acting_user: User | None,
+) -> QualitativeProject:
+    """Store ``core_project`` as a project of ``organization``, led by ``lead``.
+
+    ``coders`` maps each coder name of the core project to a platform user (a list of users
+    names them by e-mail address). ``originals`` is what de-identification kept apart,
+    ``{source id: Original}`` (its ``.text`` and ``.replacements``); only the lead is shown
+    it. Every coder named in the codings needs a user, and the lead and every coder need a
+    role that lets them take part in the organization's focus groups.
+    """
+    if not isinstance(coders, Mapping):
+        coders = {user.email: user for user in coders}
+    try:
+        core_project.check()
+    except QualError as error:
+        raise ValidationError(f"Project {core_project.name!r} is not sound: {error}") from None
+    problems = []
+    unnamed = sorted({c.coder for c in core_project.codings} | set(core_project.coders))
+    unnamed = [name for name in unnamed if name not in coders]
+    if unnamed:
+        problems.append(
+            f"No platform user given for coder(s) {', '.join(map(repr, unnamed))}; pass "
+            "them as NAME=E-MAIL (e.g. --coders ana=ana@example.org)."
+        )
+    users = [("lead", lead), *((f"coder {name!r}", user) for name, user in coders.items())]
+    for what, user in users:
+        if not can(user, Action.CODE_QUALITATIVE, organization):
+            problems.append(
+                f"The {what}, {user.email}, holds no role in {organization.name} that allows "
+                "coding focus groups (a data steward, an analyst or consortium staff)."
+            )
+    if len({user.pk for user in coders.values()}) < len(coders):
+        problems.append("One user is given for two coder names.")
+    sources = {source.id for source in core_project.sources}
+    stray = sorted(set(originals or {}) - sources)
+    if stray:
+        problems.append(f"Originals given for unknown source(s): {', '.join(map(repr, stray))}.")
+    if QualitativeProject.objects.filter(
+        organization=organization, name=core_project.name
+    ).exists():
+        problems.append(
+            f"{organization.name} already has a focus-group project named {core_project.name!r}."
+        )
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        project = _create_project(organization, core_project, originals or {}, lead, coders)
+        AuditEvent.record(
+            actor=acting_user,
+            verb=QualVerb.PROJECT_IMPORTED,
+            obj=project,
+            organization=organization,
+            details={
+                "name": project.name,
+                "lead_id": lead.pk,
+                "coder_ids": [user.pk for user in coders.values()],
+                "sources": len(core_project.sources),
+                "codebook_versions": len(core_project.codebook),
+                "codings": len(core_project.codings),
+                "originals": len(originals or {}),
+            },
+        )
+    return project
+
+
+def _create_project(
+    organization: Organization,
+    core: QualProject,
+    originals: Mapping[str, Any],
+    lead: User,
+    coders: Mapping[str, User],
+) -> QualitativeProject:
+    project = QualitativeProject.objects.create(
+        organization=organization,
+        name=core.name,
+        description=core.description,
+        lead=lead,
+        lead_name=core.lead or lead.email,
+        participants=[participant_to_json(p) for p in core.participants],
+    )
+    # The core's order of coders first, then anyone added for this platform project.
+    order = [*core.coders, *(name for name in coders if name not in core.coders)]
+    ProjectCoder.objects.bulk_create(
+        ProjectCoder(project=project, user=coders[name], name=name, position=position)
+        for position, name in enumerate(order)
+    )
+    stored = {}
+    for position, source in enumerate(core.sources):
+        stored[source.id] = Source.objects.create(
+            project=project,
+            key=source.id,
+            position=position,
+            text=source.text,
+            kind=source.kind,
+            group=source.group,
+            origin=source.origin,
+            deidentified=source.deidentified,
+            turns=[turn_to_json(turn) for turn in source.turns],
+        )
+    for key, original in originals.items():
+        SourceOriginal.objects.create(
+            source=stored[key],
+            text=original.text,
+            replacements=plain(getattr(original, "replacements", [])),
+        )
+    CodebookVersion.objects.bulk_create(
+        CodebookVersion(
+            project=project,
+            number=version.number,
+            codes=[code_to_json(code) for code in version.codes],
+            saved=version.saved,
+            author=version.author,
+            note=version.note,
+        )
+        for version in core.codebook
+    )
+    Coding.objects.bulk_create(
+        Coding(
+            project=project,
+            source=stored[coding.source],
+            coder=coders[coding.coder],
+            code=coding.code,
+            start=coding.start,
+            end=coding.end,
+        )
+        for coding in core.codings
+    )
+    users_by_name = {**{name: user for name, user in coders.items()}, project.lead_name: lead}
+    Memo.objects.bulk_create(
+        Memo(
+            project=project,
+            key=memo.id,
+            author=users_by_name.get(memo.author),
+            author_name=memo.author,
+            text=memo.text,
+            target=memo.target,
+            target_id=memo.target_id,
+            start=memo.start,
+            end=memo.end,
+            created=memo.created,
+        )
+        for memo in core.memos
+    )
+    return project
+
+
+# --- Codings ----------------------------------------------------------------------------------
+
+
+def check_passage(source: Source, start: int, end: int) -> None:
+    """Raise a readable ``ValidationError`` unless start–end is a passage of ``source``."""
+    length = source.length
+    if not (0 <= start < end <= length):
+        raise ValidationError(
+            f"Characters {start}–{end} are not a passage of {source.key}: a passage starts at "
+            f"0 or later, ends after it starts, and ends at {length:,} at most (the length of "
+            "its text). Select the passage again; nothing was saved."
+        )
+
+
+def check_code(project: QualitativeProject, code: str) -> dict:
+    """The code's entry in the current codebook; it must be there and be codable."""
+    version = project.current_codebook
+    entry = version.code(code) if version is not None else None
+    if entry is None:
+        raise ValidationError(
+            f"{code!r} is not a code of the current codebook of {project.name}; nothing was saved."
+        )
+    if not entry.get("codable", True):
+        raise ValidationError(
+            f"{entry['name']} only groups other codes; choose one of the codes under it."
+        )
+    return entry
+
+
+def _check_coder(project: QualitativeProject, coder: User) -> None:
+    if not project.projectcoder_set.filter(user=coder).exists():
+        raise ValidationError(f"{coder.email} is not a coder of {project.name}.")
+
+
+@transaction.atomic
+def do_add_codings(
+    source: Source,
+    coder: User,
+    codes: Iterable[str],
+    passages: Iterable[tuple[int, int]],
+    *,
+    acting_user: User | None,
+) -> list[Coding]:
+    """Apply each of ``codes`` to each passage (start, end) of ``source`` as ``coder``.
+
+    Everything is checked before anything is written: one bad offset or code saves nothing.
+    """
+    project = source.project
+    codes, passages = list(dict.fromkeys(codes)), list(dict.fromkeys(passages))
+    if not codes:
+        raise ValidationError("Choose at least one code to apply; nothing was saved.")
+    if not passages:
+        raise ValidationError(
+            "Select a passage (or at least one turn) to code; nothing was saved."
+        )
+    _check_coder(project, coder)
+    for code in codes:
+        check_code(project, code)
+    for start, end in passages:
+        check_passage(source, start, end)
+    now = timezone.now()
+    codings = Coding.objects.bulk_create(
+        Coding(
+            project=project, source=source, coder=coder, code=code, start=start, end=end,
+            created_at=now, changed_at=now,
+        )
+        for start, end in passages
+        for code in codes
+    )
+    AuditEvent.record(
+        actor=acting_user,
+        verb=QualVerb.CODINGS_ADDED,
+        obj=project,
+        organization=project.organization,
+        details={
+            "source": source.key,
+            "coder_id": coder.pk,
+            "codes": codes,
+            "passages": [list(passage) for passage in passages],
+        },
+    )
+    return codings
+
+
+@transaction.atomic
+def do_change_coding(
+    coding: Coding, *, code: str, start: int, end: int, acting_user: User | None
+) -> Coding:
+    """Change a coding's code or boundaries (its coder and source stay)."""
+    check_code(coding.project, code)
+    check_passage(coding.source, start, end)
+    before = {"code": coding.code, "start": coding.start, "end": coding.end}
+    after = {"code": code, "start": start, "end": end}
+    if before == after:
+        return coding
+    coding.code, coding.start, coding.end = code, start, end
+    coding.changed_at = timezone.now()
+    coding.save(update_fields=["code", "start", "end", "changed_at"])
+    AuditEvent.record(
+        actor=acting_user,
+        verb=QualVerb.CODING_CHANGED,
+        obj=coding,
+        organization=coding.project.organization,
+        details={"source": coding.source.key, "before": before, "after": after},
+    )
+    return coding
+
+
+@transaction.atomic
+def do_delete_coding(coding: Coding, *, acting_user: User | None) -> None:
+    AuditEvent.record(
+        actor=acting_user,
+        verb=QualVerb.CODING_DELETED,
+        obj=coding,
+        organization=coding.project.organization,
+        details={
+            "source": coding.source.key,
+            "coder_id": coding.coder_id,
+            "code": coding.code,
+            "start": coding.start,
+            "end": coding.end,
+        },
+    )
+    coding.delete()
+
+
+# --- Codebook ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_save_codebook_version(
+    project: QualitativeProject,
+    codes: Sequence[Code],
+    *,
+    note: str,
+    author: User,
+    acting_user: User | None,
+) -> CodebookVersion:
+    """Save ``codes`` as the project's next codebook version; earlier versions stay as they
+    were. Every code some coding uses must still be there."""
+    # Locks the project row, so two people saving at once get numbers one after the other.
+    QualitativeProject.objects.select_for_update().get(pk=project.pk)
+    try:
+        check_codebook(codes)
+    except QualError as error:
+        raise ValidationError(str(error)) from None
+    kept = {code.id for code in codes}
+    lost = sorted(set(project.codings.values_list("code", flat=True)) - kept)
+    if lost:
+        raise ValidationError(
+            f"Code(s) {', '.join(map(repr, lost))} are applied to passages and cannot be left out."
+        )
+    previous = project.current_codebook
+    version = CodebookVersion.objects.create(
+        project=project,
+        number=previous.number + 1 if previous else 1,
+        codes=[code_to_json(code) for code in codes],
+        saved=_now(),
+        author=name_in_project(project, author),
+        note=note.strip(),
+        created_by=author,
+    )
+    AuditEvent.record(
+        actor=acting_user,
+        verb=QualVerb.CODEBOOK_SAVED,
+        obj=version,
+        organization=project.organization,
+        details={"number": version.number, "codes": len(codes), "note": version.note},
+    )
+    return version
+
+
+def current_codes(project: QualitativeProject) -> list[Code]:
+    version = project.current_codebook
+    return [code_from_json(code) for code in version.codes] if version else []
+
+
+def _parents_first(codes: list[Code]) -> list[Code]:
+    """The codes reordered so each parent comes before its children (the core's rule), the
+    order otherwise kept."""
+    placed: list[Code] = []
+    done: set[str] = set()
+    waiting = list(codes)
+    while waiting:
+        ready = [code for code in waiting if not code.parent or code.parent in done]
+        if not ready:  # a cycle or a missing parent: the core check names it
+            return placed + waiting
+        for code in ready:
+            placed.append(code)
+            done.add(code.id)
+        waiting = [code for code in waiting if code.id not in done]
+    return placed
+
+
+def do_add_code(
+    project: QualitativeProject,
+    *,
+    name: str,
+    parent: str = "",
+    description: str = "",
+    examples: Sequence[str] = (),
+    codable: bool = True,
+    note: str,
+    author: User,
+    acting_user: User | None,
+) -> CodebookVersion:
+    """A new codebook version with one code more; its id is its path (``parent/slug``)."""
+    codes = current_codes(project)
+    if parent and parent not in {code.id for code in codes}:
+        raise ValidationError(f"There is no code {parent!r} to put {name!r} under.")
+    try:
+        new_id = code_id(name, parent)
+    except QualError as error:
+        raise ValidationError(str(error)) from None
+    if new_id in {code.id for code in codes}:
+        raise ValidationError(
+            f"There is already a code {name!r} there ({new_id}); choose another name."
+        )
+    code = Code(
+        id=new_id,
+        name=name.strip(),
+        parent=parent,
+        description=description.strip(),
+        examples=tuple(e.strip() for e in examples if e.strip()),
+        codable=codable,
+    )
+    return do_save_codebook_version(
+        project, _parents_first([*codes, code]), note=note or f"Added {code.name}.",
+        author=author, acting_user=acting_user,
+    )
+
+
+def do_change_code(
+    project: QualitativeProject,
+    code_id_: str,
+    *,
+    name: str,
+    parent: str,
+    description: str,
+    examples: Sequence[str],
+    codable: bool,
+    note: str,
+    author: User,
+    acting_user: User | None,
+) -> CodebookVersion:
+    """A new codebook version with one code changed.
+
+    The code keeps its id when renamed or moved, so the passages coded with it stay coded;
+    a code cannot move under itself or under one of its own children.
+    """
+    codes = current_codes(project)
+    by_id = {code.id: code for code in codes}
+    if code_id_ not in by_id:
+        raise ValidationError(f"There is no code {code_id_!r} in the current codebook.")
+    if parent:
+        if parent not in by_id:
+            raise ValidationError(f"There is no code {parent!r} to move it under.")
+        ancestor = parent
+        while ancestor:
+            if ancestor == code_id_:
+                raise ValidationError("A code cannot be moved under itself or its own children.")
+            ancestor = by_id[ancestor].parent
+    if not codable and project.codings.filter(code=code_id_).exists():
+        raise ValidationError(
+            "Passages are coded with this code, so it cannot become a grouping-only category."
+        )
+    changed = Code(
+        id=code_id_,
+        name=name.strip(),
+        parent=parent,
+        description=description.strip(),
+        examples=tuple(e.strip() for e in examples if e.strip()),
+        color=by_id[code_id_].color,
+        codable=codable,
+    )
+    if changed == by_id[code_id_]:
+        raise ValidationError("Nothing was changed, so no new version was saved.")
+    codes = [changed if code.id == code_id_ else code for code in codes]
+    return do_save_codebook_version(
+        project, _parents_first(codes), note=note or f"Changed {changed.name}.",
+        author=author, acting_user=acting_user,
+    )
+
+
+# --- Memos and blinding -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_add_memo(
+    project: QualitativeProject,
+    *,
+    author: User,
+    text: str,
+    target: str = Memo.Target.PROJECT,
+    target_id: str = "",
+    start: int | None = None,
+    end: int | None = None,
+    acting_user: User | None,
+) -> Memo:
+    """A memo on the project, a code (its id), a source (its id) or a passage of a source."""
+    text = text.strip()
+    if not text:
+        raise ValidationError("A memo needs some text.")
+    target = Memo.Target(target)
+    if target == Memo.Target.PROJECT:
+        target_id, start, end = "", None, None
+    elif target == Memo.Target.CODE:
+        version = project.current_codebook
+        if version is None or version.code(target_id) is None:
+            raise ValidationError(f"There is no code {target_id!r} in the current codebook.")
+        start = end = None
+    else:
+        source = project.sources.filter(key=target_id).first()
+        if source is None:
+            raise ValidationError(f"There is no source {target_id!r} in {project.name}.")
+        if target == Memo.Target.SEGMENT:
+            if start is None or end is None:
+                raise ValidationError("Select the passage the memo is about.")
+            check_passage(source, start, end)
+        else:
+            start = end = None
+    taken = set(project.memos.values_list("key", flat=True))
+    number = len(taken) + 1
+    while f"memo-{number}" in taken:
+        number += 1
+    memo = Memo.objects.create(
+        project=project,
+        key=f"memo-{number}",
+        author=author,
+        author_name=name_in_project(project, author),
+        text=text,
+        target=target,
+        target_id=target_id,
+        start=start,
+        end=end,
+        created=_now(),
+    )
+    AuditEvent.record(
+        actor=acting_user,
+        verb=QualVerb.MEMO_ADDED,
+        obj=memo,
+        organization=project.organization,
+        details={"project_id": project.pk, "target": target.value, "target_id": target_id},
+    )
+    return memo
+
+
+@transaction.atomic
+def do_set_blind(
+    project: QualitativeProject, blind: bool, *, acting_user: User | None
+) -> QualitativeProject:
+    """Blind (coders see only their own codings) or unblind (coders may compare) a project."""
+    if project.blind == blind:
+        return project
+    project.blind = blind
+    project.save(update_fields=["blind"])
+    AuditEvent.record(
+        actor=acting_user,
+        verb=QualVerb.BLIND_CHANGED,
+        obj=project,
+        organization=project.organization,
+        details={"blind": blind},
+    )
+    return project
