@@ -120,6 +120,7 @@ def test_demo_no_serve_runs_every_stage_and_its_data_serves(tmp_path):
         "Survey",
         "Estimates",
         "Disclosure",
+        "Focus groups",
         "Benchmark report",
     ]
     validation = json.loads(
@@ -168,6 +169,12 @@ def test_demo_no_serve_runs_every_stage_and_its_data_serves(tmp_path):
     assert report["wave"] == "2027" and all(gate["passed"] for gate in report["gates"])
     assert len(report["goals"]) == 3
     assert "2 reports published in the web platform" in summary["stages"][-1]["summary"]
+    # The focus groups: coded by two coders, exported to REFI-QDA, in the report's section.
+    focus = summary["stages"][-2]["summary"]
+    assert "6 transcripts" in focus and "audit passed" in focus
+    assert (out / "focus-groups.qdpx").stat().st_size > 10_000
+    assert 'id="focus-groups"' in (out / "report.html").read_text(encoding="utf-8")
+    assert "coder.a@consortium.example" in stdout
 
     # What the demo serves at its end: the same data directory under `workforce serve`.
     port = free_port()

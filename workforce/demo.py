@@ -47,6 +47,7 @@ class DemoContext:
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)
     ingests: list = field(default_factory=list)  # workforce.platform.demo.DemoIngest
     survey_link: str = ""
+    focus_groups: Path | None = None  # the synthetic focus groups, once written
 
     @property
     def synth_dir(self) -> Path:
@@ -580,6 +581,42 @@ def stage_disclosure(ctx: DemoContext) -> StageResult:
     return StageResult("Disclosure", summary, [path])
 
 
+def stage_focus_groups(ctx: DemoContext) -> StageResult:
+    """Six synthetic focus groups, imported de-identified, coded by two coders; agreement,
+    themes through the gate, a REFI-QDA export, and the project on the platform."""
+    from workforce.platform.qual.demo import load_demo_focus_groups
+    from workforce.qual.agreement import CODED, agreement
+    from workforce.qual.analysis import theme_by_group
+    from workforce.qual.project import load_project
+    from workforce.qual.refi import write_qdpx
+    from workforce.synth.focus_groups import write_focus_group_project
+
+    ctx.progress("Focus groups", 0, 3)
+    directory = ctx.synth_dir / "focus-groups"
+    write_focus_group_project(directory, seed=ctx.seed)
+    ctx.focus_groups = directory
+    project = load_project(directory / "project")
+    coded = [a for a in agreement(project.codings, project.lengths()) if a.basis == CODED]
+    ctx.progress("Focus groups", 1, 3)
+    themes = theme_by_group(project, by="career_stage")
+    qdpx = ctx.out_dir / "focus-groups.qdpx"
+    write_qdpx(project, qdpx)
+    ctx.progress("Focus groups", 2, 3)
+    loaded = load_demo_focus_groups(directory / "project")
+    ctx.logins += [(p.email, p.password, p.role_label, p.organization) for p in loaded.people]
+    ctx.progress("Focus groups", 3, 3)
+    kappas = [a.kappa for a in coded if a.kappa is not None]
+    summary = (
+        f"{len(project.sources)} transcripts (txt, docx, vtt, srt), "
+        f"{len(project.participants)} participants, {len(project.codings)} codings by "
+        f"{len(project.coders)} coders; Cohen's kappa on coded text {min(kappas):.2f}-"
+        f"{max(kappas):.2f} across {len(kappas)} codes; themes by career stage audit "
+        f"{'passed' if themes.publishable else 'FAILED'}; {qdpx.name} written; on the "
+        f"platform at {loaded.url}"
+    )
+    return StageResult("Focus groups", summary, [qdpx])
+
+
 # The society whose own report the demo writes beside the consortium's.
 DEMO_SOCIETY_REPORT = "nsgc"
 
@@ -599,7 +636,8 @@ def stage_report(ctx: DemoContext) -> StageResult:
     mappings = ", ".join(f"{i.organization} version {i.mapping_version}" for i in ctx.ingests)
     config = write_report_inputs(ctx.synth_dir, ctx.directory / "report_inputs" / "report.yaml",
                                  membership=records or None,
-                                 versions={"mappings": mappings} if mappings else None)
+                                 versions={"mappings": mappings} if mappings else None,
+                                 focus_groups=ctx.focus_groups)
     inputs = load_inputs(config)
     report = build_report(inputs, progress_report=ctx.progress)
     ctx.progress("Writing the reports", 0, 2)
@@ -638,6 +676,7 @@ STAGES: list[Callable[[DemoContext], StageResult]] = [
     stage_survey,
     stage_estimates,
     stage_disclosure,
+    stage_focus_groups,
     stage_report,
 ]
 

@@ -14,6 +14,7 @@ from workforce.platform.actions.qual import do_import_qual_project
 from workforce.platform.organizations.models import Organization
 from workforce.qual.codings import QualError
 from workforce.qual.project import QualProject, load_project
+from workforce.qual.workspace import load_originals
 
 
 class Command(BaseCommand):
@@ -53,7 +54,9 @@ class Command(BaseCommand):
             coder_users[name or normalize_email(email)] = _user(email, "--coders")
         try:
             project, skipped = _read(path)
-            originals = {}
+            # A `workforce qual import` folder keeps the originals of its de-identified
+            # sources apart in originals/: they come along, for the lead only.
+            originals = load_originals(path) if path.is_dir() else {}
             if identifying is not None:
                 from workforce.qual.deidentify import deidentify_project, read_identifying_list
 
