@@ -1043,11 +1043,25 @@ def qual_import(
         Path | None, typer.Option(metavar="CSV", help="source, coder, code, start, end "
                                   "(offsets in the transcripts as given).")
     ] = None,
+    responses: Annotated[
+        Path | None, typer.Option(metavar="CSV", help="Survey responses whose open-text "
+                                  "answers become sources (one per answer); with --column.")
+    ] = None,
+    column: Annotated[
+        str | None, typer.Option(help="The open-text column of --responses.")
+    ] = None,
+    id_column: Annotated[
+        str, typer.Option(help="The response id column of --responses.")
+    ] = "response_id",
+    attributes: Annotated[
+        str, typer.Option(metavar="A,B", help="Standard columns of --responses the "
+                          "respondents carry (e.g. career_stage,sector).")
+    ] = "",
     name: Annotated[str, typer.Option(help="The project's name, for a new project.")] = "",
     lead: Annotated[str, typer.Option(help="Who may see the originals.")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print what was done as JSON.")] = False,
 ) -> None:
-    """Add transcripts, participants, a codebook or codings to a project, de-identified.
+    """Add transcripts, open-text answers, participants, a codebook or codings to a project.
 
     Every new source is de-identified before it joins the project: participants' names,
     e-mail addresses, telephone numbers and the listed institutions and places become tags
@@ -1058,6 +1072,7 @@ def qual_import(
 
     from workforce.qual.codings import QualError
     from workforce.qual.workspace import (
+        OpenTextAnswers,
         import_into,
         open_project,
         save_workspace,
@@ -1065,6 +1080,12 @@ def qual_import(
     )
 
     files = list(files or [])
+    open_text = None
+    if responses is not None or column is not None:
+        if responses is None or not column:
+            _qual_failed(ValueError("open-text answers need both --responses CSV and --column"))
+        open_text = OpenTextAnswers(responses, column, id_column, tuple(
+            a.strip() for a in attributes.split(",") if a.strip()), responses.stem)
     qdpx = [f for f in files if f.suffix.lower() == ".qdpx"]
     try:
         if len(qdpx) > 1 or (qdpx and len(files) > 1):
@@ -1077,7 +1098,7 @@ def qual_import(
             current, name=name or project_dir.name, transcripts=transcript_paths(
                 [f for f in files if f not in qdpx]),
             participants=participants, identifying=identifying, codebook=codes_file,
-            codings=codings, qdpx=qdpx[0] if qdpx else None, lead=lead)
+            codings=codings, qdpx=qdpx[0] if qdpx else None, open_text=open_text, lead=lead)
         save_workspace(project, originals, project_dir)
     except QualError as error:
         _qual_failed(error)

@@ -150,3 +150,37 @@ def test_codings_outside_a_source_are_named_with_the_file(focus_groups, tmp_path
     assert result.exit_code == 2
     assert str(bad) in result.output and "999999" in result.output
     assert not (tmp_path / "p" / "project.json").exists()
+
+
+def test_open_text_answers_become_one_de_identified_source_per_answer(tmp_path):
+    responses = tmp_path / "responses.csv"
+    responses.write_text(
+        "response_id,career_stage,sector,comment\n"
+        "r1,early,academia,My mentor at Northfield University changed everything.\n"
+        "r2,mid,clinical,\n"
+        "r3,senior,industry,Write to me at jo@example.org if you want to talk.\n",
+        encoding="utf-8")
+    identifying = tmp_path / "identifying.yaml"
+    identifying.write_text("institutions: [Northfield University]\n", encoding="utf-8")
+    result = CliRunner().invoke(app, [
+        "qual", "import", "--project", str(tmp_path / "p"), "--responses", str(responses),
+        "--column", "comment", "--attributes", "career_stage,sector", "--identifying",
+        str(identifying), "--json"])
+    assert result.exit_code == 0, result.output
+    project = load_project(tmp_path / "p")
+    assert [s.id for s in project.sources] == ["comment-r1", "comment-r3"]  # r2 left it blank
+    assert [s.kind for s in project.sources] == ["open_text", "open_text"]
+    assert project.sources[0].text == "My mentor at [INSTITUTION] changed everything."
+    assert "[EMAIL]" in project.sources[1].text
+    respondent = project.participant(project.sources[0].turns[0].participant)
+    assert respondent.attributes == {"career_stage": "early", "sector": "academia"}
+    assert respondent.response == "r1"
+
+
+def test_open_text_without_its_column_is_refused_naming_the_file(tmp_path):
+    responses = tmp_path / "responses.csv"
+    responses.write_text("response_id,comment\nr1,Fine.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["qual", "import", "--project", str(tmp_path / "p"),
+                                      "--responses", str(responses), "--column", "remarks"])
+    assert result.exit_code == 2
+    assert str(responses) in result.output and "'remarks'" in result.output

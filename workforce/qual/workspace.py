@@ -51,6 +51,17 @@ TRANSCRIPT_SUFFIXES = (".txt", ".docx", ".vtt", ".srt")
 
 
 @dataclass(frozen=True)
+class OpenTextAnswers:
+    """Open-text answers of a survey export: one source per answer in `column`."""
+
+    path: Path
+    column: str
+    id_column: str = "response_id"
+    attributes: tuple[str, ...] = ()  # standard columns the respondents carry along
+    group: str = ""  # e.g. the survey wave
+
+
+@dataclass(frozen=True)
 class ImportSummary:
     sources: tuple[str, ...] = ()  # ids of the sources added
     turns: int = 0
@@ -75,6 +86,7 @@ def import_into(
     codebook: Path | None = None,
     codings: Path | None = None,
     qdpx: Path | None = None,
+    open_text: OpenTextAnswers | None = None,
     lead: str = "",
     author: str = "",
 ) -> tuple[QualProject, dict[str, Original], ImportSummary]:
@@ -137,6 +149,22 @@ def import_into(
         loose = tuple(dict.fromkeys(t.speaker for t in clean.turns if not t.participant))
         if loose:
             unlinked[raw.id] = loose
+    if open_text is not None:
+        answers, respondents = _open_text(open_text)
+        taken = {*existing, *originals}
+        twice = [a.id for a in answers if a.id in taken]
+        if twice:
+            problems.append(f"{open_text.path}: the project already has source(s) "
+                            f"{', '.join(map(repr, twice[:5]))}")
+        known_ids = {p.id for p in everyone}
+        everyone += [p for p in respondents if p.id not in known_ids]
+        added_people += [p for p in respondents if p.id not in known_ids]
+        for answer in answers:
+            # An answer can name a colleague or an institution as well as a transcript can.
+            clean, original = deidentify(answer, terms, tags=tags)
+            new_sources.append(clean)
+            originals[answer.id] = original
+            replacements.update(r.kind for r in original.replacements)
     if problems:
         raise QualError("\n".join(problems))
 
@@ -173,6 +201,25 @@ def import_into(
         skipped=skipped,
     )
     return project, originals, summary
+
+
+def _open_text(answers: OpenTextAnswers) -> tuple[list[Source], list[Participant]]:
+    import pandas as pd
+
+    from workforce.qual.sources import open_text_sources
+
+    try:
+        table = pd.read_csv(answers.path, dtype=str, keep_default_na=False,
+                            encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise QualError(f"{answers.path}: the file does not exist") from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise QualError(f"{answers.path}: cannot be read as UTF-8 CSV ({error})") from None
+    try:
+        return open_text_sources(table, answers.column, id_column=answers.id_column,
+                                 attributes=answers.attributes, group=answers.group)
+    except QualError as error:
+        raise QualError(f"{answers.path}: {error}") from None
 
 
 def _group(source: Source, group_of: dict[str, str]) -> str:
