@@ -48,6 +48,7 @@ from workforce.qual.codings import QualError
 from workforce.qual.deidentify import IdentifyingList, read_identifying_list
 from workforce.qual.project import PROJECT_FILE, QualProject, load_project
 from workforce.qual.sources import read_participants
+from workforce.reporting.counts import CONSORTIUM
 from workforce.reporting.tables import (
     PRIMARY,
     PUBLISHED,
@@ -200,6 +201,7 @@ def _themes_table(matrix, by: str, themes: Sequence[tuple[str, str]]) -> Publish
             status = max(statuses, key=lambda s: _SEVERITY.get(s, 2))
             shown = status == PUBLISHED
             rows.append({
+                "population": CONSORTIUM,
                 "theme": code,
                 "group": group,
                 "count": matrix.counts.at[code, group] if shown else None,
@@ -207,13 +209,16 @@ def _themes_table(matrix, by: str, themes: Sequence[tuple[str, str]]) -> Publish
                 "share": matrix.shares.at[code, group] if shown else None,
                 "status": status,
             })
-    data = pd.DataFrame(rows, columns=["theme", "group", "count", "participants", "share",
-                                       "status"])
+    data = pd.DataFrame(rows, columns=["population", "theme", "group", "count",
+                                       "participants", "share", "status"])
     data["count"] = data["count"].astype("Int64")
     data["participants"] = data["participants"].astype("Int64")
     data["share"] = pd.to_numeric(data["share"], errors="coerce").astype(float)
     what = "focus group" if by == GROUP else _dimension_title(by)
     columns = (
+        # The focus groups are the consortium's: a society's report shows them as such.
+        Column("population", "Population", description="Whose focus groups these are.",
+               categories=((CONSORTIUM, "Consortium"),)),
         Column("theme", "Theme", description="A code of the focus groups' codebook.",
                categories=tuple(themes)),
         Column("group", what.capitalize(), description=f"The participants' {what}; Total is "

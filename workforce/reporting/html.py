@@ -558,7 +558,7 @@ def _focus_groups(report: Report) -> FocusView | None:
         kinds.append(f"{section.focus_groups} focus groups")
     if section.open_text:
         kinds.append(f"{section.open_text:,} open-text answers")
-    lede = (f"{' and '.join(kinds).capitalize()} with {section.participants} participants, "
+    lede = (f"The consortium's {' and '.join(kinds)} with {section.participants} participants, "
             f"coded by {len(section.coders)} coder{'s' if len(section.coders) != 1 else ''} "
             f"with codebook version {section.codebook_version}. Counts of people who raised "
             "a theme pass the disclosure gate like every other count; the quotes passed "
