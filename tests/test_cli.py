@@ -173,7 +173,8 @@ def test_demo_no_serve_runs_every_stage_and_its_data_serves(tmp_path):
     focus = summary["stages"][-2]["summary"]
     assert "6 transcripts" in focus and "audit passed" in focus
     assert (out / "focus-groups.qdpx").stat().st_size > 10_000
-    assert 'id="focus-groups"' in (out / "report.html").read_text(encoding="utf-8")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="focus-groups"' in page and 'id="open-text"' in page
     assert "coder.a@consortium.example" in stdout
 
     # What the demo serves at its end: the same data directory under `workforce serve`.

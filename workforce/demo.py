@@ -48,6 +48,7 @@ class DemoContext:
     ingests: list = field(default_factory=list)  # workforce.platform.demo.DemoIngest
     survey_link: str = ""
     focus_groups: Path | None = None  # the synthetic focus groups, once written
+    open_text: Path | None = None  # the survey's open-text comments as a coded project
 
     @property
     def synth_dir(self) -> Path:
@@ -583,18 +584,21 @@ def stage_disclosure(ctx: DemoContext) -> StageResult:
 
 def stage_focus_groups(ctx: DemoContext) -> StageResult:
     """Six synthetic focus groups, imported de-identified, coded by two coders; agreement,
-    themes through the gate, a REFI-QDA export, and the project on the platform."""
+    themes through the gate, a REFI-QDA export, and the project on the platform; and the
+    survey's open-text comments imported and coded as a project of their own."""
     from workforce.platform.qual.demo import load_demo_focus_groups
     from workforce.qual.agreement import CODED, agreement
     from workforce.qual.analysis import theme_by_group
     from workforce.qual.project import load_project
     from workforce.qual.refi import write_qdpx
     from workforce.synth.focus_groups import write_focus_group_project
+    from workforce.synth.open_text import write_open_text_project
 
     ctx.progress("Focus groups", 0, 3)
     directory = ctx.synth_dir / "focus-groups"
     write_focus_group_project(directory, seed=ctx.seed)
     ctx.focus_groups = directory
+    ctx.open_text = write_open_text_project(ctx.synth_dir, ctx.synth_dir / "open-text")
     project = load_project(directory / "project")
     coded = [a for a in agreement(project.codings, project.lengths()) if a.basis == CODED]
     ctx.progress("Focus groups", 1, 3)
@@ -637,7 +641,7 @@ def stage_report(ctx: DemoContext) -> StageResult:
     config = write_report_inputs(ctx.synth_dir, ctx.directory / "report_inputs" / "report.yaml",
                                  membership=records or None,
                                  versions={"mappings": mappings} if mappings else None,
-                                 focus_groups=ctx.focus_groups)
+                                 focus_groups=ctx.focus_groups, open_text=ctx.open_text)
     inputs = load_inputs(config)
     report = build_report(inputs, progress_report=ctx.progress)
     ctx.progress("Writing the reports", 0, 2)

@@ -15,6 +15,7 @@ from workforce.reporting.inputs import load_inputs
 from workforce.reporting.write import write_report
 from workforce.synth import generate
 from workforce.synth.focus_groups import write_focus_group_project
+from workforce.synth.open_text import write_open_text_project
 from workforce.synth.report_inputs import write_report_inputs
 from workforce.synth.waves import draw_demo_waves
 
@@ -34,8 +35,9 @@ def consortium(tmp_path_factory) -> Path:
 def report_config(consortium) -> Path:
     focus_groups = consortium / "focus-groups"
     write_focus_group_project(focus_groups, seed=SEED)
+    open_text = write_open_text_project(consortium, consortium / "open-text")
     return write_report_inputs(consortium, consortium / "report" / "report.yaml",
-                               focus_groups=focus_groups)
+                               focus_groups=focus_groups, open_text=open_text)
 
 
 @pytest.fixture(scope="session")

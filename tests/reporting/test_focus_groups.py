@@ -19,8 +19,16 @@ from workforce.reporting.tables import PUBLISHED
 pytestmark = pytest.mark.xdist_group("benchmark-report")
 
 
+def focus_section(report):
+    return next(s for s in report.qualitative if s.kind.key == "focus_groups")
+
+
+def open_text_section(report):
+    return next(s for s in report.qualitative if s.kind.key == "open_text")
+
+
 def test_every_theme_count_is_published_only_with_its_group_size(report_2027):
-    section = report_2027.focus_groups
+    section = focus_section(report_2027)
     assert {t.name for t in section.tables} == {"focus_group_themes_by_career_stage",
                                                  "focus_group_themes_by_sector"}
     for table in section.tables:
@@ -43,14 +51,14 @@ def test_the_agreement_in_the_methods_is_the_agreement_of_the_codings(report_202
     project = inputs.focus_groups.project
     expected = {(a.code, a.basis): a.kappa for a in agreement(project.codings,
                                                               project.lengths())}
-    shown = {(a.code, a.basis): a.kappa for a in report_2027.focus_groups.agreement}
+    shown = {(a.code, a.basis): a.kappa for a in focus_section(report_2027).agreement}
     assert shown == pytest.approx(expected)
 
 
 def test_the_section_is_in_the_report_with_agreement_and_quotes(written, report_2027):
     page = written.html.read_text(encoding="utf-8")
-    assert 'id="focus-groups"' in page and "In participants' words" in page
-    first = next(iter(report_2027.focus_groups.quotes.values()))[0]
+    assert 'id="focus-groups"' in page and "In their own words" in page
+    first = next(iter(focus_section(report_2027).quotes.values()))[0]
     assert first.text in html.unescape(page)
     assert "Agreement between coder_a, coder_b" in page
 
@@ -96,7 +104,7 @@ def test_a_planted_quote_naming_a_participant_is_refused(inputs, report_2027):
     section = build_focus_groups(fg, threshold=5)
     assert code not in section.quotes
     assert section.withheld.get("identifier", 0) == 1
-    page = render_html(replace(report_2027, focus_groups=section))
+    page = render_html(replace(report_2027, qualitative=[section]))
     assert text not in page and name not in re.sub(r"<[^>]+>", " ", page).split()
 
 
@@ -107,3 +115,14 @@ def test_a_planted_quote_from_a_group_smaller_than_the_threshold_is_refused(inpu
     section = build_focus_groups(fg, threshold=5)
     assert code not in section.quotes
     assert section.withheld.get("small_group", 0) == 1
+
+
+def test_open_text_answers_have_their_own_section_coded_by_one_coder(report_2027, written):
+    section = open_text_section(report_2027)
+    assert section.open_text == section.participants > 100
+    assert section.agreement == () and section.coders == ("coder_a",)
+    table = report_2027.table("open_text_themes_by_career_stage")
+    total = table.data[(table.data["group"] == "Total") & (table.data["status"] == PUBLISHED)]
+    assert (total["participants"] == section.participants).all()
+    page = written.html.read_text(encoding="utf-8")
+    assert 'id="open-text"' in page and "One coder coded these" in page

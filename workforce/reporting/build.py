@@ -57,7 +57,8 @@ class Report:
     threshold: int
     notes: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
-    focus_groups: FocusGroupSection | None = None
+    # Focus groups and open-text comments: the consortium's, in every report.
+    qualitative: list[FocusGroupSection] = field(default_factory=list)
 
     @property
     def populations(self) -> list[str]:
@@ -142,23 +143,24 @@ def build_report(
         **inputs.versions,
     }
     tables = list(main.tables)
-    section = None
-    if inputs.focus_groups is not None:
+    sections = []
+    for qualitative in inputs.qualitative:
         if progress_report:
-            progress_report("focus groups", 0, 1)
-        # The consortium's focus groups, shown in every report: people are counted by
-        # theme and group, through the gate, like every other count.
-        section = build_focus_groups(inputs.focus_groups, threshold=threshold)
+            progress_report(qualitative.kind.title.lower(), 0, 1)
+        # People are counted by theme and group through the gate, like every other count.
+        section = build_focus_groups(qualitative, threshold=threshold)
+        sections.append(section)
         tables += section.tables
-        versions["codebook (focus groups)"] = f"version {section.codebook_version}"
+        versions[f"codebook ({qualitative.kind.title.lower()})"] = \
+            f"version {section.codebook_version}"
         gates.append(GateSummary(
-            "Focus-group participants", sum(len(g.space.tables) for g in section.gates),
+            section.kind.people.capitalize(), sum(len(g.space.tables) for g in section.gates),
             sum(int(g.space.size) for g in section.gates),
             sum(int((g.status == "primary").sum()) for g in section.gates),
             sum(int((g.status == "secondary").sum()) for g in section.gates),
             section.passed, tuple(sorted({i for g in section.gates for i in g.insiders}))))
     report = Report(inputs, catalog, wave, CONSORTIUM, tables, tracked, ctx.weighting,
-                    gates, threshold, list(ctx.notes), versions, section)
+                    gates, threshold, list(ctx.notes), versions, sections)
     return report if organization in (None, CONSORTIUM) else for_organization(report,
                                                                               organization)
 

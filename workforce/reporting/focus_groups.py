@@ -1,4 +1,5 @@
-"""The report's focus-group section: themes by group through the gate, agreement, quotes.
+"""The report's focus-group and open-text sections: themes by group through the gate,
+agreement, quotes.
 
 Numbers say how many; focus groups say why. This section reads a coded, de-identified
 qualitative project (a `workforce qual import` directory) and gives the report:
@@ -21,6 +22,9 @@ focus_groups:
   identifying: identifying.yaml     # institutions, places and other terms
   by: [career_stage, sector]        # how themes are shown by group
   quotes: 1                         # quotes per theme
+open_text:                          # open-text survey answers coded the same way, optional
+  project: open-text
+  by: [career_stage]
 ```
 """
 
@@ -59,7 +63,23 @@ from workforce.reporting.tables import (
 )
 from workforce.standard.loader import load_standard
 
-INDICATOR = "focus_group_themes"
+
+@dataclass(frozen=True)
+class QualKind:
+    """What a qualitative section is about, in the words its tables and pages use."""
+
+    key: str  # its key in the report's inputs
+    prefix: str  # of its tables' names
+    title: str
+    people: str  # who is counted
+    anchor: str
+
+
+FOCUS_GROUPS = QualKind("focus_groups", "focus_group", "Focus groups",
+                        "focus-group participants", "focus-groups")
+OPEN_TEXT = QualKind("open_text", "open_text", "Open-text comments",
+                     "respondents who wrote a comment", "open-text")
+KINDS = {kind.key: kind for kind in (FOCUS_GROUPS, OPEN_TEXT)}
 TOTAL = "Total"
 DEFAULT_BY = ("career_stage",)
 # The worse of two statuses, for a row resting on two gated counts.
@@ -77,6 +97,7 @@ class FocusGroupInputs:
     coder: str | None = None
     # (path as named, sha256, description) of each file read, for the methods.
     files: tuple[tuple[str, str, str], ...] = ()
+    kind: QualKind = FOCUS_GROUPS
 
 
 @dataclass(frozen=True)
@@ -96,6 +117,7 @@ class FocusGroupSection:
     threshold: int
     passed: bool
     gates: tuple[GateResult, ...] = ()  # one per grouping, for the methods' gate summary
+    kind: QualKind = FOCUS_GROUPS
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def label(self, code: str) -> str:
@@ -106,36 +128,39 @@ class FocusGroupSection:
         return [(REASONS.get(kind, kind), n) for kind, n in self.withheld.items()]
 
 
-def load_focus_group_inputs(entry: Mapping, base: Path, where: str) -> FocusGroupInputs:
-    """The `focus_groups:` entry of a report's inputs (paths relative to `base`)."""
+def load_focus_group_inputs(entry: Mapping, base: Path, where: str,
+                            kind: QualKind = FOCUS_GROUPS) -> FocusGroupInputs:
+    """The `focus_groups:` (or `open_text:`) entry of a report's inputs (paths relative to
+    `base`)."""
     if not isinstance(entry, Mapping) or "project" not in entry:
-        raise QualError(f"{where}: focus_groups needs at least 'project' (a project directory)")
+        raise QualError(f"{where}: {kind.key} needs at least 'project' (a project directory)")
     unknown = sorted(set(entry) - {"project", "participants", "identifying", "by", "quotes",
                                    "coder"})
     if unknown:
-        raise QualError(f"{where}: focus_groups has unknown key(s) {', '.join(unknown)}")
+        raise QualError(f"{where}: {kind.key} has unknown key(s) {', '.join(unknown)}")
     files = []
     project_dir = base / str(entry["project"])
     project = load_project(project_dir)
     files.append(_file(f"{entry['project']}/{PROJECT_FILE}", project_dir / PROJECT_FILE,
-                       "Focus groups: the coded, de-identified project"))
+                       f"{kind.title}: the coded, de-identified project"))
     identifying = IdentifyingList()
     if entry.get("identifying"):
         path = base / str(entry["identifying"])
         identifying = read_identifying_list(path)
         files.append(_file(str(entry["identifying"]), path,
-                           "Focus groups: terms that identify (checked in every quote)"))
+                           f"{kind.title}: terms that identify (checked in every quote)"))
     if entry.get("participants"):
         path = base / str(entry["participants"])
         identifying = identifying.with_names(read_participants(path).names)
         files.append(_file(str(entry["participants"]), path,
-                           "Focus groups: participants (names checked in every quote)"))
+                           f"{kind.title}: participants (names checked in every quote)"))
     by = entry.get("by", list(DEFAULT_BY))
     by = (by,) if isinstance(by, str) else tuple(str(b) for b in by)
     quotes = entry.get("quotes", 1)
     if not isinstance(quotes, int) or quotes < 0:
-        raise QualError(f"{where}: focus_groups.quotes is a whole number, not {quotes!r}")
-    return FocusGroupInputs(project, identifying, by, quotes, entry.get("coder"), tuple(files))
+        raise QualError(f"{where}: {kind.key}.quotes is a whole number, not {quotes!r}")
+    return FocusGroupInputs(project, identifying, by, quotes, entry.get("coder"), tuple(files),
+                            kind)
 
 
 def _file(name: str, path: Path, description: str) -> tuple[str, str, str]:
@@ -153,7 +178,7 @@ def build_focus_groups(inputs: FocusGroupInputs, *, threshold: int = 5) -> Focus
         matrix = theme_by_group(project, by=by, codes=codes, coder=inputs.coder,
                                 threshold=threshold)
         gates.append(matrix.gate)
-        tables.append(_themes_table(matrix, by, themes))
+        tables.append(_themes_table(matrix, by, themes, inputs.kind))
     figures: tuple[Agreement, ...] = ()
     if len(project.coders) >= 2:
         figures = tuple(agreement(project.codings, project.lengths(), codes=codes))
@@ -179,6 +204,7 @@ def build_focus_groups(inputs: FocusGroupInputs, *, threshold: int = 5) -> Focus
         threshold=threshold,
         passed=all(g.publishable for g in gates),
         gates=tuple(gates),
+        kind=inputs.kind,
     )
 
 
@@ -190,7 +216,8 @@ def _theme_label(project: QualProject, code_id: str) -> str:
     return f"{parent.name}: {code.name.lower()}" if parent else code.name
 
 
-def _themes_table(matrix, by: str, themes: Sequence[tuple[str, str]]) -> PublishedTable:
+def _themes_table(matrix, by: str, themes: Sequence[tuple[str, str]],
+                  kind: QualKind) -> PublishedTable:
     """Participants who raised each theme, by `by`, one row per theme and group (and Total):
     the count, the group's size and the share, all shown or none."""
     labels = _group_labels(by, matrix.groups)
@@ -217,29 +244,30 @@ def _themes_table(matrix, by: str, themes: Sequence[tuple[str, str]]) -> Publish
     what = "focus group" if by == GROUP else _dimension_title(by)
     columns = (
         # The focus groups are the consortium's: a society's report shows them as such.
-        Column("population", "Population", description="Whose focus groups these are.",
+        Column("population", "Population", description=f"Whose {kind.title.lower()} these "
+               "are.",
                categories=((CONSORTIUM, "Consortium"),)),
-        Column("theme", "Theme", description="A code of the focus groups' codebook.",
+        Column("theme", "Theme", description="A code of the codebook.",
                categories=tuple(themes)),
         Column("group", what.capitalize(), description=f"The participants' {what}; Total is "
-               "every participant.", categories=(*labels, (TOTAL, "All participants"))),
+               "every participant.", categories=(*labels, (TOTAL, "All"))),
         Column("count", "Participants who raised it", "integer",
-               "Participants of the group with at least one coded passage of the theme in "
-               "their own turns.", unit="people"),
+               f"{kind.people.capitalize()} of the group with at least one coded passage of "
+               "the theme in their own words.", unit="people"),
         Column("participants", "Participants in the group", "integer", unit="people"),
         Column("share", "Share who raised it", "number", "count / participants",
                unit="proportion"),
         status_column(),
     )
     return PublishedTable(
-        name=f"focus_group_themes_by_{by}",
-        title=f"Focus-group themes by {what}",
-        description=f"How many focus-group participants of each {what} raised each theme.",
-        indicator=INDICATOR,
+        name=f"{kind.prefix}_themes_by_{by}",
+        title=f"{kind.title} themes by {what}",
+        description=f"How many {kind.people} of each {what} raised each theme.",
+        indicator=f"{kind.prefix}_themes",
         columns=columns,
         data=data,
-        sources=("focus groups",),
-        gated=f"focus-group themes by {by}",
+        sources=(kind.title.lower(),),
+        gated=f"{kind.prefix} themes by {by}",
         notes=(f"Counts of people, each theme protected together with the group sizes by the "
                f"disclosure gate (threshold {matrix.threshold}); a group smaller than the "
                "threshold is never shown on its own.",),

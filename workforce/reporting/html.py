@@ -78,7 +78,7 @@ def render_html(report: Report) -> str:
         goals=_goals(report),
         sections=[s for s in sections if s.figures],
         methods=_methods(report),
-        focus=_focus_groups(report),
+        qualitative=[_qualitative(section) for section in report.qualitative],
         statuses=[(FOOTNOTE_MARKS[s], text) for s, text in STATUSES.items() if s != PUBLISHED],
         main=report.population_label(report.populations[0]),
     )
@@ -497,11 +497,13 @@ def _methods(report: Report) -> dict:
     }
 
 
-# -- focus groups --------------------------------------------------------------------------------
+# -- focus groups and open text ---------------------------------------------------------------
 
 
 @dataclass
-class FocusView:
+class QualitativeView:
+    anchor: str
+    title: str
     lede: str
     chart: str
     tables: list[DisplayTable]
@@ -511,11 +513,10 @@ class FocusView:
     methods: str
 
 
-def _focus_groups(report: Report) -> FocusView | None:
-    section = report.focus_groups
-    if section is None:
-        return None
-    tables = {t.name: t for t in section.tables}
+def _qualitative(section) -> QualitativeView:
+    """A focus-group or open-text section, read off its published tables."""
+    kind = section.kind
+    open_text = kind.key == "open_text"
     first = section.tables[0] if section.tables else None
     chart = ""
     if first is not None:
@@ -524,20 +525,19 @@ def _focus_groups(report: Report) -> FocusView | None:
             pd.DataFrame({"label": total["theme"].map(section.label),
                           "estimate": total["share"], "ci_low": math.nan, "ci_high": math.nan,
                           "status": total["status"]}),
-            title="Focus-group participants who raised each theme",
-            description="The share of all focus-group participants with at least one coded "
-            "passage of each theme in their own words.",
-            axis_title="Share of participants")
+            title=f"{kind.title}: who raised each theme",
+            description=f"The share of all {kind.people} with at least one coded passage of "
+            "each theme in their own words.",
+            axis_title="Share of people")
     displays = []
-    for table in tables.values():
-        groups = table.column("group")
-        labels = dict(groups.categories)
+    for table in section.tables:
+        labels = dict(table.column("group").categories)
         order = [g for g in labels if g in set(table.data["group"])]
 
         def cell(row) -> Cell:
             if row["status"] != PUBLISHED:
                 return _withheld(row["status"])
-            return Cell(f"{int(row['count'])} of {int(row['participants'])} "
+            return Cell(f"{int(row['count']):,} of {int(row['participants']):,} "
                         f"({_percent(row['share'])})")
 
         rows = []
@@ -545,7 +545,7 @@ def _focus_groups(report: Report) -> FocusView | None:
             part = table.data[table.data["theme"] == theme].set_index("group")
             rows.append((section.label(theme), [cell(part.loc[g]) for g in order]))
         displays.append(_with_footnotes(DisplayTable(
-            f"{table.title}: participants who raised it, of the group (share)",
+            f"{table.title}: people who raised it, of the group (share)",
             ["Theme", *[labels[g] for g in order]], rows)))
     quotes = [(section.label(code), [q.text for q in chosen])
               for code, chosen in section.quotes.items()]
@@ -553,20 +553,22 @@ def _focus_groups(report: Report) -> FocusView | None:
     if section.withheld:
         withheld = "Candidate quotes withheld by the checks: " + "; ".join(
             f"{n} {reason}" for reason, n in section.withheld_reasons) + "."
-    kinds = []
-    if section.focus_groups:
-        kinds.append(f"{section.focus_groups} focus groups")
-    if section.open_text:
-        kinds.append(f"{section.open_text:,} open-text answers")
-    lede = (f"The consortium's {' and '.join(kinds)} with {section.participants} participants, "
-            f"coded by {len(section.coders)} coder{'s' if len(section.coders) != 1 else ''} "
-            f"with codebook version {section.codebook_version}. Counts of people who raised "
-            "a theme pass the disclosure gate like every other count; the quotes passed "
-            "checks against every name, e-mail address, telephone number, institution and "
-            "place on the project's identifying list and against the size of the speaker's "
-            "group.")
-    return FocusView(lede, chart, displays, quotes, withheld, _agreement_table(section),
-                     _focus_methods(section))
+    coders = ("one coder" if len(section.coders) == 1
+              else f"{len(section.coders)} coders")
+    if open_text:
+        lede = (f"{section.open_text:,} answers to the survey's open question, coded by "
+                f"{coders} with the focus groups' codebook (version "
+                f"{section.codebook_version}).")
+    else:
+        lede = (f"The consortium's {section.focus_groups} focus groups with "
+                f"{section.participants} participants, coded by {coders} with codebook "
+                f"version {section.codebook_version}.")
+    lede += (" Counts of people who raised a theme pass the disclosure gate like every other "
+             "count; each quote passed checks against every name, e-mail address, telephone "
+             "number, institution and place on the identifying list and against the size of "
+             "the speaker's group.")
+    return QualitativeView(kind.anchor, kind.title, lede, chart, displays, quotes, withheld,
+                           _agreement_table(section), _qualitative_methods(section))
 
 
 def _agreement_table(section) -> DisplayTable | None:
@@ -595,26 +597,32 @@ def _agreement_table(section) -> DisplayTable | None:
          "alpha"], rows)
 
 
-def _focus_methods(section) -> str:
+def _qualitative_methods(section) -> str:
+    open_text = section.kind.key == "open_text"
     units = {f.basis: f for f in section.agreement}
-    text = ("Transcripts were de-identified before coding: participants' names became "
-            "role tags such as [PARTICIPANT 3], and e-mail addresses, telephone numbers and "
-            "the institutions and places the researchers listed became [EMAIL], [PHONE], "
-            "[INSTITUTION] and [PLACE]; the originals are kept apart for the project's lead. ")
-    if units:
-        all_text, coded = units.get("all_text"), units.get("coded")
+    what = "Answers" if open_text else "Transcripts"
+    text = (f"{what} were de-identified before coding: names became role tags such as "
+            "[PARTICIPANT 3], and e-mail addresses, telephone numbers and the institutions and "
+            "places the researchers listed became [EMAIL], [PHONE], [INSTITUTION] and "
+            "[PLACE]; the originals are kept apart for the project's lead. ")
+    all_text, coded = units.get("all_text"), units.get("coded")
+    if all_text and coded:
         text += ("Agreement is given per theme on two bases: over all text (the unit is "
-                 f"{all_text.unit if all_text else 'each character'}; {all_text.units:,} "
-                 "units), where text nobody coded counts as agreement and inflates the "
-                 "figures, and over coded text (the unit is "
-                 f"{coded.unit if coded else ''}; {coded.units:,} units). Cohen's kappa is "
-                 "for two coders, Krippendorff's alpha (nominal) for any number. "
-                 if all_text and coded else "")
-    text += ("A participant raised a theme when a coded passage of it lies in their own turn; "
-             "the coders' codings are taken together (a passage either coder marked counts). "
-             "Quotes are coded passages of one participant's words, 6 to 60 words long, "
-             "printed only when they name nobody and nothing on the identifying list and the "
-             f"speaker's focus group has at least {section.threshold} participants.")
+                 f"{all_text.unit}; {all_text.units:,} units), where text nobody coded counts "
+                 "as agreement and inflates the figures, and over coded text (the unit is "
+                 f"{coded.unit}; {coded.units:,} units). Cohen's kappa is for two coders, "
+                 "Krippendorff's alpha (nominal) for any number. ")
+    elif len(section.coders) < 2:
+        text += "One coder coded these, so no agreement between coders can be given. "
+    if open_text:
+        text += "A respondent raised a theme when a passage of their answer was coded with it. "
+    else:
+        text += ("A participant raised a theme when a coded passage of it lies in their own "
+                 "turn; the coders' codings are taken together (a passage either coder marked "
+                 "counts). ")
+    text += ("Quotes are coded passages of one person's words, 6 to 60 words long, printed "
+             "only when they name nobody and nothing on the identifying list and the speaker's "
+             f"group has at least {section.threshold} people.")
     return text
 
 

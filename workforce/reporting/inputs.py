@@ -25,6 +25,8 @@ focus_groups:                                    # optional: see reporting/focus
   participants: focus-groups/participants.csv
   identifying: focus-groups/identifying.yaml
   by: [career_stage, sector]
+open_text:                                       # optional: open-text answers, coded
+  project: open-text
 ```
 
 `completed` is what the platform knows from invitation statuses (who finished), never a
@@ -42,7 +44,12 @@ import pandas as pd
 import yaml
 
 from workforce.qual.codings import QualError
-from workforce.reporting.focus_groups import FocusGroupInputs, load_focus_group_inputs
+from workforce.reporting.focus_groups import (
+    FOCUS_GROUPS,
+    OPEN_TEXT,
+    FocusGroupInputs,
+    load_focus_group_inputs,
+)
 from workforce.reporting.goals import Goal, load_goals
 
 DEFAULT_WEIGHTING = ("org", "career_stage", "sector", "gender")
@@ -83,6 +90,11 @@ class ReportInputs:
     seed: int | None = None
     sources: tuple[SourceFile, ...] = ()
     focus_groups: FocusGroupInputs | None = None
+    open_text: FocusGroupInputs | None = None
+
+    @property
+    def qualitative(self) -> list[FocusGroupInputs]:
+        return [q for q in (self.focus_groups, self.open_text) if q is not None]
 
     def wave(self, wave: str | None) -> WaveData:
         if not self.waves:
@@ -169,14 +181,17 @@ def load_inputs(config: Path) -> ReportInputs:
         goals = load_goals(goals_path)
         sources.append(SourceFile(raw["goals"], hashlib.sha256(goals_path.read_bytes())
                                   .hexdigest(), len(goals), "Goals"))
-    focus_groups = None
-    if raw.get("focus_groups"):
+    qualitative: dict[str, FocusGroupInputs] = {}
+    for kind in (FOCUS_GROUPS, OPEN_TEXT):
+        if not raw.get(kind.key):
+            continue
         try:
-            focus_groups = load_focus_group_inputs(raw["focus_groups"], base, str(config))
+            read = load_focus_group_inputs(raw[kind.key], base, str(config), kind)
         except QualError as error:
-            raise InputError(f"{config}: focus_groups: {error}") from None
+            raise InputError(f"{config}: {kind.key}: {error}") from None
+        qualitative[kind.key] = read
         sources += [SourceFile(name, sha256, 0, description)
-                    for name, sha256, description in focus_groups.files]
+                    for name, sha256, description in read.files]
     return ReportInputs(
         title=str(raw.get("title", "Workforce Benchmark Report")),
         consortium=str(raw["consortium"]),
@@ -189,7 +204,8 @@ def load_inputs(config: Path) -> ReportInputs:
         created=str(raw.get("created", "")),
         seed=raw.get("seed"),
         sources=tuple(sources),
-        focus_groups=focus_groups,
+        focus_groups=qualitative.get(FOCUS_GROUPS.key),
+        open_text=qualitative.get(OPEN_TEXT.key),
     )
 
 

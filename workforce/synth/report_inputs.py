@@ -23,6 +23,7 @@ def write_report_inputs(
     goals: Path | None = GOALS,
     versions: dict[str, str] | None = None,
     focus_groups: Path | None = None,
+    open_text: Path | None = None,
 ) -> Path:
     """Write `config` (a report.yaml) naming the consortium's files, paths relative to it.
 
@@ -30,7 +31,8 @@ def write_report_inputs(
     a perfect intake would give); the survey waves are the base wave and every later wave
     found under survey/waves/. The goals file is copied next to the config. `focus_groups` is a
     directory written by `synth.focus_groups.write_focus_group_project`, shown in the report's
-    focus-group section.
+    focus-group section; `open_text` a project directory written by
+    `synth.open_text.write_open_text_project`, shown in the open-text section.
     """
     synth_dir, config = Path(synth_dir).resolve(), Path(config).resolve()
     config.parent.mkdir(parents=True, exist_ok=True)
@@ -79,6 +81,9 @@ def write_report_inputs(
             "by": ["career_stage", "sector"],
             "quotes": 1,
         }
+    if open_text is not None:
+        content["open_text"] = {"project": relative(open_text), "by": ["career_stage"],
+                                "quotes": 1}
     if goals is not None:
         target = config.parent / "goals.yaml"
         if Path(goals).resolve() != target:
