@@ -182,3 +182,30 @@ def test_the_coded_basis_counts_text_coded_with_another_code_as_a_shared_no():
     assert coded.units == 10 and coded.percent == pytest.approx(0.5)
     # p_o = .5; rates .5 and 0: p_e = .5·0 + .5·1 = .5; kappa 0.
     assert coded.kappa == pytest.approx(0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["s1", "s2", "s3"]), st.sampled_from(["ann", "ben"]),
+                          st.sampled_from(["pay", "respect"]), st.integers(0, 29),
+                          st.integers(1, 12)), min_size=1, max_size=25))
+def test_figures_over_several_sources_equal_those_of_each_source_laid_end_to_end(drawn):
+    import krippendorff
+
+    lengths = {"s1": 30, "s2": 17, "s3": 41}
+    codings = [Coding(s, coder, code, min(start, lengths[s] - 1),
+                      min(start + width, lengths[s])) for s, coder, code, start, width in drawn]
+    coders = ["ann", "ben"]
+    results = agreement(codings, lengths, coders=coders)
+    anywhere = np.concatenate([coverage([c for c in codings if c.source == s], n, coders)
+                               .any(axis=0) for s, n in sorted(lengths.items())])
+    for result in results:
+        matrix = np.concatenate([
+            coverage([c for c in codings if c.source == s and c.code == result.code], n, coders)
+            for s, n in sorted(lengths.items())], axis=1)
+        units = matrix if result.basis == ALL_TEXT else matrix[:, anywhere]
+        assert result.units == units.shape[1]
+        assert result.percent == pytest.approx(
+            float((units.all(axis=0) | ~units.any(axis=0)).mean()))
+        if result.alpha is not None:
+            assert result.alpha == pytest.approx(krippendorff.alpha(
+                reliability_data=units.astype(float), level_of_measurement="nominal"))

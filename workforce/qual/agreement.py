@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import krippendorff
 import numpy as np
 
-from workforce.qual.codings import Coding, QualError, check_codings, coverage
+from workforce.qual.codings import Coding, QualError, check_codings
 
 ALL_TEXT = "all_text"
 CODED = "coded"
@@ -75,24 +75,51 @@ def agreement(
     stray = sorted({c.coder for c in codings} - set(coders))
     codings = [c for c in codings if c.coder in coders] if stray else codings
     codes = sorted({c.code for c in codings}) if codes is None else list(codes)
+    # Every source's characters laid end to end (in source order): one unit axis, so each
+    # code's coders × units matrix is built in one vectorized pass over its codings.
+    layout = _Layout(lengths, coders)
     # Characters anyone coded with anything: the units of the coded basis.
-    coded_anywhere = np.concatenate(
-        [coverage([c for c in codings if c.source == source], length, coders).any(axis=0)
-         for source, length in sorted(lengths.items())]
-    ) if lengths else np.zeros(0, dtype=bool)
+    coded_anywhere = layout.coverage(codings).any(axis=0)
+    by_code: dict[str, list[Coding]] = {code: [] for code in codes}
+    for coding in codings:
+        if coding.code in by_code:
+            by_code[coding.code].append(coding)
     out = []
     for code in codes:
-        mine = [c for c in codings if c.code == code]
-        # coders × units over every source, one after the other.
-        matrix = np.concatenate(
-            [coverage([c for c in mine if c.source == source], length, coders)
-             for source, length in sorted(lengths.items())],
-            axis=1,
-        ) if lengths else np.zeros((len(coders), 0), dtype=bool)
+        matrix = layout.coverage(by_code[code])
         for basis in bases:
             units = matrix if basis == ALL_TEXT else matrix[:, coded_anywhere]
             out.append(_figures(code, basis, units, tuple(coders)))
     return out
+
+
+class _Layout:
+    """The sources' characters end to end, and coverage of codings over all of them."""
+
+    def __init__(self, lengths: Mapping[str, int], coders: Sequence[str]) -> None:
+        self.row = {coder: i for i, coder in enumerate(coders)}
+        self.offset, position = {}, 0
+        for source, length in sorted(lengths.items()):
+            self.offset[source] = position
+            position += length
+        self.total = position
+
+    def coverage(self, codings: Sequence[Coding]) -> np.ndarray:
+        """coders × all characters: True where that coder applied any of `codings` (a
+        coder's overlapping passages count once). As `codings.coverage`, source by source."""
+        marks = np.zeros((len(self.row), self.total + 1), dtype=np.int32)
+        if codings:
+            rows = np.fromiter((self.row[c.coder] for c in codings), dtype=np.int64,
+                               count=len(codings))
+            starts = np.fromiter((self.offset[c.source] + c.start for c in codings),
+                                 dtype=np.int64, count=len(codings))
+            ends = np.fromiter((self.offset[c.source] + c.end for c in codings),
+                               dtype=np.int64, count=len(codings))
+            # +1 at each start, −1 at each end: a passage never crosses its source's end, so
+            # the running sum is back to zero at every boundary between sources.
+            np.add.at(marks, (rows, starts), 1)
+            np.add.at(marks, (rows, ends), -1)
+        return np.cumsum(marks, axis=1, dtype=np.int32)[:, :self.total] > 0
 
 
 def _figures(code: str, basis: str, units: np.ndarray, coders: tuple[str, ...]) -> Agreement:
