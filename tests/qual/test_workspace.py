@@ -184,3 +184,15 @@ def test_open_text_without_its_column_is_refused_naming_the_file(tmp_path):
                                       "--responses", str(responses), "--column", "remarks"])
     assert result.exit_code == 2
     assert str(responses) in result.output and "'remarks'" in result.output
+
+
+def test_a_transcript_whose_file_name_names_a_participant_is_refused(focus_groups, tmp_path):
+    listed = focus_groups.participant_list()
+    first = next(iter(listed.names.values()))[0].split()[0]
+    target = tmp_path / f"interview_{first.lower()}.txt"
+    target.write_text("Moderator: Welcome.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["qual", "import", str(target), "--project",
+                                      str(tmp_path / "p"), "--participants",
+                                      str(focus_groups.participants)])
+    assert result.exit_code == 2
+    assert "rename the file" in result.output and not (tmp_path / "p" / "project.json").exists()

@@ -32,6 +32,7 @@ from workforce.qual.deidentify import (
     Original,
     Replacement,
     deidentify,
+    find_identifiers,
     participant_tags,
     read_identifying_list,
 )
@@ -142,6 +143,13 @@ def import_into(
                             "file to add it as another source")
             continue
         raw = replace(raw, group=_group(raw, group_of))
+        named = [found.value for found in find_identifiers(raw.id.replace("_", " "), terms)]
+        if named:
+            # A source's id is its file's name, and ids travel everywhere a source does
+            # (codings, exports, the report's methods): it must not name anyone.
+            problems.append(f"{path}: the file's name contains {', '.join(map(repr, named))} "
+                            "from the identifying list; rename the file (e.g. group-3.txt)")
+            continue
         clean, original = deidentify(raw, terms, tags=tags)
         new_sources.append(clean)
         originals[raw.id] = original
