@@ -1057,6 +1057,11 @@ def qual_import(
         str, typer.Option(metavar="A,B", help="Standard columns of --responses the "
                           "respondents carry (e.g. career_stage,sector).")
     ] = "",
+    link_responses: Annotated[
+        Path | None, typer.Option(metavar="CSV", help="Survey responses: a participant whose "
+                                  "'response' names one takes its standard attributes where "
+                                  "the participants file left them blank.")
+    ] = None,
     name: Annotated[str, typer.Option(help="The project's name, for a new project.")] = "",
     lead: Annotated[str, typer.Option(help="Who may see the originals.")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print what was done as JSON.")] = False,
@@ -1098,7 +1103,8 @@ def qual_import(
             current, name=name or project_dir.name, transcripts=transcript_paths(
                 [f for f in files if f not in qdpx]),
             participants=participants, identifying=identifying, codebook=codes_file,
-            codings=codings, qdpx=qdpx[0] if qdpx else None, open_text=open_text, lead=lead)
+            codings=codings, qdpx=qdpx[0] if qdpx else None, open_text=open_text,
+            linked_responses=link_responses, lead=lead)
         save_workspace(project, originals, project_dir)
     except QualError as error:
         _qual_failed(error)

@@ -196,3 +196,22 @@ def test_a_transcript_whose_file_name_names_a_participant_is_refused(focus_group
                                       str(focus_groups.participants)])
     assert result.exit_code == 2
     assert "rename the file" in result.output and not (tmp_path / "p" / "project.json").exists()
+
+
+def test_a_participant_linked_to_a_survey_response_takes_its_attributes(tmp_path):
+    participants = tmp_path / "participants.csv"
+    participants.write_text("id,group,speaker,response,career_stage\n"
+                            "P1,g1,Ana,r7,\nP2,g1,Ben,,mid\n", encoding="utf-8")
+    responses = tmp_path / "responses.csv"
+    responses.write_text("response_id,career_stage,sector,gender\n"
+                         "r7,early,clinical,woman\n", encoding="utf-8")
+    transcript = tmp_path / "g1.txt"
+    transcript.write_text("Ana: Fine.\nBen: Also fine.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["qual", "import", str(transcript), "--project",
+                                      str(tmp_path / "p"), "--participants", str(participants),
+                                      "--link-responses", str(responses)])
+    assert result.exit_code == 0, result.output
+    project = load_project(tmp_path / "p")
+    assert project.participant("P1").attributes == {
+        "career_stage": "early", "sector": "clinical", "gender": "woman"}
+    assert project.participant("P2").attributes == {"career_stage": "mid"}

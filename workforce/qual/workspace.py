@@ -88,12 +88,19 @@ def import_into(
     codings: Path | None = None,
     qdpx: Path | None = None,
     open_text: OpenTextAnswers | None = None,
+    linked_responses: Path | None = None,
     lead: str = "",
     author: str = "",
 ) -> tuple[QualProject, dict[str, Original], ImportSummary]:
     """`project` (or a new one called `name`) with everything given added; the originals of
     the new sources; and what was done. Nothing is half-added: any problem raises QualError
-    before a result exists."""
+    before a result exists.
+
+    `linked_responses` is a survey responses CSV (standard columns and `response_id`): a new
+    participant whose `response` names one of its rows takes from it every standard attribute
+    the participants file left blank (a confidential wave, or a participant who gave their
+    response's id).
+    """
     skipped: tuple[str, ...] = ()
     if qdpx is not None:
         from workforce.qual.refi import read_qdpx
@@ -119,6 +126,8 @@ def import_into(
             raise QualError(f"{participants}: participant(s) {', '.join(clashes)} are already in "
                             "the project with other attributes")
         added_people = [p for p in listed.participants if p.id not in known]
+        if linked_responses is not None:
+            added_people = _with_survey_attributes(added_people, linked_responses)
     everyone = [*project.participants, *added_people]
     group_of = {p.id: p.group for p in everyone}
 
@@ -209,6 +218,41 @@ def import_into(
         skipped=skipped,
     )
     return project, originals, summary
+
+
+def _with_survey_attributes(people: list[Participant], path: Path) -> list[Participant]:
+    """`people`, each linked to a response taking that response's standard attributes where
+    their own are missing or unknown; a response id not in the file is an error."""
+    import pandas as pd
+
+    from workforce.standard.loader import load_standard
+
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise QualError(f"{path}: the file does not exist") from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise QualError(f"{path}: cannot be read as UTF-8 CSV ({error})") from None
+    if "response_id" not in table.columns:
+        raise QualError(f"{path}: no column 'response_id' to link participants by")
+    columns = [c for c in load_standard().dimensions if c in table.columns]
+    rows = table.set_index("response_id")[columns]
+    missing = [p.response for p in people if p.response and p.response not in rows.index]
+    if missing:
+        raise QualError(f"{path}: no response {', '.join(map(repr, missing[:5]))} (named in "
+                        "the participants file's response column)")
+    out = []
+    for person in people:
+        if not person.response:
+            out.append(person)
+            continue
+        found = rows.loc[person.response]
+        attributes = dict(person.attributes)
+        for column in columns:
+            if attributes.get(column, "unknown") in ("", "unknown") and found[column]:
+                attributes[column] = found[column]
+        out.append(replace(person, attributes=attributes))
+    return out
 
 
 def _open_text(answers: OpenTextAnswers) -> tuple[list[Source], list[Participant]]:
