@@ -73,12 +73,15 @@ class QualKind:
     title: str
     people: str  # who is counted
     anchor: str
+    adjective: str  # before "themes", in tables' titles
+
+
 
 
 FOCUS_GROUPS = QualKind("focus_groups", "focus_group", "Focus groups",
-                        "focus-group participants", "focus-groups")
+                        "focus-group participants", "focus-groups", "Focus-group")
 OPEN_TEXT = QualKind("open_text", "open_text", "Open-text comments",
-                     "respondents who wrote a comment", "open-text")
+                     "respondents who wrote a comment", "open-text", "Open-text")
 KINDS = {kind.key: kind for kind in (FOCUS_GROUPS, OPEN_TEXT)}
 TOTAL = "Total"
 DEFAULT_BY = ("career_stage",)
@@ -261,7 +264,7 @@ def _themes_table(matrix, by: str, themes: Sequence[tuple[str, str]],
     )
     return PublishedTable(
         name=f"{kind.prefix}_themes_by_{by}",
-        title=f"{kind.title} themes by {what}",
+        title=f"{kind.adjective} themes by {what}",
         description=f"How many {kind.people} of each {what} raised each theme.",
         indicator=f"{kind.prefix}_themes",
         columns=columns,
