@@ -5,7 +5,9 @@ code points, not UTF-16 units) and applies a code; coder B codes an overlapping 
 with the keyboard only; the lead's comparison shows both and the kappa ``agreement()`` gives.
 axe-core finds no WCAG 2.2 A/AA or best-practice violation on the coding page and the
 comparison (and the edit, original, codebook and project pages), on a desktop and a
-390-pixel phone. Screenshots go to ``/tmp/qual_screens/``.
+390-pixel phone. Screenshots go to ``/tmp/qual_screens/``. A lead also creates a project,
+assigns a coder and uploads a transcript through the forms, and opens the analysis
+(screenshots in ``/tmp/qual_screens2/``).
 
 Nothing here touches the ORM while Playwright runs (its event loop would leave a database
 connection open that PostgreSQL's test teardown trips over): data is made before the
@@ -31,6 +33,7 @@ from workforce.qual.project import Code, Participant, QualProject, Source, Turn
 CHROMIUM = "/usr/bin/chromium"  # the ``browser`` fixture (conftest.py) launches this one
 PASSWORD = "a synthetic coder password"
 SCREENS = Path("/tmp/qual_screens")
+SCREENS_WEB_IMPORT = Path("/tmp/qual_screens2")
 AXE_OPTIONS = {
     "runOnly": {
         "type": "tag",
@@ -116,13 +119,13 @@ def assert_accessible(page, what: str) -> None:
     assert results.violations_count == 0, f"{what} ({page.url}):\n{results.generate_report()}"
 
 
-def check(page, what: str) -> None:
+def check(page, what: str, screens: Path = SCREENS) -> None:
     """axe and a screenshot on a desktop, then the same on a phone (nothing wider than it)."""
-    SCREENS.mkdir(parents=True, exist_ok=True)
+    screens.mkdir(parents=True, exist_ok=True)
     for device, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(viewport)
         assert_accessible(page, f"{what} on a {device}")
-        page.screenshot(path=str(SCREENS / f"{what}-{device}.png"), full_page=True)
+        page.screenshot(path=str(screens / f"{what}-{device}.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], what
     page.set_viewport_size(DESKTOP)
 
@@ -255,3 +258,62 @@ def test_two_coders_code_and_the_lead_compares(project, people, live_server, bro
     assert aligned.locator("th", has_text="ben").count() == 1
     assert aligned.locator("tr.agree").count() == 1 and aligned.locator("tr.differ").count() == 1
     check(lee, "comparison")
+
+
+UPLOADED = (
+    "Moderator: What brought you to the field?\n"
+    "Ana Ruiz: A teacher at Acme Labs, honestly.\n"
+    "Bob: The pay, at first.\n"
+)
+
+
+def test_a_lead_creates_a_project_and_uploads_a_transcript(project, people, live_server,
+                                                          browser):
+    base = live_server.url
+    lee = sign_in(browser, base, people["lee"])
+    lee.goto(f"{base}/organizations/ashg/focus-groups/")
+    lee.get_by_role("link", name="New project").click()
+    check(lee, "project-new", SCREENS_WEB_IMPORT)
+    lee.get_by_label("Name").fill("Retention groups 2027")
+    lee.get_by_role("button", name="Create the project").click()
+    lee.get_by_role("heading", name="Retention groups 2027").wait_for()
+
+    lee.get_by_label("Add a coder").select_option(label="Ana <ana@ashg.example>")
+    lee.get_by_role("button", name="Add coder").click()
+    assert "(ana)" in lee.locator("ul.coder-list").inner_text()
+
+    lee.get_by_role("link", name="Upload files").first.click()
+    check(lee, "files", SCREENS_WEB_IMPORT)
+    # A file in another encoding is named with its line, next to the form; nothing is kept.
+    lee.get_by_label("Transcripts").set_input_files([
+        {"name": "latin.txt", "mimeType": "text/plain", "buffer": b"Moderator: caf\xe9\n"},
+    ])
+    lee.get_by_role("button", name="Upload and de-identify").click()
+    refused = lee.locator(".form-errors").inner_text()
+    assert "latin.txt: line 1: byte 0xe9 is not UTF-8" in refused
+    assert "choose its text encoding in the form" in refused
+    check(lee, "files-refused", SCREENS_WEB_IMPORT)
+    lee.get_by_label("Transcripts").set_input_files([
+        {"name": "group-a.txt", "mimeType": "text/plain", "buffer": UPLOADED.encode()},
+    ])
+    lee.get_by_label("Participants list (CSV)").set_input_files([{
+        "name": "people.csv", "mimeType": "text/csv",
+        "buffer": b"id,group,name,speaker\nP1,a,Ana Ruiz,\nP2,a,Bob Stone,Bob\n",
+    }])
+    lee.get_by_label("Identifying list (YAML)").set_input_files([{
+        "name": "identifying.yaml", "mimeType": "text/yaml",
+        "buffer": b"institutions: [Acme Labs]\n",
+    }])
+    lee.get_by_role("button", name="Upload and de-identify").click()
+    lee.get_by_role("link", name="group-a").wait_for()
+    listed = lee.locator("main").inner_text()
+    assert "Added 1 source and 2 participants" in listed and "Acme" not in listed
+    # Both participants speak, named in the file and linked through the participants list.
+    row = lee.locator("table tr", has_text="group-a")
+    assert "P1, P2" in row.inner_text() and "Ruiz" not in row.inner_text()
+    check(lee, "project-after-upload", SCREENS_WEB_IMPORT)
+
+    # The analysis of the coded project: two participants, so every group count is withheld.
+    lee.goto(f"{base}/organizations/ashg/focus-groups/{project.pk}/analysis/")
+    assert "—" in lee.locator("table.themes").inner_text()
+    check(lee, "analysis", SCREENS_WEB_IMPORT)

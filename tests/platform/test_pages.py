@@ -103,8 +103,17 @@ def test_organization_views_check_an_action():
             "organizations/<slug:code>/focus-groups/" + rest: Action.CODE_QUALITATIVE
             for rest in (
                 "",
+                "new/",
                 "<int:pk>/",
                 "<int:pk>/blind/",
+                "<int:pk>/coders/",
+                "<int:pk>/coders/<int:coder_pk>/remove/",
+                "<int:pk>/files/",
+                "<int:pk>/files/sources/",
+                "<int:pk>/files/codebook/",
+                "<int:pk>/files/qdpx/",
+                "<int:pk>/analysis/",
+                "<int:pk>/analysis/themes.csv",
                 "<int:pk>/export.qdpx",
                 "<int:pk>/memos/",
                 "<int:pk>/codebook/",

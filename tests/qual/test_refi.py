@@ -370,3 +370,45 @@ def test_validation_names_the_line_of_each_problem():
     assert problems[1].startswith("line 3: <User>") and "guid" in problems[1]
     [problem] = validate_codebook_xml(b"<CodeBook")
     assert problem.startswith("line 1: not well-formed XML")
+
+
+# --- Archives that would unpack to too much (zip bombs) ------------------------------------------
+
+
+def with_entry(tmp_path: Path, written: Path, name: str, data: bytes) -> Path:
+    """The written project with one more entry, compressed (zeros shrink a thousandfold)."""
+    path = tmp_path / "bomb.qdpx"
+    shutil.copy(written, path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return path
+
+
+def test_a_source_that_would_unpack_past_its_limit_is_refused(tmp_path, written):
+    path = with_entry(tmp_path, written, "sources/huge.txt", bytes(21 * 1024 * 1024))
+    assert path.stat().st_size < 200_000  # small to send, 21 MB unpacked
+    with pytest.raises(QualError, match=r"bomb.qdpx: sources/huge.txt would unpack to 21.0 MB"
+                                        r", more than the 20 MB"):
+        read_qdpx(path)
+
+
+def test_too_many_entries_are_refused(tmp_path, written, monkeypatch):
+    monkeypatch.setattr("workforce.qual.refi.MAX_ENTRIES", 3)
+    with pytest.raises(QualError, match="bomb.qdpx: the archive holds 4 entries"):
+        read_qdpx(with_entry(tmp_path, written, "sources/more.txt", b"x"))
+
+
+def test_an_entry_whose_header_understates_its_size_is_read_no_further(tmp_path, written,
+                                                                        monkeypatch):
+    """The declared sizes pass; the bounded read still stops at the limit."""
+    path = with_entry(tmp_path, written, "sources/huge.txt", bytes(2 * 1024 * 1024))
+    monkeypatch.setattr("workforce.qual.refi._check_sizes", lambda archive, path: None)
+    monkeypatch.setattr("workforce.qual.refi.MAX_SOURCE_BYTES", 1024 * 1024)
+    monkeypatch.setattr("workforce.qual.refi.MAX_PROJECT_XML_BYTES", 1024 * 1024)
+    with zipfile.ZipFile(path) as archive:
+        from workforce.qual.refi import _read_member
+
+        with pytest.raises(QualError, match="bomb.qdpx: sources/huge.txt unpacks to more than "
+                                            "the 1 MB"):
+            _read_member(archive, "sources/huge.txt", path)
+    assert read_qdpx(written).project.name == "Belonging 2026"  # within limits, as before

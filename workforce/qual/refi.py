@@ -97,6 +97,13 @@ EXAMPLES_HEADING = "Examples:"
 GUID_NAMESPACE = uuid.UUID("5b0e7c1e-3f4a-5d2b-9c6e-2a1f0d8e4b73")
 
 _SCHEMA_DIR = Path(__file__).parent / "data" / "refi"
+# Limits on what a `.qdpx` may unpack to. A zip entry can inflate a thousandfold, so an
+# uploaded archive of a few megabytes could otherwise fill memory; real projects stay far
+# below these (a year of focus groups is a few megabytes of text).
+MAX_PROJECT_XML_BYTES = 50 * 1024 * 1024
+MAX_SOURCE_BYTES = 20 * 1024 * 1024
+MAX_ARCHIVE_BYTES = 200 * 1024 * 1024
+MAX_ENTRIES = 10_000
 # Zip entries carry this time instead of the clock, so output is byte-reproducible.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _DATETIME = re.compile(r"-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
@@ -544,6 +551,7 @@ def read_qdpx(path: Path, *, strict: bool = True, outside_files: bool = False
         raise QualError(f"{path}: not a readable REFI-QDA project: the zip archive is damaged "
                         f"or truncated ({error})") from None
     with archive:
+        _check_sizes(archive, path)
         member = _qde_member(archive, path)
         xml = _read_member(archive, member, path)
         return _ProjectReader(path, archive, member, strict, outside_files).read(xml)
@@ -581,12 +589,47 @@ def _qde_member(archive: zipfile.ZipFile, path: Path) -> str:
                     "project (a .qdpx holds project.qde and a sources folder)")
 
 
+def _limit_of(member: str) -> int:
+    return MAX_PROJECT_XML_BYTES if member.lower().endswith(".qde") else MAX_SOURCE_BYTES
+
+
+def _check_sizes(archive: zipfile.ZipFile, path: Path) -> None:
+    """Refuse an archive whose entries would unpack to more than the limits allow, going by
+    the sizes its directory declares (`_read_member` holds every read to them as well, for
+    an archive that understates them)."""
+    entries = archive.infolist()
+    if len(entries) > MAX_ENTRIES:
+        raise QualError(f"{path}: the archive holds {len(entries):,} entries; a REFI-QDA "
+                        f"project is read only up to {MAX_ENTRIES:,}")
+    total = 0
+    for entry in entries:
+        limit = _limit_of(entry.filename)
+        if entry.file_size > limit:
+            raise QualError(f"{path}: {entry.filename} would unpack to "
+                            f"{entry.file_size / 1024 / 1024:,.1f} MB, more than the "
+                            f"{limit // 1024 // 1024} MB such an entry may hold; the archive "
+                            "is refused")
+        total += entry.file_size
+    if total > MAX_ARCHIVE_BYTES:
+        raise QualError(f"{path}: the archive would unpack to {total / 1024 / 1024:,.1f} MB, "
+                        f"more than the {MAX_ARCHIVE_BYTES // 1024 // 1024} MB a project may "
+                        "hold; the archive is refused")
+
+
 def _read_member(archive: zipfile.ZipFile, member: str, path: Path) -> bytes:
+    """The entry's bytes, read no further than its limit whatever its header declares."""
+    limit = _limit_of(member)
     try:
-        return archive.read(member)
+        with archive.open(member) as handle:
+            data = handle.read(limit + 1)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
         raise QualError(f"{path}: {member} cannot be read from the archive; it is damaged or "
                         f"truncated ({error})") from None
+    if len(data) > limit:
+        raise QualError(f"{path}: {member} unpacks to more than the "
+                        f"{limit // 1024 // 1024} MB such an entry may hold; the archive is "
+                        "refused")
+    return data
 
 
 def _parse_checked(xml: bytes, where: str, schema: str, strict: bool,

@@ -1,4 +1,5 @@
-"""Actions of focus-group projects: import, code, change the codebook, write memos, unblind.
+"""Actions of focus-group projects: create, assign coders, upload, code, change the codebook,
+write memos, unblind.
 
 Each ``do_*`` function checks what it is given against the project (offsets inside the
 source's text, codes of the current codebook, coders of the project), writes in one
@@ -10,13 +11,17 @@ data sound, such as codings written by one of the project's coders.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from workforce.platform.accounts.models import User
 from workforce.platform.audit.models import AuditEvent
@@ -27,6 +32,7 @@ from workforce.platform.qual.convert import (
     code_to_json,
     participant_to_json,
     plain,
+    to_core,
     turn_to_json,
 )
 from workforce.platform.qual.models import (
@@ -34,18 +40,38 @@ from workforce.platform.qual.models import (
     Coding,
     Memo,
     ProjectCoder,
+    ProjectIdentifyingList,
     QualitativeProject,
     Source,
     SourceOriginal,
 )
+from workforce.platform.qual.uploads import (
+    KeptIdentifying,
+    OpenTextUpload,
+    SourcesRead,
+    read_sources,
+)
 from workforce.qual.codings import QualError
+from workforce.qual.deidentify import (
+    IdentifyingList,
+    deidentify,
+    deidentify_project,
+    participant_tags,
+    read_identifying_list,
+)
 from workforce.qual.project import Code, QualProject, check_codebook, code_id
+from workforce.qual.project import Source as CoreSource
 
 
 class QualVerb(StrEnum):
     """Audit verbs of this module (kept in ``AuditEvent.verb``)."""
 
     PROJECT_IMPORTED = "qual_project_imported"
+    PROJECT_CREATED = "qual_project_created"
+    CODER_ADDED = "qual_coder_added"
+    CODER_REMOVED = "qual_coder_removed"
+    SOURCES_UPLOADED = "qual_sources_uploaded"
+    QDPX_IMPORTED = "qual_qdpx_imported"
     CODINGS_ADDED = "qual_codings_added"
     CODING_CHANGED = "qual_coding_changed"
     CODING_DELETED = "qual_coding_deleted"
@@ -164,8 +190,21 @@ def _create_project(
         ProjectCoder(project=project, user=coders[name], name=name, position=position)
         for position, name in enumerate(order)
     )
+    stored = _store_sources(project, core.sources, originals)
+    _store_codebook_versions(project, core.codebook)
+    _store_codings(project, core.codings, stored, coders)
+    users_by_name = {**{name: user for name, user in coders.items()}, project.lead_name: lead}
+    _store_memos(project, core.memos, users_by_name)
+    return project
+
+
+def _store_sources(
+    project: QualitativeProject, sources: Sequence[Any], originals: Mapping[str, Any]
+) -> dict[str, Source]:
+    """Core sources as rows after the project's own, each original in its lead-only table."""
+    first = project.sources.count()
     stored = {}
-    for position, source in enumerate(core.sources):
+    for position, source in enumerate(sources, start=first):
         stored[source.id] = Source.objects.create(
             project=project,
             key=source.id,
@@ -183,6 +222,10 @@ def _create_project(
             text=original.text,
             replacements=plain(getattr(original, "replacements", [])),
         )
+    return stored
+
+
+def _store_codebook_versions(project: QualitativeProject, versions: Sequence[Any]) -> None:
     CodebookVersion.objects.bulk_create(
         CodebookVersion(
             project=project,
@@ -192,8 +235,16 @@ def _create_project(
             author=version.author,
             note=version.note,
         )
-        for version in core.codebook
+        for version in versions
     )
+
+
+def _store_codings(
+    project: QualitativeProject,
+    codings: Sequence[Any],
+    stored: Mapping[str, Source],
+    coders: Mapping[str, User],
+) -> None:
     Coding.objects.bulk_create(
         Coding(
             project=project,
@@ -203,9 +254,13 @@ def _create_project(
             start=coding.start,
             end=coding.end,
         )
-        for coding in core.codings
+        for coding in codings
     )
-    users_by_name = {**{name: user for name, user in coders.items()}, project.lead_name: lead}
+
+
+def _store_memos(
+    project: QualitativeProject, memos: Sequence[Any], users_by_name: Mapping[str, User]
+) -> None:
     Memo.objects.bulk_create(
         Memo(
             project=project,
@@ -219,9 +274,8 @@ def _create_project(
             end=memo.end,
             created=memo.created,
         )
-        for memo in core.memos
+        for memo in memos
     )
-    return project
 
 
 # --- Codings ----------------------------------------------------------------------------------
@@ -588,3 +642,425 @@ def do_set_blind(
         details={"blind": blind},
     )
     return project
+
+
+# --- Projects made on the web: creation, coders, uploads ----------------------------------------
+
+
+def _may_take_part(user: User, organization: Organization) -> bool:
+    return can(user, Action.CODE_QUALITATIVE, organization)
+
+
+def name_from_email(email: str) -> str:
+    """A coder name from an e-mail address: the slug of its local part (``ana.ruiz``)."""
+    return slugify(email.split("@", 1)[0].replace(".", "-").replace("_", "-")) or "coder"
+
+
+def _free_name(wanted: str, taken: set[str]) -> str:
+    if wanted not in taken:
+        return wanted
+    number = 2
+    while f"{wanted}-{number}" in taken:
+        number += 1
+    return f"{wanted}-{number}"
+
+
+@transaction.atomic
+def do_create_qual_project(
+    organization: Organization,
+    *,
+    name: str,
+    description: str = "",
+    lead: User,
+    qdpx: Path | None = None,
+    identifying: Path | None = None,
+    acting_user: User | None,
+) -> tuple[QualitativeProject, QdpxImported | None]:
+    """A new, empty focus-group project of ``organization`` led by ``lead``; with ``qdpx``, a
+    REFI-QDA project read into it at once (all or nothing: a bad file creates no project)."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("A project needs a name.")
+    if not _may_take_part(lead, organization):
+        raise ValidationError(
+            f"{lead.email} holds no role in {organization.name} that allows leading focus "
+            "groups (a data steward, an analyst or consortium staff)."
+        )
+    if QualitativeProject.objects.filter(organization=organization, name=name).exists():
+        raise ValidationError(
+            f"{organization.name} already has a focus-group project named {name!r}; choose "
+            "another name."
+        )
+    project = QualitativeProject.objects.create(
+        organization=organization,
+        name=name,
+        description=description.strip(),
+        lead=lead,
+        lead_name=name_from_email(lead.email),
+    )
+    AuditEvent.record(
+        actor=acting_user,
+        verb=QualVerb.PROJECT_CREATED,
+        obj=project,
+        organization=organization,
+        details={"name": project.name, "lead_id": lead.pk},
+    )
+    imported = None
+    if qdpx is not None:
+        imported = do_import_qdpx(project, qdpx, identifying=identifying, acting_user=acting_user)
+    return project, imported
+
+
+@transaction.atomic
+def do_add_coder(
+    project: QualitativeProject, user: User, *, acting_user: User | None
+) -> ProjectCoder:
+    """``user`` codes the project from now on, named by their e-mail's local part."""
+    QualitativeProject.objects.select_for_update().get(pk=project.pk)
+    if not _may_take_part(user, project.organization):
+        raise ValidationError(
+            f"{user.email} holds no role in {project.organization.name} that allows coding "
+            "focus groups (a data steward, an analyst or consortium staff)."
+        )
+    coders = project.projectcoder_set
+    if coders.filter(user=user).exists():
+        raise ValidationError(f"{user.email} already codes {project.name}.")
+    # The lead's name too: two people with one name would be one person in a .qdpx.
+    taken = set(coders.values_list("name", flat=True))
+    if user.pk != project.lead_id:
+        taken.add(project.lead_name)
+    last = coders.order_by("-position").values_list("position", flat=True).first()
+    coder = ProjectCoder.objects.create(
+        project=project,
+        user=user,
+        name=_free_name(name_from_email(user.email), taken),
+        position=(last + 1) if last is not None else 0,
+    )
+    AuditEvent.record(
+        actor=acting_user,
+        verb=QualVerb.CODER_ADDED,
+        obj=project,
+        organization=project.organization,
+        details={"user_id": user.pk, "name": coder.name},
+    )
+    return coder
+
+
+@transaction.atomic
+def do_remove_coder(coder: ProjectCoder, *, acting_user: User | None) -> None:
+    """Take a coder off the project; only one who has coded nothing, so no coding loses its
+    coder (and the agreement figures already seen stay true)."""
+    project = coder.project
+    if project.codings.filter(coder=coder.user).exists():
+        raise ValidationError(
+            f"{coder.name} has coded passages of {project.name}, so they stay a coder: their "
+            "codings are part of the comparison."
+        )
+    AuditEvent.record(
+        actor=acting_user,
+        verb=QualVerb.CODER_REMOVED,
+        obj=project,
+        organization=project.organization,
+        details={"user_id": coder.user_id, "name": coder.name},
+    )
+    coder.delete()
+
+
+def kept_identifying(project: QualitativeProject) -> KeptIdentifying:
+    """What earlier uploads taught about who is who in ``project`` (lead-only data)."""
+    row = ProjectIdentifyingList.objects.filter(project=project).first()
+    if row is None:
+        return KeptIdentifying()
+    return KeptIdentifying(
+        IdentifyingList(
+            names={pid: tuple(names) for pid, names in row.names.items()},
+            institutions=tuple(row.institutions),
+            places=tuple(row.places),
+            other=tuple(row.other),
+        ),
+        dict(row.speakers),
+    )
+
+
+def _keep_identifying(project: QualitativeProject, kept: KeptIdentifying) -> None:
+    identifying = kept.identifying
+    ProjectIdentifyingList.objects.update_or_create(
+        project=project,
+        defaults={
+            "names": {pid: list(names) for pid, names in identifying.names.items()},
+            "institutions": list(identifying.institutions),
+            "places": list(identifying.places),
+            "other": list(identifying.other),
+            "speakers": dict(kept.speakers),
+            "changed_at": timezone.now(),
+        },
+    )
+
+
+def _problems(error: QualError) -> ValidationError:
+    """The core's lines of problems as one ValidationError, a message per line."""
+    return ValidationError([line for line in str(error).splitlines() if line.strip()])
+
+
+@transaction.atomic
+def do_upload_sources(
+    project: QualitativeProject,
+    *,
+    transcripts: Sequence[Path] = (),
+    participants: Path | None = None,
+    identifying: Path | None = None,
+    open_text: OpenTextUpload | None = None,
+    encoding: str | None = None,
+    acting_user: User | None,
+) -> SourcesRead:
+    """Transcripts, a participants list, an identifying list and open-text answers added to
+    ``project``: each new source de-identified before it is stored, its original kept for the
+    lead, names and identifying terms kept in the lead-only ``ProjectIdentifyingList``. Every
+    problem of every file is raised at once, and then nothing is stored."""
+    if not (transcripts or participants or identifying or open_text):
+        raise ValidationError("Choose at least one file to upload.")
+    # Locked: two uploads at once must not both take the same source name or position.
+    project = QualitativeProject.objects.select_for_update().select_related(
+        "organization"
+    ).get(pk=project.pk)
+    try:
+        read = read_sources(
+            to_core(project),
+            kept_identifying(project),
+            transcripts=transcripts,
+            participants=participants,
+            identifying=identifying,
+            open_text=open_text,
+            encoding=encoding,
+        )
+    except QualError as error:
+        raise _problems(error) from None
+    if read.new_participants:
+        project.participants = [participant_to_json(p) for p in read.project.participants]
+        project.save(update_fields=["participants"])
+    _store_sources(project, read.new_sources, read.originals)
+    _keep_identifying(project, read.kept)
+    AuditEvent.record(
+        actor=acting_user,
+        verb=QualVerb.SOURCES_UPLOADED,
+        obj=project,
+        organization=project.organization,
+        # Counts and ids only: the names that were replaced must not reach the audit log.
+        details={
+            "sources": [source.id for source in read.new_sources],
+            "participants_added": len(read.new_participants),
+            "replacements": read.replacements,
+            "identifying_list": identifying is not None,
+        },
+    )
+    return read
+
+
+def _name_paths(codes: Sequence[Code]) -> dict[str, str]:
+    """Code id → its path of names, case-blind (``climate/belonging``-like, from names)."""
+    by_id = {code.id: code for code in codes}
+    paths: dict[str, str] = {}
+    for code in codes:
+        names, seen, current = [], set(), code
+        while current is not None and current.id not in seen:
+            seen.add(current.id)
+            names.insert(0, " ".join(current.name.split()).casefold())
+            current = by_id.get(current.parent) if current.parent else None
+        paths[code.id] = "/".join(names)
+    return paths
+
+
+def keep_code_ids(current: Sequence[Code], uploaded: Sequence[Code]) -> list[Code]:
+    """``uploaded`` with each code that matches a current one by its path of names given that
+    code's id, so passages coded with it stay coded after a rename on the web; a code that
+    matches none keeps its own id (its path of slugs), made unique if a matched code has it."""
+    id_by_path = {path: code_id_ for code_id_, path in _name_paths(current).items()}
+    uploaded_paths = _name_paths(uploaded)
+    new_id: dict[str, str] = {}
+    for code in uploaded:
+        matched = id_by_path.get(uploaded_paths[code.id])
+        if matched is not None and matched not in new_id.values():
+            new_id[code.id] = matched
+    claimed = set(new_id.values())
+    for code in uploaded:
+        if code.id not in new_id:
+            new_id[code.id] = _free_name(code.id, claimed)
+            claimed.add(new_id[code.id])
+    return [
+        replace(code, id=new_id[code.id], parent=new_id.get(code.parent, code.parent))
+        for code in uploaded
+    ]
+
+
+def do_upload_codebook(
+    project: QualitativeProject, path: Path, *, author: User, acting_user: User | None
+) -> CodebookVersion:
+    """A codebook YAML or a REFI-QDA ``.qdc`` saved as the project's next codebook version.
+
+    Codes keep their ids when their ids or their paths of names match; every code some
+    passage is coded with must still be there (the version is refused otherwise)."""
+    try:
+        if path.suffix.lower() == ".qdc":
+            from workforce.qual.refi import read_qdc
+
+            uploaded = read_qdc(path)
+        else:
+            from workforce.qual.codebook import read_codebook
+
+            uploaded = read_codebook(path)
+    except QualError as error:
+        raise _problems(error) from None
+    if not uploaded:
+        raise ValidationError(f"{path.name} holds no codes.")
+    codes = keep_code_ids(current_codes(project), uploaded)
+    if codes == current_codes(project):
+        raise ValidationError(
+            f"{path.name} holds the codebook as it is now, so no new version was saved."
+        )
+    return do_save_codebook_version(
+        project, codes, note=f"Uploaded {path.name}.", author=author, acting_user=acting_user
+    )
+
+
+@dataclass(frozen=True)
+class QdpxImported:
+    """What a ``.qdpx`` brought into a project, and what it held that was left out."""
+
+    sources: int
+    participants: int
+    codings: int
+    memos: int
+    codebook_version: int | None
+    skipped: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@transaction.atomic
+def do_import_qdpx(
+    project: QualitativeProject,
+    path: Path,
+    *,
+    identifying: Path | None = None,
+    acting_user: User | None,
+) -> QdpxImported:
+    """A REFI-QDA project read into ``project``, which has no sources yet.
+
+    Read with ``outside_files=False`` (an uploaded file never makes the server read its own
+    files), its sources de-identified with everything the project knows about names, and its
+    lead not taken from the file: the platform project's lead stays the lead. Codings are
+    kept for coders of the file whose name is a coder name of this project; the others are
+    listed as left out, since no platform user can be assumed to have made them.
+    """
+    from workforce.qual.refi import read_qdpx
+
+    project = QualitativeProject.objects.select_for_update().select_related(
+        "organization"
+    ).get(pk=project.pk)
+    if project.sources.exists():
+        raise ValidationError(
+            f"{project.name} has sources already; a .qdpx is imported into a new, empty "
+            "project, so that codings and names cannot mix with what is here."
+        )
+    kept = kept_identifying(project)
+    try:
+        exchanged = read_qdpx(path, strict=False, outside_files=False)
+        if identifying is not None:
+            kept = kept.merged(read_identifying_list(identifying))
+    except QualError as error:
+        raise _problems(error) from None
+    incoming = exchanged.project
+    coders = {c.name: c.user for c in project.projectcoder_set.select_related("user")}
+    skipped = list(exchanged.skipped)
+    left_out = sorted({c.coder for c in incoming.codings} - set(coders))
+    for name in left_out:
+        count = sum(1 for c in incoming.codings if c.coder == name)
+        skipped.append(
+            f"{count} coding{'s' if count != 1 else ''} by {name!r}, who is not a coder of this "
+            f"project (add a coder named {name!r} before importing to keep them)"
+        )
+    incoming = replace(
+        incoming, codings=tuple(c for c in incoming.codings if c.coder in coders)
+    )
+    current = to_core(project)
+    known = {p.id: p for p in current.participants}
+    clashes = [p.id for p in incoming.participants if p.id in known and known[p.id] != p]
+    if clashes:
+        raise ValidationError(
+            f"{path.name}: participant(s) {', '.join(clashes)} are already in the project with "
+            "other attributes or another group."
+        )
+    participants = (
+        *current.participants,
+        *(p for p in incoming.participants if p.id not in known),
+    )
+    try:
+        clean, originals = deidentify_project(
+            replace(incoming, participants=participants), kept.identifying
+        )
+    except QualError as error:
+        raise _problems(error) from None
+    tags = participant_tags([*(p.id for p in participants), *kept.identifying.names])
+    codebook = list(current.codebook)
+    version_number = None
+    file_codes = keep_code_ids(current.codes, clean.codes) if clean.codebook else []
+    if file_codes and tuple(file_codes) != current.codes:
+        version_number = (codebook[-1].number + 1) if codebook else 1
+        codebook.append(replace(clean.codebook[-1], number=version_number, codes=tuple(file_codes),
+                                note=f"Imported from {path.name}."))
+    renamed = {old.id: new.id for old, new in zip(clean.codes, file_codes, strict=True)}
+    codings = tuple(replace(c, code=renamed.get(c.code, c.code)) for c in clean.codings)
+    taken = {m.id for m in current.memos}
+    memos = []
+    for memo in clean.memos:
+        key = _free_name(memo.id, taken)
+        taken.add(key)
+        target_id = renamed.get(memo.target_id, memo.target_id) if memo.target == "code" \
+            else memo.target_id
+        # A memo is read by the coders too, so its words are de-identified like a source's.
+        text = deidentify(CoreSource(key, memo.text), kept.identifying, tags=tags)[0].text
+        memos.append(replace(memo, id=key, target_id=target_id, text=text))
+    combined = replace(
+        current,
+        participants=participants,
+        sources=clean.sources,
+        codebook=tuple(codebook),
+        codings=codings,
+        memos=(*current.memos, *memos),
+    )
+    try:
+        combined.check()
+    except QualError as error:
+        raise _problems(error) from None
+    project.participants = [participant_to_json(p) for p in participants]
+    if not project.description and incoming.description:
+        project.description = incoming.description
+    project.save(update_fields=["participants", "description"])
+    stored = _store_sources(project, clean.sources, originals)
+    _store_codebook_versions(project, codebook[len(current.codebook):])
+    _store_codings(project, codings, stored, coders)
+    _store_memos(project, memos, coders)
+    _keep_identifying(project, kept)
+    result = QdpxImported(
+        sources=len(clean.sources),
+        participants=len(participants) - len(current.participants),
+        codings=len(codings),
+        memos=len(memos),
+        codebook_version=version_number,
+        skipped=tuple(skipped),
+        warnings=exchanged.warnings,
+    )
+    AuditEvent.record(
+        actor=acting_user,
+        verb=QualVerb.QDPX_IMPORTED,
+        obj=project,
+        organization=project.organization,
+        details={
+            "file": re.sub(r"[^\w.\- ]", "_", path.name),
+            "sources": result.sources,
+            "codings": result.codings,
+            "memos": result.memos,
+            "codebook_version": version_number,
+            "skipped": len(result.skipped),
+        },
+    )
+    return result

@@ -23,4 +23,28 @@ Decisions (tested in ``tests/platform/test_qual.py``):
   never edited. A code keeps its id (its path when created) when renamed or moved, so the
   passages coded with it stay coded.
 - Agreement compares the coders who have coded anything so far, over every source.
+- Anyone with ``CODE_QUALITATIVE`` in an organization creates a project there and becomes its
+  lead (``do_create_qual_project``); a lead is never taken from an uploaded `.qdpx`, since
+  leading grants sight of the originals. The lead assigns coders from the people who hold
+  ``CODE_QUALITATIVE`` there, each named by the slug of their e-mail's local part (unique in
+  the project, never the lead's name for someone else), and removes only a coder who has
+  coded nothing.
+- Only the lead uploads (``uploads.py``, ``do_upload_sources``): transcripts, a participants
+  list, an identifying list and open-text answers, read by the core and de-identified before
+  anything is stored, all in one transaction (one bad file stores nothing; each problem is
+  shown with its file and line). Names, aliases, speaker labels and identifying terms go to
+  ``ProjectIdentifyingList``, a lead-only table (not in the admin, read by no page), so a
+  later upload is de-identified with everything known and links its speakers to the same
+  participants. A file whose name holds a listed name is refused: a source is named after
+  its file. Limits: 10 MB a file, 50 transcripts an upload; a `.qdpx` unpacks to at most
+  what ``refi.read_qdpx`` allows (zip bombs are refused).
+- A codebook upload (YAML or `.qdc`) is a new version; a code keeps its id when its id or
+  its path of names matches a current code. A `.qdpx` goes only into a project without
+  sources (or at creation); its codings come along for coders whose names are coder names
+  of the project, the others are listed as left out with everything else the file held
+  that a project has no place for. Its memos are de-identified too; code descriptions are
+  not.
+- The analysis (code frequencies, co-occurrence by turn, themes by group) opens for those
+  who may compare. Themes by group show only the counts the disclosure gate publishes; a
+  withheld count is "—" with its reason, in the page and in the CSV.
 """

@@ -1,7 +1,8 @@
 """Admin for focus-group projects: read-only, because every change goes through actions.
 
-The originals of de-identified sources are not registered: only a project's lead sees them,
-on the project's pages, and the admin is for operators.
+The originals of de-identified sources and the identifying lists (names and identifying
+terms) are not registered: only a project's lead uses them, on the project's pages, and the
+admin is for operators.
 """
 
 from __future__ import annotations

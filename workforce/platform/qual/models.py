@@ -233,3 +233,28 @@ class Memo(models.Model):
 
     def __str__(self) -> str:
         return f"Memo {self.key} on {self.target} {self.target_id}".strip()
+
+
+class ProjectIdentifyingList(models.Model):
+    """What identifies the people of a project, kept for its later uploads: for the lead only.
+
+    Filled from the uploaded participants list (names, aliases, the labels transcripts use)
+    and identifying list (institutions, places, other terms), so a transcript uploaded next
+    month is de-identified with everything known so far and its speakers are linked to the
+    same participants. Like ``SourceOriginal`` it is a table of its own that no page for
+    coders or overseers reads, and it is not in the admin: these are the names the
+    de-identification took out.
+    """
+
+    project = models.OneToOneField(
+        QualitativeProject, on_delete=models.CASCADE, related_name="identifying_list"
+    )
+    names = models.JSONField(default=dict, blank=True)  # {participant id: [name, alias, ...]}
+    institutions = models.JSONField(default=list, blank=True)
+    places = models.JSONField(default=list, blank=True)
+    other = models.JSONField(default=list, blank=True)
+    speakers = models.JSONField(default=dict, blank=True)  # {transcript label: participant id}
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Identifying list of {self.project}"

@@ -10,6 +10,10 @@ Who sees what (``permissions.ProjectRights``):
 - The lead and overseers see every coding, the comparison and the agreement table.
 - Only the lead sees the original wording of a de-identified source; everyone else, consortium
   staff included, gets a 403 for it.
+- Anyone with ``CODE_QUALITATIVE`` in an organization creates a project there and leads it.
+  Only the lead assigns coders and uploads sources, codebooks and `.qdpx` files.
+- The analysis opens for those who may compare; its themes by group show only what the
+  disclosure gate publishes.
 
 Pages are served under a strict Content-Security-Policy: the one script and style sheet are
 static files, nothing inline.
@@ -17,6 +21,8 @@ static files, nothing inline.
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -34,13 +40,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from workforce.platform.actions.qual import (
+    QdpxImported,
     do_add_code,
+    do_add_coder,
     do_add_codings,
     do_add_memo,
     do_change_code,
     do_change_coding,
+    do_create_qual_project,
     do_delete_coding,
+    do_import_qdpx,
+    do_remove_coder,
     do_set_blind,
+    do_upload_codebook,
+    do_upload_sources,
 )
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import (
@@ -53,16 +66,22 @@ from workforce.platform.permissions import (
 )
 from workforce.platform.qual.convert import to_core
 from workforce.platform.qual.forms import (
+    CodebookUploadForm,
     CodeForm,
+    CoderForm,
     CodingChangeForm,
     CodingForm,
     MemoForm,
+    ProjectForm,
+    QdpxImportForm,
+    SourcesUploadForm,
     code_choices,
 )
 from workforce.platform.qual.models import (
     CodebookVersion,
     Coding,
     Memo,
+    ProjectCoder,
     QualitativeProject,
     Source,
     SourceOriginal,
@@ -72,6 +91,14 @@ from workforce.platform.qual.passages import (
     blocks,
     excerpt,
     speakers_of,
+)
+from workforce.platform.qual.uploads import (
+    MAX_FILE_BYTES,
+    MAX_FILES,
+    OpenTextUpload,
+    SourcesRead,
+    files_on_disk,
+    without_folder,
 )
 from workforce.qual.agreement import ALL_TEXT, BASES, CODED, agreement
 from workforce.qual.codings import QualError
@@ -192,6 +219,46 @@ def project_list(request: HttpRequest, organization: Organization) -> HttpRespon
     )
 
 
+@organization_view(Action.CODE_QUALITATIVE)
+@with_csp
+@require_http_methods(["GET", "HEAD", "POST"])
+def project_new(request: HttpRequest, organization: Organization) -> HttpResponse:
+    """A new project, led by whoever creates it; optionally started from a `.qdpx`."""
+    form = ProjectForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        uploads = {"qdpx": [data["qdpx"]] if data["qdpx"] else [],
+                   "identifying": [data["identifying"]] if data["identifying"] else []}
+        with files_on_disk(uploads) as (paths, folder):
+            try:
+                project, imported = do_create_qual_project(
+                    organization,
+                    name=data["name"],
+                    description=data["description"],
+                    lead=request.user,
+                    qdpx=paths["qdpx"][0] if paths["qdpx"] else None,
+                    identifying=paths["identifying"][0] if paths["identifying"] else None,
+                    acting_user=request.user,
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, without_folder(message, folder))
+            else:
+                messages.success(
+                    request, f"Created {project.name}. You lead it: assign coders and upload "
+                    "its sources."
+                )
+                if imported is not None:
+                    _report_qdpx(request, imported)
+                return redirect(_project_url(project))
+    return render(
+        request,
+        "qual/project_new.html",
+        {"organization": organization, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 # --- A project --------------------------------------------------------------------------------
 
 
@@ -260,6 +327,9 @@ def project_detail(
             "tree": code_tree(version),
             "memos": visible_memos(project, rights, request.user).filter(target="project"),
             "memo_form": MemoForm(initial={"target": "project"}),
+            "coder_form": CoderForm(project=project) if rights.is_lead else None,
+            "coded": set(project.codings.values_list("coder_id", flat=True).distinct())
+            if rights.is_lead else set(),
         },
     )
 
@@ -808,3 +878,365 @@ def compare(
             "two_coders": len(coders) == 2,
         },
     )
+
+
+# --- Coders -----------------------------------------------------------------------------------
+
+
+def _lead_only(rights: ProjectRights, what: str) -> None:
+    if not rights.is_lead:
+        raise PermissionDenied(f"Only the project's lead {what}.")
+
+
+@project_view
+@require_POST
+def coder_add(
+    request: HttpRequest, project: QualitativeProject, rights: ProjectRights
+) -> HttpResponse:
+    _lead_only(rights, "assigns coders")
+    form = CoderForm(request.POST, project=project)
+    if not form.is_valid():
+        messages.error(request, "No coder was added: choose one of the people listed.")
+        return redirect(_project_url(project) + "#coders")
+    try:
+        coder = do_add_coder(project, form.cleaned_data["user"], acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, "No coder was added: " + _error_text(error))
+    else:
+        messages.success(
+            request, f"{coder.user.get_full_name()} codes {project.name} as “{coder.name}”."
+        )
+    return redirect(_project_url(project) + "#coders")
+
+
+@project_view
+@require_POST
+def coder_remove(
+    request: HttpRequest, project: QualitativeProject, rights: ProjectRights, coder_pk: int
+) -> HttpResponse:
+    _lead_only(rights, "removes coders")
+    coder = get_object_or_404(ProjectCoder.objects.select_related("user"), pk=coder_pk,
+                              project=project)
+    try:
+        do_remove_coder(coder, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"{coder.user.get_full_name()} no longer codes {project.name}.")
+    return redirect(_project_url(project) + "#coders")
+
+
+# --- Uploading files ---------------------------------------------------------------------------
+
+
+def _files_page(
+    request: HttpRequest,
+    project: QualitativeProject,
+    rights: ProjectRights,
+    *,
+    sources_form: SourcesUploadForm | None = None,
+    codebook_form: CodebookUploadForm | None = None,
+    qdpx_form: QdpxImportForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    _lead_only(rights, "uploads files")
+    has_sources = project.sources.exists()
+    return render(
+        request,
+        "qual/files.html",
+        {
+            "project": project,
+            "organization": project.organization,
+            "rights": rights,
+            "sources_form": sources_form or SourcesUploadForm(),
+            "codebook_form": codebook_form or CodebookUploadForm(),
+            # Offered while there are no sources; shown with its errors when refused.
+            "qdpx_form": qdpx_form or (QdpxImportForm() if not has_sources else None),
+            "version": project.current_codebook,
+            "max_file_mb": MAX_FILE_BYTES // 1024 // 1024,
+            "max_files": MAX_FILES,
+            "identifying_kept": hasattr(project, "identifying_list"),
+        },
+        status=status,
+    )
+
+
+@project_view
+@require_safe
+def project_files(
+    request: HttpRequest, project: QualitativeProject, rights: ProjectRights
+) -> HttpResponse:
+    return _files_page(request, project, rights)
+
+
+def _add_problems(form, error: ValidationError, folder: str) -> None:
+    for message in error.messages:
+        form.add_error(None, without_folder(message, folder))
+
+
+@project_view
+@require_POST
+def sources_upload(
+    request: HttpRequest, project: QualitativeProject, rights: ProjectRights
+) -> HttpResponse:
+    _lead_only(rights, "uploads sources")
+    form = SourcesUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        uploads = {
+            "transcripts": data["transcripts"],
+            "participants": [data["participants"]] if data["participants"] else [],
+            "identifying": [data["identifying"]] if data["identifying"] else [],
+            "open_text": [data["open_text"]] if data["open_text"] else [],
+        }
+        with files_on_disk(uploads) as (paths, folder):
+            open_text = None
+            if paths["open_text"]:
+                open_text = OpenTextUpload(
+                    paths["open_text"][0],
+                    column=data["open_text_column"].strip(),
+                    id_column=data["open_text_id_column"].strip() or "response_id",
+                    attributes=form.attribute_columns,
+                    group=data["open_text_group"].strip(),
+                )
+            try:
+                read = do_upload_sources(
+                    project,
+                    transcripts=paths["transcripts"],
+                    participants=(paths["participants"] or [None])[0],
+                    identifying=(paths["identifying"] or [None])[0],
+                    open_text=open_text,
+                    encoding=data["encoding"] or None,
+                    acting_user=request.user,
+                )
+            except ValidationError as error:
+                _add_problems(form, error, folder)
+            else:
+                _report_sources(request, read)
+                return redirect(_project_url(project) + "#sources")
+    return _files_page(request, project, rights, sources_form=form, status=400)
+
+
+def _report_sources(request: HttpRequest, read: SourcesRead) -> None:
+    added = len(read.new_sources)
+    replaced = sum(read.replacements.values())
+    messages.success(
+        request,
+        f"Added {added} source{'s' if added != 1 else ''} and "
+        f"{len(read.new_participants)} participant{'s' if len(read.new_participants) != 1 else ''}"
+        f"; {replaced} identifying term{'s were' if replaced != 1 else ' was'} replaced by tags "
+        "before anything was stored.",
+    )
+    for source, labels in read.unlinked_speakers.items():
+        messages.warning(
+            request,
+            f"{source}: speaker label(s) {', '.join(labels)} belong to no participant; add them "
+            "to the participants list's speaker column to count their words by group.",
+        )
+
+
+@project_view
+@require_POST
+def codebook_upload(
+    request: HttpRequest, project: QualitativeProject, rights: ProjectRights
+) -> HttpResponse:
+    _lead_only(rights, "changes the codebook")
+    form = CodebookUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        with files_on_disk({"codebook": [form.cleaned_data["codebook"]]}) as (paths, folder):
+            try:
+                version = do_upload_codebook(
+                    project, paths["codebook"][0], author=request.user, acting_user=request.user
+                )
+            except ValidationError as error:
+                _add_problems(form, error, folder)
+            else:
+                messages.success(request, f"Saved codebook version {version.number}.")
+                return redirect(_project_url(project, "qual_codebook"))
+    return _files_page(request, project, rights, codebook_form=form, status=400)
+
+
+def _report_qdpx(request: HttpRequest, imported: QdpxImported) -> None:
+    messages.success(
+        request,
+        f"Imported {imported.sources} sources, {imported.participants} participants, "
+        f"{imported.codings} codings and {imported.memos} memos"
+        + (f"; the codebook is now version {imported.codebook_version}"
+           if imported.codebook_version else "")
+        + ". Every source was de-identified with what the project knows.",
+    )
+    shown = 20  # more would bury the page; the rest are counted
+    for item in imported.skipped[:shown]:
+        messages.warning(request, f"Left out: {item}")
+    if len(imported.skipped) > shown:
+        messages.warning(request, f"… and {len(imported.skipped) - shown} more left out.")
+    for item in imported.warnings[:5]:
+        messages.info(request, f"Read despite: {item}")
+
+
+@project_view
+@require_POST
+def qdpx_import(
+    request: HttpRequest, project: QualitativeProject, rights: ProjectRights
+) -> HttpResponse:
+    _lead_only(rights, "imports projects")
+    form = QdpxImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        uploads = {"qdpx": [data["qdpx"]],
+                   "identifying": [data["identifying"]] if data["identifying"] else []}
+        with files_on_disk(uploads) as (paths, folder):
+            try:
+                imported = do_import_qdpx(
+                    project,
+                    paths["qdpx"][0],
+                    identifying=(paths["identifying"] or [None])[0],
+                    acting_user=request.user,
+                )
+            except ValidationError as error:
+                _add_problems(form, error, folder)
+            else:
+                _report_qdpx(request, imported)
+                return redirect(_project_url(project))
+    return _files_page(request, project, rights, qdpx_form=form, status=400)
+
+
+# --- Analysis ---------------------------------------------------------------------------------
+
+WITHHELD = {
+    "primary": "too few people: fewer than the threshold, or a group under it",
+    "secondary": "withheld so that another withheld count cannot be worked out from this one",
+}
+
+
+def _analysis_access(rights: ProjectRights) -> None:
+    if not rights.may_compare:
+        raise PermissionDenied(
+            "The analysis reads every coder's codings; it opens once the lead unblinds the "
+            "project."
+        )
+
+
+def _groupings(core: Any) -> list[str]:
+    from workforce.qual.analysis import GROUP
+
+    return [GROUP, *sorted({a for p in core.participants for a in p.attributes})]
+
+
+def _themes(core: Any, by: str) -> tuple[Any, str]:
+    """The gated matrix, or why there is none."""
+    from workforce.qual.analysis import theme_by_group
+
+    if not core.participants:
+        return None, "The project has no participants to count yet: upload a participants list."
+    if not any(code.codable for code in core.codes):
+        return None, "The codebook has no codes to count yet."
+    try:
+        return theme_by_group(core, by=by), ""
+    except QualError as error:
+        return None, str(error)
+
+
+@project_view
+@require_safe
+def analysis(
+    request: HttpRequest, project: QualitativeProject, rights: ProjectRights
+) -> HttpResponse:
+    """Code frequencies, co-occurrence and themes by group, over every coder's codings (their
+    union: a character counts as coded when any coder coded it)."""
+    _analysis_access(rights)
+    from workforce.qual.analysis import PARTICIPANTS, co_occurrence, code_frequencies
+
+    core = to_core(project)
+    names = _code_names(project.current_codebook)
+    groupings = _groupings(core)
+    by = request.GET.get("by", groupings[0])
+    if by not in groupings:
+        by = groupings[0]
+    frequencies = code_frequencies(core)
+    frequency_rows = [
+        {"code": code, "name": names.get(code, code), **row}
+        for code, row in frequencies.to_dict(orient="index").items()
+    ]
+    matrix = co_occurrence(core)
+    codes = list(matrix.index)
+    co_rows = [
+        {"name": names.get(code, code),
+         "cells": [int(matrix.at[code, other]) for other in codes]}
+        for code in codes
+    ]
+    themes, themes_problem = _themes(core, by)
+    theme_rows = []
+    if themes is not None:
+        for code in themes.counts.index:
+            cells = []
+            for group in themes.counts.columns:
+                count = themes.counts.at[code, group]
+                share = themes.shares.at[code, group] if code != PARTICIPANTS else None
+                cells.append({
+                    "count": count,
+                    "status": themes.status.at[code, group],
+                    "share": None if share is None else f"{share * 100:.0f}%",
+                })
+            theme_rows.append({
+                "name": "Participants" if code == PARTICIPANTS else names.get(code, code),
+                "base": code == PARTICIPANTS,
+                "cells": cells,
+            })
+    return render(
+        request,
+        "qual/analysis.html",
+        {
+            "project": project,
+            "organization": project.organization,
+            "rights": rights,
+            "frequency_rows": frequency_rows,
+            "co_names": [names.get(code, code) for code in codes],
+            "co_rows": co_rows,
+            "groupings": groupings,
+            "by": by,
+            "themes": themes,
+            "theme_rows": theme_rows,
+            "themes_problem": themes_problem,
+            "withheld": WITHHELD,
+            "coders": project.projectcoder_set.count(),
+        },
+    )
+
+
+@project_view
+@require_safe
+def analysis_themes_csv(
+    request: HttpRequest, project: QualitativeProject, rights: ProjectRights
+) -> HttpResponse:
+    """The themes-by-group cells as the gate lets them out: a withheld count or share is
+    empty, its status says why."""
+    _analysis_access(rights)
+    core = to_core(project)
+    groupings = _groupings(core)
+    by = request.GET.get("by", groupings[0])
+    if by not in groupings:
+        raise Http404("No such grouping in this project.")
+    themes, problem = _themes(core, by)
+    if themes is None:
+        raise Http404(problem)
+    names = _code_names(project.current_codebook)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["code", "code_name", by, "count", "share", "status", "threshold"])
+    for row in themes.cells().to_dict(orient="records"):
+        writer.writerow([
+            row["code"],
+            names.get(row["code"], "participants" if row["code"].startswith("_") else ""),
+            row[by],
+            "" if row["count"] is None else row["count"],
+            "" if row["share"] is None else f"{row['share']:.4f}",
+            row["status"],
+            themes.threshold,
+        ])
+    stem = "".join(ch if ch.isalnum() else "-" for ch in project.name.lower()).strip("-")
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{stem or "project"}-themes-by-{by}.csv"'
+    )
+    return response
