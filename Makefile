@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint test-sqlite test-postgres benchmark benchmark-survey benchmark-stats benchmark-disclosure benchmark-report clean
+.PHONY: install demo test lint test-sqlite test-postgres benchmark benchmark-survey benchmark-stats benchmark-disclosure benchmark-report benchmark-qual clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ benchmark-stats: install
 benchmark-disclosure: install
 	$(BIN)/python benchmarks/bench_disclosure.py --sizes 3 4 5 6 \
 		--out benchmarks/results/disclosure.json
+
+# Focus-group and open-text work at the size of a large survey (see docs/performance.md).
+benchmark-qual: install
+	$(BIN)/python benchmarks/bench_qual.py --answers 50000 --out benchmarks/results/qual.json
 
 # The whole benchmark report of a consortium at scale 10 (see docs/performance.md).
 benchmark-report: install
