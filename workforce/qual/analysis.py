@@ -497,9 +497,10 @@ def exemplary_quotes(
     """Up to `per_code` publishable quotes per code (codebook order), and those withheld.
 
     Candidates are the coded passages as coders marked them (`coder`'s, or everyone's for
-    None). They are tried best first: a speaker not yet quoted for the code (quoting one
-    person twice says less, and makes them easier to recognise), then passages two coders
-    agreed on (another coder coded at least half of it with the code), then a focus group
+    None). They are tried best first: passages two coders agreed on (another coder coded at
+    least half of it with the code: a passage one coder alone marked may not show the theme
+    at all), then a speaker not yet quoted for the code (quoting one person twice says less,
+    and makes them easier to recognise), then a focus group
     not yet quoted for the code, then people and groups quoted least for earlier codes, then
     a moderate length (12-40 words), then their place in the text. A passage overlapping or
     repeating the words of one already chosen is skipped. Each is checked with
@@ -519,7 +520,7 @@ def exemplary_quotes(
         def rank(q: Quote, accepted=accepted) -> tuple:
             people = {a.participant for a in accepted}
             groups = {a.group for a in accepted}
-            return (q.participant in people, not q.agreed, q.group in groups,
+            return (not q.agreed, q.participant in people, q.group in groups,
                     quoted_overall["participant " + q.participant],
                     quoted_overall["group " + q.group],
                     _length_penalty(q.words), q.source, q.start, q.end)
