@@ -35,6 +35,7 @@ from workforce.platform.qual.convert import (
     to_core,
     turn_to_json,
 )
+from workforce.platform.qual.identifying import project_tags, reapplied
 from workforce.platform.qual.models import (
     CodebookVersion,
     Coding,
@@ -53,7 +54,9 @@ from workforce.platform.qual.uploads import (
 )
 from workforce.qual.codings import QualError
 from workforce.qual.deidentify import (
+    MAX_TERM_CHARACTERS,
     IdentifyingList,
+    Replacement,
     deidentify,
     deidentify_project,
     participant_tags,
@@ -78,6 +81,8 @@ class QualVerb(StrEnum):
     CODEBOOK_SAVED = "qual_codebook_saved"
     MEMO_ADDED = "qual_memo_added"
     BLIND_CHANGED = "qual_blind_changed"
+    IDENTIFYING_LIST_UPDATED = "qual_identifying_list_updated"
+    DEIDENTIFICATION_REAPPLIED = "qual_deidentification_reapplied"
 
 
 def _now() -> str:
@@ -1064,3 +1069,133 @@ def do_import_qdpx(
         },
     )
     return result
+
+
+# --- The lead's identifying list ----------------------------------------------------------------
+
+
+def _clean_terms(terms: Iterable[str], what: str) -> list[str]:
+    """Terms as the lead typed them: trimmed, empty lines dropped, each kept once."""
+    kept = list(dict.fromkeys(" ".join(term.split()) for term in terms))
+    kept = [term for term in kept if term]
+    too_long = [n for n, term in enumerate(kept, start=1) if len(term) > MAX_TERM_CHARACTERS]
+    if too_long:
+        raise ValidationError(f"{what}: term {too_long[0]} is longer than "
+                              f"{MAX_TERM_CHARACTERS} characters; list one term per line.")
+    return kept
+
+
+@transaction.atomic
+def do_update_identifying_list(
+    project: QualitativeProject,
+    *,
+    names: Mapping[str, Iterable[str]],
+    institutions: Iterable[str],
+    places: Iterable[str],
+    other: Iterable[str],
+    acting_user: User | None,
+) -> ProjectIdentifyingList:
+    """The lead's list of what identifies the project's people, as edited: names and aliases
+    per participant id, institutions, places and other terms. Speaker labels are kept. The
+    audit log gets how many terms each kind gained and lost, never the terms."""
+    known = {participant["id"] for participant in project.participants}
+    row, _ = ProjectIdentifyingList.objects.select_for_update().get_or_create(project=project)
+    unknown = sorted(set(names) - known - set(row.names))
+    if unknown:
+        raise ValidationError(f"There is no participant {unknown[0]!r} in {project.name}.")
+    new_names = {pid: _clean_terms(values, f"Names of {pid}") for pid, values in names.items()}
+    new_names = {pid: values for pid, values in new_names.items() if values}
+    lists = {
+        "institutions": _clean_terms(institutions, "Institutions"),
+        "places": _clean_terms(places, "Places"),
+        "other": _clean_terms(other, "Other terms"),
+    }
+
+    def flat(by_participant: Mapping[str, Iterable[str]]) -> set[tuple[str, str]]:
+        return {(pid, value) for pid, values in by_participant.items() for value in values}
+
+    changes = {"names": (flat(row.names), flat(new_names))}
+    changes.update({kind: (set(getattr(row, kind)), set(terms)) for kind, terms in lists.items()})
+    counts = {kind: {"added": len(after - before), "removed": len(before - after)}
+              for kind, (before, after) in changes.items()}
+    row.names = new_names
+    for kind, terms in lists.items():
+        setattr(row, kind, terms)
+    row.changed_at = timezone.now()
+    row.save()
+    AuditEvent.record(
+        actor=acting_user,
+        verb=QualVerb.IDENTIFYING_LIST_UPDATED,
+        obj=project,
+        organization=project.organization,
+        # Counts only: the list holds the names de-identification takes out.
+        details=counts,
+    )
+    return row
+
+
+@transaction.atomic
+def do_reapply_deidentification(
+    project: QualitativeProject, *, acting_user: User | None
+) -> dict[str, int]:
+    """Every term of the identifying list still in a stored text replaced by its tag, with the
+    codings, turns and segment memos on those texts moved with their words and each source's
+    ``SourceOriginal`` extended (made, for a text stored as given) so the lead's original
+    wording still maps. Returns how many terms were replaced in each source that changed."""
+    project = QualitativeProject.objects.select_for_update().select_related(
+        "organization"
+    ).get(pk=project.pk)
+    identifying = kept_identifying(project).identifying
+    tags = project_tags([p["id"] for p in project.participants], identifying)
+    replaced: dict[str, int] = {}
+    kinds: dict[str, int] = {}
+    for source in project.sources.select_for_update():
+        original = SourceOriginal.objects.filter(source=source).first()
+        try:
+            earlier = [Replacement(**item) for item in (original.replacements if original else [])]
+        except TypeError:
+            raise ValidationError(
+                f"{source.key}: its original's record of replacements is not in the form "
+                "de-identification writes, so offsets could not be kept; nothing was changed."
+            ) from None
+        done = reapplied(source.key, source.text, identifying, tags,
+                         original.text if original else source.text, earlier)
+        if not done.found:
+            continue
+        step = done.step
+        source.text = done.text
+        source.deidentified = True
+        source.turns = [
+            {**turn, "start": step.to_deidentified(turn["start"]),
+             "end": step.to_deidentified(turn["end"], end=True),
+             "speaker": reapplied("", turn.get("speaker", ""), identifying, tags,
+                                  turn.get("speaker", ""), ()).text}
+            for turn in source.turns
+        ]
+        source.save(update_fields=["text", "deidentified", "turns"])
+        if original is None:
+            original = SourceOriginal(source=source, text=step.text)
+        original.replacements = plain(list(done.replacements))
+        original.save()
+        for coding in source.codings.all():
+            coding.start = step.to_deidentified(coding.start)
+            coding.end = step.to_deidentified(coding.end, end=True)
+            coding.save(update_fields=["start", "end"])
+        for memo in project.memos.filter(target=Memo.Target.SEGMENT, target_id=source.key,
+                                         start__isnull=False, end__isnull=False):
+            memo.start = step.to_deidentified(memo.start)
+            memo.end = step.to_deidentified(memo.end, end=True)
+            memo.save(update_fields=["start", "end"])
+        replaced[source.key] = len(done.found)
+        for found in done.found:
+            kinds[found.kind] = kinds.get(found.kind, 0) + 1
+    if replaced:
+        AuditEvent.record(
+            actor=acting_user,
+            verb=QualVerb.DEIDENTIFICATION_REAPPLIED,
+            obj=project,
+            organization=project.organization,
+            # Counts and source ids only, never what was replaced.
+            details={"sources": replaced, "replacements": kinds},
+        )
+    return replaced

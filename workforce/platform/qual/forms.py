@@ -370,3 +370,52 @@ class QdpxImportForm(forms.Form):
         return checked_file(
             self.cleaned_data.get("identifying"), (".yaml", ".yml"), "an identifying list"
         )
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class IdentifyingListForm(forms.Form):
+    """The lead's identifying list: one textarea per kind of term and one per participant,
+    one term per line."""
+
+    institutions = forms.CharField(
+        label="Institutions", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Universities, hospitals, companies, societies: one per line.",
+    )
+    places = forms.CharField(
+        label="Places", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Cities, regions, clinics' towns: one per line.",
+    )
+    other = forms.CharField(
+        label="Other terms", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Anything else that points at someone (a project, a rare job title): one "
+                  "per line.",
+    )
+
+    def __init__(self, *args, participant_ids: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.participant_ids = list(participant_ids)
+        for index, pid in enumerate(self.participant_ids):
+            self.fields[f"names_{index}"] = forms.CharField(
+                label=f"Names of {pid}", required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="Full name, then aliases and nicknames: one per line.",
+            )
+
+    def name_fields(self):
+        return [self[f"names_{index}"] for index in range(len(self.participant_ids))]
+
+    def term_fields(self):
+        return [self["institutions"], self["places"], self["other"]]
+
+    def cleaned_lists(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "names": {pid: _lines(data.get(f"names_{index}", ""))
+                      for index, pid in enumerate(self.participant_ids)},
+            "institutions": _lines(data.get("institutions", "")),
+            "places": _lines(data.get("places", "")),
+            "other": _lines(data.get("other", "")),
+        }

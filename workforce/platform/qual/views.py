@@ -13,7 +13,11 @@ Who sees what (``permissions.ProjectRights``):
 - Anyone with ``CODE_QUALITATIVE`` in an organization creates a project there and leads it.
   Only the lead assigns coders and uploads sources, codebooks and `.qdpx` files.
 - The analysis opens for those who may compare; its themes by group show only what the
-  disclosure gate publishes.
+  disclosure gate publishes. So do the quotes for the report, checked against the
+  identifying list; a refused passage that names a listed identifier is shown by its place
+  only.
+- Only the lead sees and edits the identifying list (the names and terms de-identification
+  takes out), checks the stored texts against it and re-applies de-identification.
 
 Pages are served under a strict Content-Security-Policy: the one script and style sheet are
 static files, nothing inline.
@@ -50,10 +54,13 @@ from workforce.platform.actions.qual import (
     do_create_qual_project,
     do_delete_coding,
     do_import_qdpx,
+    do_reapply_deidentification,
     do_remove_coder,
     do_set_blind,
+    do_update_identifying_list,
     do_upload_codebook,
     do_upload_sources,
+    kept_identifying,
 )
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import (
@@ -71,17 +78,20 @@ from workforce.platform.qual.forms import (
     CoderForm,
     CodingChangeForm,
     CodingForm,
+    IdentifyingListForm,
     MemoForm,
     ProjectForm,
     QdpxImportForm,
     SourcesUploadForm,
     code_choices,
 )
+from workforce.platform.qual.identifying import still_named
 from workforce.platform.qual.models import (
     CodebookVersion,
     Coding,
     Memo,
     ProjectCoder,
+    ProjectIdentifyingList,
     QualitativeProject,
     Source,
     SourceOriginal,
@@ -1240,3 +1250,171 @@ def analysis_themes_csv(
         f'attachment; filename="{stem or "project"}-themes-by-{by}.csv"'
     )
     return response
+
+
+# --- The identifying list (lead only) -----------------------------------------------------------
+
+
+def _identifying_page(
+    request: HttpRequest,
+    project: QualitativeProject,
+    form: IdentifyingListForm,
+    row: ProjectIdentifyingList | None,
+    findings: list | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "qual/identifying.html",
+        {
+            "project": project,
+            "organization": project.organization,
+            "form": form,
+            "row": row,
+            "findings": findings,
+        },
+        status=status,
+    )
+
+
+def _identifying_form(
+    project: QualitativeProject, row: ProjectIdentifyingList | None, data: Any = None
+) -> IdentifyingListForm:
+    names = row.names if row is not None else {}
+    ids = list(dict.fromkeys([*(p["id"] for p in project.participants), *names]))
+    initial = {f"names_{index}": "\n".join(names.get(pid, ())) for index, pid in enumerate(ids)}
+    for kind in ("institutions", "places", "other"):
+        initial[kind] = "\n".join(getattr(row, kind)) if row is not None else ""
+    return IdentifyingListForm(data, initial=initial, participant_ids=ids)
+
+
+@project_view
+@require_http_methods(["GET", "HEAD", "POST"])
+def identifying_list(
+    request: HttpRequest, project: QualitativeProject, rights: ProjectRights
+) -> HttpResponse:
+    """The names, aliases and terms de-identification takes out, for the lead to edit."""
+    _lead_only(rights, "sees and edits the identifying list")
+    row = ProjectIdentifyingList.objects.filter(project=project).first()
+    if request.method != "POST":
+        return _identifying_page(request, project, _identifying_form(project, row), row)
+    form = _identifying_form(project, row, request.POST)
+    if form.is_valid():
+        try:
+            do_update_identifying_list(project, **form.cleaned_lists(), acting_user=request.user)
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(
+                request,
+                "The identifying list was saved. Check the sources again to find where a "
+                "newly listed term is still in a stored text.",
+            )
+            return redirect(_project_url(project, "qual_identifying") + "#check")
+    return _identifying_page(request, project, form, row, status=400)
+
+
+def _still_named(project: QualitativeProject) -> list:
+    identifying = kept_identifying(project).identifying
+    originals = dict(
+        SourceOriginal.objects.filter(source__project=project).values_list(
+            "source_id", "replacements"
+        )
+    )
+    sources = list(project.sources.all())
+    pks = {source.key: source.pk for source in sources}
+    found = still_named(
+        ((source.key, source.text, originals.get(source.pk, [])) for source in sources),
+        identifying,
+    )
+    return [{"found": item, "source_pk": pks[item.source]} for item in found]
+
+
+@project_view
+@require_safe
+def identifying_check(
+    request: HttpRequest, project: QualitativeProject, rights: ProjectRights
+) -> HttpResponse:
+    """Where a term of the identifying list is still in a stored text: sources and
+    characters, never the words."""
+    _lead_only(rights, "checks the sources against the identifying list")
+    row = ProjectIdentifyingList.objects.filter(project=project).first()
+    return _identifying_page(
+        request, project, _identifying_form(project, row), row, findings=_still_named(project)
+    )
+
+
+@project_view
+@require_POST
+def identifying_reapply(
+    request: HttpRequest, project: QualitativeProject, rights: ProjectRights
+) -> HttpResponse:
+    _lead_only(rights, "re-applies de-identification")
+    try:
+        replaced = do_reapply_deidentification(project, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect(_project_url(project, "qual_identifying_check") + "#check")
+    if replaced:
+        total = sum(replaced.values())
+        messages.success(
+            request,
+            f"{total} term{'s' if total != 1 else ''} replaced by tags in "
+            f"{', '.join(replaced)}; codings, turns and passage memos moved with their words.",
+        )
+    else:
+        messages.info(request, "No listed term was found in the stored texts; nothing changed.")
+    return redirect(_project_url(project, "qual_identifying_check") + "#check")
+
+
+# --- Quotes for the report ----------------------------------------------------------------------
+
+QUOTE_THRESHOLD = 5  # the disclosure gate's threshold, as the themes by group use it
+
+
+@project_view
+@require_safe
+def quotes(
+    request: HttpRequest, project: QualitativeProject, rights: ProjectRights
+) -> HttpResponse:
+    """Per code, the quotes a report may print and the candidates refused, with why. A
+    refused passage that names a listed identifier is not shown: only its place."""
+    _analysis_access(rights)
+    from workforce.qual.analysis import IDENTIFIER, exemplary_quotes
+
+    core = to_core(project)
+    names = _code_names(project.current_codebook)
+    sources = {s.key: s.pk for s in project.sources.only("pk", "key", "project_id")}
+    choices = exemplary_quotes(
+        core, kept_identifying(project).identifying, threshold=QUOTE_THRESHOLD
+    )
+    rows = []
+    for code, choice in choices.items():
+        rows.append({
+            "code": code,
+            "name": names.get(code, code),
+            "accepted": [
+                {"quote": quote, "source_pk": sources.get(quote.source)}
+                for quote in choice.accepted
+            ],
+            "refused": [
+                {
+                    "quote": refusal.quote,
+                    "source_pk": sources.get(refusal.quote.source),
+                    "withheld": IDENTIFIER in refusal.kinds,
+                    "reasons": refusal.reasons,
+                }
+                for refusal in choice.refused
+            ],
+        })
+    return render(
+        request,
+        "qual/quotes.html",
+        {
+            "project": project,
+            "organization": project.organization,
+            "rights": rights,
+            "rows": rows,
+            "threshold": QUOTE_THRESHOLD,
+        },
+    )
