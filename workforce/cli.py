@@ -1149,14 +1149,21 @@ def qual_export(
     qdc: Annotated[
         Path | None, typer.Option("--qdc", metavar="OUT.qdc", help="The codebook alone.")
     ] = None,
+    codings_csv: Annotated[
+        Path | None, typer.Option("--codings", metavar="OUT.csv",
+                                  help="The codings as CSV (source, coder, code, start, end), "
+                                  "as `qual agreement` and `qual import` read them.")
+    ] = None,
 ) -> None:
-    """Write the project (de-identified: originals never leave) as REFI-QDA files."""
+    """Write the project (de-identified: originals never leave) as REFI-QDA files or CSV."""
     from workforce.qual.codings import QualError
+    from workforce.qual.files import write_codings
     from workforce.qual.project import load_project
     from workforce.qual.refi import write_qdc, write_qdpx
 
-    if qdpx is None and qdc is None:
-        _qual_failed(ValueError("say what to write: --qdpx OUT.qdpx and/or --qdc OUT.qdc"))
+    if qdpx is None and qdc is None and codings_csv is None:
+        _qual_failed(ValueError("say what to write: --qdpx OUT.qdpx, --qdc OUT.qdc and/or "
+                                "--codings OUT.csv"))
     try:
         project = load_project(project_dir)
         if qdpx is not None:
@@ -1168,8 +1175,82 @@ def qual_export(
         if qdc is not None:
             write_qdc(project.codes, qdc)
             console.print(f"Wrote {qdc}: {len(project.codes)} codes.", highlight=False)
+        if codings_csv is not None:
+            write_codings(project.codings, codings_csv)
+            console.print(f"Wrote {codings_csv}: {len(project.codings)} codings.",
+                          highlight=False)
     except QualError as error:
         _qual_failed(error)
+
+
+@qual_app.command("quotes", no_args_is_help=True)
+def qual_quotes(
+    project_dir: ProjectDir,
+    participants: Annotated[
+        Path | None, typer.Option(metavar="CSV", help="The participants file: their names are "
+                                  "checked in every quote.")
+    ] = None,
+    identifying: Annotated[
+        Path | None, typer.Option(metavar="YAML", help="Institutions, places and other terms "
+                                  "checked in every quote.")
+    ] = None,
+    per_code: Annotated[int, typer.Option(help="Quotes per code.")] = 2,
+    threshold: Annotated[int, typer.Option(help="The smallest group a quote may come "
+                                           "from.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print them as JSON.")] = False,
+) -> None:
+    """Quotes that may be published, per code, and how many were withheld and why.
+
+    Each is a coded passage of one participant's words, 6 to 60 words, naming nothing on the
+    identifying list, from a group of at least THRESHOLD. A passage withheld for naming an
+    identifier is counted, never printed.
+    """
+    import json
+
+    from workforce.qual.analysis import IDENTIFIER, exemplary_quotes
+    from workforce.qual.codings import QualError
+    from workforce.qual.deidentify import IdentifyingList, read_identifying_list
+    from workforce.qual.project import load_project
+    from workforce.qual.sources import read_participants
+
+    try:
+        project = load_project(project_dir)
+        terms = read_identifying_list(identifying) if identifying else IdentifyingList()
+        if participants:
+            terms = terms.with_names(read_participants(participants).names)
+        chosen = exemplary_quotes(project, terms, per_code=per_code, threshold=threshold)
+    except QualError as error:
+        _qual_failed(error)
+    if not terms.names and not (terms.institutions or terms.places or terms.other):
+        err_console.print("No identifying list given (--participants, --identifying): quotes "
+                          "were checked for group size, speakers and length only.",
+                          highlight=False)
+    out = {
+        code: {
+            "accepted": [{"text": q.text, "source": q.source, "start": q.start, "end": q.end,
+                          "group": q.group, "agreed": q.agreed} for q in choice.accepted],
+            # A refused passage's words are not printed when it names someone.
+            "withheld": [{"source": r.quote.source, "start": r.quote.start, "end": r.quote.end,
+                          "reasons": list(r.reasons),
+                          **({} if IDENTIFIER in r.kinds else {"text": r.quote.text})}
+                         for r in choice.refused],
+        }
+        for code, choice in chosen.items()
+    }
+    if as_json:
+        typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    for code, found in out.items():
+        console.print(f"[bold]{code}[/bold]")
+        for quote in found["accepted"]:
+            console.print(f"  “{quote['text']}” ({quote['source']} {quote['start']}-"
+                          f"{quote['end']}{', agreed' if quote['agreed'] else ''})",
+                          highlight=False, markup=False)
+        if not found["accepted"]:
+            console.print("  no passage passed the checks", highlight=False)
+        for refusal in found["withheld"]:
+            console.print(f"  withheld {refusal['source']} {refusal['start']}-{refusal['end']}"
+                          f": {'; '.join(refusal['reasons'])}", highlight=False, markup=False)
 
 
 @qual_app.command("agreement")

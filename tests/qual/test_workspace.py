@@ -215,3 +215,31 @@ def test_a_participant_linked_to_a_survey_response_takes_its_attributes(tmp_path
     assert project.participant("P1").attributes == {
         "career_stage": "early", "sector": "clinical", "gender": "woman"}
     assert project.participant("P2").attributes == {"career_stage": "mid"}
+
+
+def test_codings_export_as_the_csv_agreement_and_import_read(imported, tmp_path):
+    from workforce.qual.files import read_codings
+
+    directory, _ = imported
+    target = tmp_path / "codings.csv"
+    result = CliRunner().invoke(app, ["qual", "export", "--project", str(directory),
+                                      "--codings", str(target)])
+    assert result.exit_code == 0, result.output
+    assert read_codings(target) == list(load_project(directory).codings)
+
+
+def test_quotes_command_prints_checked_quotes_and_never_a_withheld_name(imported,
+                                                                       focus_groups):
+    directory, _ = imported
+    result = CliRunner().invoke(app, [
+        "qual", "quotes", "--project", str(directory), "--participants",
+        str(focus_groups.participants), "--identifying", str(focus_groups.identifying),
+        "--per-code", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    quotes = json.loads(result.output)
+    assert all(found["accepted"] for found in quotes.values())
+    terms = focus_groups.identifying_list()
+    printed = " ".join(q["text"] for found in quotes.values() for q in found["accepted"])
+    for names in terms.names.values():
+        for name in names:
+            assert not re.search(rf"\b{re.escape(name)}\b", printed)

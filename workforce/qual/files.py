@@ -60,3 +60,17 @@ def read_texts(directory: Path) -> dict[str, str]:
     if not texts:
         raise QualError(f"{directory}: no .txt source in it")
     return texts
+
+
+def write_codings(codings, path: Path) -> Path:
+    """The codings as the CSV `read_codings` reads (written aside, then renamed)."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    with open(partial, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(CODING_COLUMNS)
+        for coding in codings:
+            writer.writerow([coding.source, coding.coder, coding.code, coding.start,
+                             coding.end])
+    partial.replace(path)
+    return path
