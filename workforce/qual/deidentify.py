@@ -132,6 +132,16 @@ class IdentifyingList:
             merged[pid] = tuple(dict.fromkeys([*merged.get(pid, ()), *values]))
         return replace(self, names=merged)
 
+    def merged(self, other: IdentifyingList) -> IdentifyingList:
+        """Every name and term of this list and of `other`, each once, in first-seen order."""
+        def union(a: Iterable[str], b: Iterable[str]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys([*a, *b]))
+
+        return replace(self.with_names(other.names),
+                       institutions=union(self.institutions, other.institutions),
+                       places=union(self.places, other.places),
+                       other=union(self.other, other.other))
+
     @cached_property
     def _matcher(self) -> _Matcher:
         return _Matcher(self)

@@ -20,14 +20,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from workforce.qual.codebook import read_codebook
 from workforce.qual.codings import Coding, QualError, check_codings
 from workforce.qual.deidentify import (
+    INSTITUTION,
+    NAME,
+    OTHER,
+    PLACE,
     IdentifyingList,
     Original,
     Replacement,
@@ -45,7 +50,7 @@ from workforce.qual.project import (
     load_project,
     save_project,
 )
-from workforce.qual.sources import read_participants, read_transcript
+from workforce.qual.sources import open_text_sources, read_participants, read_transcript
 
 ORIGINALS = "originals"
 TRANSCRIPT_SUFFIXES = (".txt", ".docx", ".vtt", ".srt")
@@ -117,76 +122,10 @@ def import_into(
     elif lead and lead != project.lead:
         project = replace(project, lead=lead)
 
-    listed = read_participants(participants) if participants else None
-    known = {p.id: p for p in project.participants}
-    added_people: list[Participant] = []
-    if listed:
-        clashes = [p.id for p in listed.participants if p.id in known and known[p.id] != p]
-        if clashes:
-            raise QualError(f"{participants}: participant(s) {', '.join(clashes)} are already in "
-                            "the project with other attributes")
-        added_people = [p for p in listed.participants if p.id not in known]
-        if linked_responses is not None:
-            added_people = _with_survey_attributes(added_people, linked_responses)
-    everyone = [*project.participants, *added_people]
-    group_of = {p.id: p.group for p in everyone}
-
-    terms = read_identifying_list(identifying) if identifying else IdentifyingList()
-    if listed:
-        terms = terms.with_names(listed.names)
-    tags = participant_tags([*(p.id for p in everyone), *terms.names])
-    speakers = dict(listed.speakers) if listed else {p.id: p.id for p in everyone}
-
-    existing = {s.id for s in project.sources}
-    new_sources, originals, problems = [], {}, []
-    replacements: Counter = Counter()
-    unlinked: dict[str, tuple[str, ...]] = {}
-    for path in map(Path, transcripts):
-        try:
-            raw = read_transcript(path, speakers=speakers)
-        except QualError as error:
-            problems.append(str(error))
-            continue
-        if raw.id in existing or raw.id in originals:
-            problems.append(f"{path}: the project already has a source {raw.id!r}; rename the "
-                            "file to add it as another source")
-            continue
-        raw = replace(raw, group=_group(raw, group_of))
-        named = [found.value for found in find_identifiers(raw.id.replace("_", " "), terms)]
-        if named:
-            # A source's id is its file's name, and ids travel everywhere a source does
-            # (codings, exports, the report's methods): it must not name anyone.
-            problems.append(f"{path}: the file's name contains {', '.join(map(repr, named))} "
-                            "from the identifying list; rename the file (e.g. group-3.txt)")
-            continue
-        clean, original = deidentify(raw, terms, tags=tags)
-        new_sources.append(clean)
-        originals[raw.id] = original
-        replacements.update(r.kind for r in original.replacements)
-        loose = tuple(dict.fromkeys(t.speaker for t in clean.turns if not t.participant))
-        if loose:
-            unlinked[raw.id] = loose
-    if open_text is not None:
-        answers, respondents = _open_text(open_text)
-        taken = {*existing, *originals}
-        twice = [a.id for a in answers if a.id in taken]
-        if twice:
-            problems.append(f"{open_text.path}: the project already has source(s) "
-                            f"{', '.join(map(repr, twice[:5]))}")
-        known_ids = {p.id for p in everyone}
-        everyone += [p for p in respondents if p.id not in known_ids]
-        added_people += [p for p in respondents if p.id not in known_ids]
-        for answer in answers:
-            # An answer can name a colleague or an institution as well as a transcript can.
-            clean, original = deidentify(answer, terms, tags=tags)
-            new_sources.append(clean)
-            originals[answer.id] = original
-            replacements.update(r.kind for r in original.replacements)
-    if problems:
-        raise QualError("\n".join(problems))
-
-    project = replace(project, participants=tuple(everyone),
-                      sources=(*project.sources, *new_sources))
+    added = add_sources(project, transcripts=transcripts, participants=participants,
+                        identifying=identifying, open_text=open_text,
+                        linked_responses=linked_responses)
+    project, originals = added.project, added.originals
     version = None
     if codebook is not None:
         codes = read_codebook(codebook)
@@ -208,11 +147,11 @@ def import_into(
         added_codings = len(moved)
     project.check()
     summary = ImportSummary(
-        sources=tuple(s.id for s in new_sources),
-        turns=sum(len(s.turns) for s in new_sources),
-        participants=len(added_people),
-        replacements=dict(sorted(replacements.items())),
-        unlinked_speakers=unlinked,
+        sources=tuple(s.id for s in added.new_sources),
+        turns=sum(len(s.turns) for s in added.new_sources),
+        participants=len(added.new_participants),
+        replacements=added.replacements,
+        unlinked_speakers=added.unlinked_speakers,
         codebook_version=version,
         codings=added_codings,
         skipped=skipped,
@@ -220,19 +159,161 @@ def import_into(
     return project, originals, summary
 
 
+@dataclass(frozen=True)
+class SourcesAdded:
+    """Sources read, de-identified and added to a project, and what was learned on the way."""
+
+    project: QualProject  # with the new sources and participants
+    new_sources: tuple[Source, ...]
+    new_participants: tuple[Participant, ...]
+    originals: dict[str, Original]  # source id → its original, kept apart for the lead
+    identifying: IdentifyingList  # everything known to identify people, old and new
+    speakers: Mapping[str, str]  # transcript label → participant id, old and new
+    replacements: dict[str, int]  # kind → how many were replaced
+    # Source → labels of turns tied to no participant (a moderator's among them).
+    unlinked_speakers: dict[str, tuple[str, ...]]
+
+
+def add_sources(
+    project: QualProject,
+    *,
+    transcripts: Iterable[Path] = (),
+    participants: Path | None = None,
+    identifying: Path | None = None,
+    open_text: OpenTextAnswers | None = None,
+    linked_responses: Path | None = None,
+    known: IdentifyingList | None = None,
+    speakers: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+) -> SourcesAdded:
+    """`project` with the given files' sources added, each de-identified before it joins.
+
+    `known` and `speakers` are what earlier imports learned about who is who (the web keeps
+    them per project), so a transcript added later is de-identified with every name known so
+    far and its labels link to the same participants. Every problem of every file is raised
+    at once as one QualError, and nothing is returned then. `encoding` (None: UTF-8) is that
+    of the text files; a `.docx` carries its own.
+    """
+    problems: list[str] = []
+    terms = known or IdentifyingList()
+    speakers = dict(speakers or {})
+    listed = None
+    if participants is not None:
+        try:
+            listed = read_participants(participants, encoding=encoding)
+        except QualError as error:
+            problems.append(str(error))
+    if identifying is not None:
+        try:
+            terms = terms.merged(read_identifying_list(identifying))
+        except QualError as error:
+            problems.append(str(error))
+    existing = {p.id: p for p in project.participants}
+    added_people: list[Participant] = []
+    if listed is not None:
+        clashes = [p.id for p in listed.participants if p.id in existing and existing[p.id] != p]
+        if clashes:
+            problems.append(f"{participants}: participant(s) {', '.join(clashes)} are already "
+                            "in the project with other attributes or another group")
+        added_people = [p for p in listed.participants if p.id not in existing]
+        if linked_responses is not None:
+            try:
+                added_people = _with_survey_attributes(added_people, linked_responses)
+            except QualError as error:
+                problems.append(str(error))
+        terms = terms.with_names(listed.names)
+        speakers.update(listed.speakers)
+    everyone = [*project.participants, *added_people]
+    group_of = {p.id: p.group for p in everyone}
+    tags = participant_tags([*(p.id for p in everyone), *terms.names])
+    # A listed name at the start of a line is its participant speaking ("Ana Ruiz: ..."),
+    # even when the participants list gave no speaker label: transcription services write
+    # names, and a name said once would otherwise not count as a speaker.
+    labels = {**{name: pid for pid, names in terms.names.items() for name in names},
+              **{p.id: p.id for p in everyone}, **speakers}
+
+    taken = {s.id for s in project.sources}
+    new_sources: list[Source] = []
+    originals: dict[str, Original] = {}
+    unlinked: dict[str, tuple[str, ...]] = {}
+    for path in map(Path, transcripts):
+        try:
+            raw = read_transcript(path, speakers=labels, encoding=encoding)
+        except QualError as error:
+            problems.append(str(error))
+            continue
+        if _names_someone(raw.id, terms):
+            # A source's id is its file's name, and ids travel everywhere a source does
+            # (coding pages, codings, exports, the report's methods): it must not name anyone.
+            problems.append(f"{path}: the file's name holds a name or another identifying "
+                            "term, and a source is named after its file where coders see it; "
+                            "rename the file (for example group-3.txt)")
+            continue
+        if raw.id in taken:
+            problems.append(f"{path}: the project already has a source {raw.id!r}; rename "
+                            "the file to add it as another source")
+            continue
+        taken.add(raw.id)
+        clean, originals[raw.id] = deidentify(replace(raw, group=_group(raw, group_of)), terms,
+                                              tags=tags)
+        new_sources.append(clean)
+        loose = tuple(dict.fromkeys(t.speaker for t in clean.turns if not t.participant))
+        if loose:
+            unlinked[raw.id] = loose
+    if open_text is not None:
+        try:
+            answers, respondents = _open_text(open_text, encoding)
+        except QualError as error:
+            problems.append(str(error))
+        else:
+            twice = [a.id for a in answers if a.id in taken]
+            if twice:
+                problems.append(f"{open_text.path}: the project already has source(s) "
+                                f"{', '.join(map(repr, twice[:5]))}")
+            ids = {p.id for p in everyone}
+            fresh = [p for p in respondents if p.id not in ids]
+            everyone += fresh
+            added_people += fresh
+            for answer in answers:
+                # An answer can name a colleague or an institution as well as a transcript.
+                clean, originals[answer.id] = deidentify(answer, terms, tags=tags)
+                new_sources.append(clean)
+    if problems:
+        raise QualError("\n".join(problems))
+    replacements = Counter(r.kind for o in originals.values() for r in o.replacements)
+    combined = replace(project, participants=tuple(everyone),
+                       sources=(*project.sources, *new_sources)).check()
+    return SourcesAdded(combined, tuple(new_sources), tuple(added_people), originals, terms,
+                        speakers, dict(sorted(replacements.items())), unlinked)
+
+
+def _names_someone(file_stem: str, terms: IdentifyingList) -> bool:
+    """Whether a file's name holds a listed name, institution, place or term. E-mail and
+    telephone patterns are not looked for: a date in a file's name reads like a number."""
+    words = re.sub(r"[-_.]+", " ", file_stem)
+    return any(found.kind in (NAME, INSTITUTION, PLACE, OTHER)
+               for found in find_identifiers(words, terms))
+
+
+def _read_csv(path: Path, encoding: str | None = None):
+    """A CSV with every value as text, or a QualError naming the file."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False,
+                           encoding=encoding or "utf-8-sig")
+    except FileNotFoundError:
+        raise QualError(f"{path}: the file does not exist") from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise QualError(f"{path}: cannot be read as UTF-8 CSV ({error})") from None
+
+
 def _with_survey_attributes(people: list[Participant], path: Path) -> list[Participant]:
     """`people`, each linked to a response taking that response's standard attributes where
     their own are missing or unknown; a response id not in the file is an error."""
-    import pandas as pd
-
     from workforce.standard.loader import load_standard
 
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise QualError(f"{path}: the file does not exist") from None
-    except (UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise QualError(f"{path}: cannot be read as UTF-8 CSV ({error})") from None
+    table = _read_csv(path)
     if "response_id" not in table.columns:
         raise QualError(f"{path}: no column 'response_id' to link participants by")
     columns = [c for c in load_standard().dimensions if c in table.columns]
@@ -255,18 +336,9 @@ def _with_survey_attributes(people: list[Participant], path: Path) -> list[Parti
     return out
 
 
-def _open_text(answers: OpenTextAnswers) -> tuple[list[Source], list[Participant]]:
-    import pandas as pd
-
-    from workforce.qual.sources import open_text_sources
-
-    try:
-        table = pd.read_csv(answers.path, dtype=str, keep_default_na=False,
-                            encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise QualError(f"{answers.path}: the file does not exist") from None
-    except (UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise QualError(f"{answers.path}: cannot be read as UTF-8 CSV ({error})") from None
+def _open_text(answers: OpenTextAnswers,
+               encoding: str | None = None) -> tuple[list[Source], list[Participant]]:
+    table = _read_csv(answers.path, encoding)
     try:
         return open_text_sources(table, answers.column, id_column=answers.id_column,
                                  attributes=answers.attributes, group=answers.group)

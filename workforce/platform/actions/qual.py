@@ -970,7 +970,8 @@ def do_import_qdpx(
     try:
         exchanged = read_qdpx(path, strict=False, outside_files=False)
         if identifying is not None:
-            kept = kept.merged(read_identifying_list(identifying))
+            kept = replace(kept, identifying=kept.identifying.merged(
+                read_identifying_list(identifying)))
     except QualError as error:
         raise _problems(error) from None
     incoming = exchanged.project

@@ -1,58 +1,42 @@
 """Files a lead uploads to a project, read through the core and de-identified before storing.
 
-The web's counterpart of ``workforce.qual.workspace.import_into``, with two differences that
-a project living on the platform needs:
-
-- what identifies people is not a file beside the project but ``ProjectIdentifyingList``,
-  grown by every upload, so a transcript added later is de-identified with every name known
-  so far and its speaker labels link to the same participants;
-- a ``.qdpx`` is read with ``outside_files=False`` (an uploaded file must never make the
-  server read its own files) and its lead is not taken from the file: the person who
-  creates the project on the platform leads it.
+The reading is the command line's (``workforce.qual.workspace.add_sources``); what the web
+adds is where it keeps what identifies people: not a file beside the project but
+``ProjectIdentifyingList``, grown by every upload, so a transcript added later is
+de-identified with every name known so far and its speaker labels link to the same
+participants. (A ``.qdpx`` is read with ``outside_files=False``, and its lead is not taken
+from the file: see ``actions.qual.do_import_qdpx``.)
 
 Everything here only reads: it returns the core project with the new parts added, the
 originals and what was learned about identifying people; ``actions.qual`` stores them.
 Uploaded files are copied to a temporary folder under their own names first, so the core's
-messages ("group-1.txt, line 3: ...") name the file the lead chose, not a temporary path.
+messages ("group-1.txt, line 3: ...") name the file the lead chose once the folder is taken
+out of them (``without_folder``).
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from workforce.qual.codings import QualError
-from workforce.qual.deidentify import (
-    INSTITUTION,
-    NAME,
-    OTHER,
-    PLACE,
-    IdentifyingList,
-    Original,
-    deidentify,
-    find_identifiers,
-    participant_tags,
-    read_identifying_list,
-)
+from workforce.qual.deidentify import IdentifyingList, Original
 from workforce.qual.project import Participant, QualProject, Source
-from workforce.qual.sources import (
-    ROLE_LABEL,
-    label_key,
-    open_text_sources,
-    read_participants,
-    read_transcript,
-)
+from workforce.qual.sources import ROLE_LABEL, label_key
+from workforce.qual.workspace import TRANSCRIPT_SUFFIXES, OpenTextAnswers, add_sources
 
 # Upload limits: a focus group's transcript is tens of kilobytes; these leave a wide margin
 # and keep one request from holding the server's memory and disk for long.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 50
-TRANSCRIPT_SUFFIXES = (".txt", ".docx", ".vtt", ".srt")
+__all__ = ["TRANSCRIPT_SUFFIXES", "OpenTextUpload", "KeptIdentifying", "SourcesRead",
+           "read_sources", "files_on_disk", "safe_file_name", "without_folder"]
+
+# Open-text answers of an uploaded survey export: the command line's description of them.
+OpenTextUpload = OpenTextAnswers
 
 
 @dataclass(frozen=True)
@@ -61,30 +45,6 @@ class KeptIdentifying:
 
     identifying: IdentifyingList = field(default_factory=IdentifyingList)
     speakers: Mapping[str, str] = field(default_factory=dict)  # label → participant id
-
-    def merged(self, other: IdentifyingList) -> KeptIdentifying:
-        mine = self.identifying.with_names(other.names)
-
-        def union(a: Iterable[str], b: Iterable[str]) -> tuple[str, ...]:
-            return tuple(dict.fromkeys([*a, *b]))
-
-        return replace(self, identifying=replace(
-            mine,
-            institutions=union(mine.institutions, other.institutions),
-            places=union(mine.places, other.places),
-            other=union(mine.other, other.other),
-        ))
-
-
-@dataclass(frozen=True)
-class OpenTextUpload:
-    """Open-text answers of a survey export: one source (and one respondent) per answer."""
-
-    path: Path
-    column: str
-    id_column: str = "response_id"
-    attributes: tuple[str, ...] = ()
-    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,134 +70,18 @@ def read_sources(
     open_text: OpenTextUpload | None = None,
     encoding: str | None = None,
 ) -> SourcesRead:
-    """``project`` with the uploaded sources added, each de-identified; every problem of every
-    file is raised at once as one ``QualError`` and nothing is returned then. ``encoding``
-    (None: UTF-8) is that of the text files; a ``.docx`` carries its own."""
-    problems: list[str] = []
-    listed = None
-    if participants is not None:
-        try:
-            listed = read_participants(participants, encoding=encoding)
-        except QualError as error:
-            problems.append(str(error))
-    if identifying is not None:
-        try:
-            kept = kept.merged(read_identifying_list(identifying))
-        except QualError as error:
-            problems.append(str(error))
-    known = {p.id: p for p in project.participants}
-    added_people: list[Participant] = []
-    if listed is not None:
-        clashes = [p.id for p in listed.participants if p.id in known and known[p.id] != p]
-        if clashes:
-            problems.append(f"{participants.name}: participant(s) {', '.join(clashes)} are "
-                            "already in the project with other attributes or another group")
-        added_people = [p for p in listed.participants if p.id not in known]
-        kept = replace(kept.merged(IdentifyingList(names=listed.names)),
-                       speakers={**kept.speakers, **listed.speakers})
-    everyone = [*project.participants, *added_people]
-    group_of = {p.id: p.group for p in everyone}
-    terms = kept.identifying
-    tags = participant_tags([*(p.id for p in everyone), *terms.names])
-    # A listed name at the start of a line is its participant speaking ("Ana Ruiz: ..."),
-    # even when the participants list gave no speaker label: transcription services write
-    # names, and a name said once would otherwise not count as a speaker.
-    speakers = {
-        **{name: pid for pid, names in terms.names.items() for name in names},
-        **{p.id: p.id for p in everyone},
-        **kept.speakers,
-    }
-
-    taken = {s.id for s in project.sources}
-    new_sources: list[Source] = []
-    originals: dict[str, Original] = {}
-    replacements: Counter = Counter()
-    unlinked: dict[str, tuple[str, ...]] = {}
-    for path in transcripts:
-        try:
-            raw = read_transcript(path, speakers=speakers, encoding=encoding)
-        except QualError as error:
-            problems.append(str(error))
-            continue
-        if _names_someone(raw.id, terms):
-            problems.append(f"{path.name}: the file's name holds a name or another identifying "
-                            "term, and a source is named after its file where coders see it; "
-                            "rename the file (for example group-3.txt)")
-            continue
-        if raw.id in taken:
-            problems.append(f"{path.name}: the project already has a source {raw.id!r}; rename "
-                            "the file to add it as another source")
-            continue
-        taken.add(raw.id)
-        raw = replace(raw, group=_focus_group(raw, group_of))
-        clean, original = deidentify(raw, terms, tags=tags)
-        new_sources.append(clean)
-        originals[raw.id] = original
-        replacements.update(r.kind for r in original.replacements)
-        # A moderator is expected to belong to no participant; other loose labels are news.
-        loose = tuple(dict.fromkeys(t.speaker for t in clean.turns if not t.participant
-                                    and not ROLE_LABEL.fullmatch(label_key(t.speaker))))
-        if loose:
-            unlinked[raw.id] = loose
-    if open_text is not None:
-        try:
-            answers, respondents = _open_text(open_text, encoding)
-        except QualError as error:
-            problems.append(str(error))
-        else:
-            twice = [a.id for a in answers if a.id in taken]
-            if twice:
-                problems.append(f"{open_text.path.name}: the project already has source(s) "
-                                f"{', '.join(map(repr, twice[:5]))}")
-            ids = {p.id for p in everyone}
-            fresh = [p for p in respondents if p.id not in ids]
-            everyone += fresh
-            added_people += fresh
-            for answer in answers:
-                # An answer can name a colleague or an institution as well as a transcript can.
-                clean, original = deidentify(answer, terms, tags=tags)
-                new_sources.append(clean)
-                originals[answer.id] = original
-                replacements.update(r.kind for r in original.replacements)
-    if problems:
-        raise QualError("\n".join(problems))
-    combined = replace(project, participants=tuple(everyone),
-                       sources=(*project.sources, *new_sources))
-    combined.check()
-    return SourcesRead(combined, tuple(new_sources), tuple(added_people), originals, kept,
-                       dict(sorted(replacements.items())), unlinked)
-
-
-def _names_someone(file_stem: str, terms: IdentifyingList) -> bool:
-    """Whether a file's name holds a listed name, institution, place or term. E-mail and
-    telephone patterns are not looked for: a date in a file's name reads like a number."""
-    words = re.sub(r"[-_.]+", " ", file_stem)
-    return any(found.kind in (NAME, INSTITUTION, PLACE, OTHER)
-               for found in find_identifiers(words, terms))
-
-
-def _open_text(upload: OpenTextUpload,
-               encoding: str | None) -> tuple[list[Source], list[Participant]]:
-    import pandas as pd
-
-    try:
-        table = pd.read_csv(upload.path, dtype=str, keep_default_na=False,
-                            encoding=encoding or "utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise QualError(f"{upload.path.name}: cannot be read as UTF-8 CSV ({error})") from None
-    try:
-        return open_text_sources(table, upload.column, id_column=upload.id_column,
-                                 attributes=upload.attributes, group=upload.group)
-    except QualError as error:
-        raise QualError(f"{upload.path.name}: {error}") from None
-
-
-def _focus_group(source: Source, group_of: dict[str, str]) -> str:
-    """A transcript's focus group: the group most of its speaking participants belong to,
-    else the file's name (as the command line decides it)."""
-    groups = Counter(group_of[t.participant] for t in source.turns
-                     if t.participant in group_of and group_of[t.participant])
-    return groups.most_common(1)[0][0] if groups else source.id
+    """``project`` with the uploaded sources added, each de-identified with everything
+    ``kept`` so far; every problem of every file is raised at once as one ``QualError``."""
+    added = add_sources(project, transcripts=transcripts, participants=participants,
+                        identifying=identifying, open_text=open_text,
+                        known=kept.identifying, speakers=kept.speakers, encoding=encoding)
+    # A moderator is expected to belong to no participant; other loose labels are news.
+    unlinked = {source: loose for source, labels in added.unlinked_speakers.items()
+                if (loose := tuple(label for label in labels
+                                   if not ROLE_LABEL.fullmatch(label_key(label))))}
+    return SourcesRead(added.project, added.new_sources, added.new_participants,
+                       added.originals, KeptIdentifying(added.identifying, added.speakers),
+                       added.replacements, unlinked)
 
 
 # --- uploaded files on disk -------------------------------------------------------------------
