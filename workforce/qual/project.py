@@ -274,18 +274,25 @@ def to_dict(project: QualProject) -> dict:
     return asdict(project)
 
 
+def participant_from_dict(data: Mapping) -> Participant:
+    return Participant(**{**data, "attributes": dict(data.get("attributes", {}))})
+
+
+def code_from_dict(data: Mapping) -> Code:
+    return Code(**{**data, "examples": tuple(data.get("examples", ()))})
+
+
 def from_dict(data: Mapping) -> QualProject:
     """The project from `to_dict`'s form (also what the platform stores and serves)."""
     try:
         return QualProject(
             name=data["name"],
-            participants=tuple(Participant(**{**p, "attributes": dict(p["attributes"])})
-                               for p in data.get("participants", ())),
+            participants=tuple(map(participant_from_dict, data.get("participants", ()))),
             sources=tuple(Source(**{**s, "turns": tuple(Turn(**t) for t in s["turns"])})
                           for s in data.get("sources", ())),
-            codebook=tuple(CodebookVersion(**{**v, "codes": tuple(
-                Code(**{**c, "examples": tuple(c["examples"])}) for c in v["codes"])})
-                for v in data.get("codebook", ())),
+            codebook=tuple(CodebookVersion(**{**v, "codes": tuple(map(code_from_dict,
+                                                                       v["codes"]))})
+                           for v in data.get("codebook", ())),
             codings=tuple(Coding(**c) for c in data.get("codings", ())),
             memos=tuple(Memo(**m) for m in data.get("memos", ())),
             coders=tuple(data.get("coders", ())),

@@ -28,7 +28,6 @@ from workforce.platform.audit.models import AuditEvent
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can
 from workforce.platform.qual.convert import (
-    code_from_json,
     code_to_json,
     participant_to_json,
     plain,
@@ -62,7 +61,7 @@ from workforce.qual.deidentify import (
     participant_tags,
     read_identifying_list,
 )
-from workforce.qual.project import Code, QualProject, check_codebook, code_id
+from workforce.qual.project import Code, QualProject, check_codebook, code_from_dict, code_id
 from workforce.qual.project import Source as CoreSource
 
 
@@ -457,7 +456,7 @@ def do_save_codebook_version(
 
 def current_codes(project: QualitativeProject) -> list[Code]:
     version = project.current_codebook
-    return [code_from_json(code) for code in version.codes] if version else []
+    return [code_from_dict(code) for code in version.codes] if version else []
 
 
 def _parents_first(codes: list[Code]) -> list[Code]:

@@ -21,6 +21,8 @@ from workforce.qual.project import (
     QualProject,
     Source,
     Turn,
+    code_from_dict,
+    participant_from_dict,
 )
 
 
@@ -31,7 +33,7 @@ def to_core(project: QualitativeProject) -> QualProject:
     keys = {source.pk: source.key for source in sources}
     return QualProject(
         name=project.name,
-        participants=tuple(participant_from_json(p) for p in project.participants),
+        participants=tuple(participant_from_dict(p) for p in project.participants),
         sources=tuple(
             Source(
                 id=source.key,
@@ -47,7 +49,7 @@ def to_core(project: QualitativeProject) -> QualProject:
         codebook=tuple(
             CodebookVersion(
                 number=version.number,
-                codes=tuple(code_from_json(code) for code in version.codes),
+                codes=tuple(code_from_dict(code) for code in version.codes),
                 saved=version.saved,
                 author=version.author,
                 note=version.note,
@@ -89,20 +91,12 @@ def participant_to_json(participant: Participant) -> dict:
     return {**asdict(participant), "attributes": dict(participant.attributes)}
 
 
-def participant_from_json(data: dict) -> Participant:
-    return Participant(**{**data, "attributes": dict(data.get("attributes", {}))})
-
-
 def turn_to_json(turn: Turn) -> dict:
     return asdict(turn)
 
 
 def code_to_json(code: Code) -> dict:
     return {**asdict(code), "examples": list(code.examples)}
-
-
-def code_from_json(data: dict) -> Code:
-    return Code(**{**data, "examples": tuple(data.get("examples", ()))})
 
 
 def plain(value: Any) -> Any:
