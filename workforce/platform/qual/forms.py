@@ -145,6 +145,14 @@ class CodeForm(forms.Form):
     def example_lines(self) -> list[str]:
         return [line for line in self.cleaned_data["examples"].splitlines() if line.strip()]
 
+    def code_fields(self) -> dict:
+        """The code as ``do_add_code`` and ``do_change_code`` take it, with the version's
+        note."""
+        data = self.cleaned_data
+        return {"name": data["name"], "parent": data["parent"],
+                "description": data["description"], "examples": self.example_lines,
+                "codable": data["codable"], "note": data["note"]}
+
 
 class MemoForm(OffsetsMixin, forms.Form):
     text = forms.CharField(label="Memo", widget=forms.Textarea(attrs={"rows": 3}))

@@ -708,19 +708,9 @@ def codebook(
         raise PermissionDenied("Only the project's lead changes its codebook.")
     form = CodeForm(request.POST, version=project.current_codebook)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            version = do_add_code(
-                project,
-                name=data["name"],
-                parent=data["parent"],
-                description=data["description"],
-                examples=form.example_lines,
-                codable=data["codable"],
-                note=data["note"],
-                author=request.user,
-                acting_user=request.user,
-            )
+            version = do_add_code(project, **form.code_fields(), author=request.user,
+                                  acting_user=request.user)
         except ValidationError as error:
             form.add_error(None, _error_text(error))
         else:
@@ -743,20 +733,9 @@ def code_change(
     if request.method == "POST":
         form = CodeForm(request.POST, version=version, exclude=code_id)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                saved = do_change_code(
-                    project,
-                    code_id,
-                    name=data["name"],
-                    parent=data["parent"],
-                    description=data["description"],
-                    examples=form.example_lines,
-                    codable=data["codable"],
-                    note=data["note"],
-                    author=request.user,
-                    acting_user=request.user,
-                )
+                saved = do_change_code(project, code_id, **form.code_fields(),
+                                       author=request.user, acting_user=request.user)
             except ValidationError as error:
                 form.add_error(None, _error_text(error))
             else:
