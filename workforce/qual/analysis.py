@@ -525,9 +525,11 @@ def exemplary_quotes(
                     quoted_overall["group " + q.group],
                     _length_penalty(q.words), q.source, q.start, q.end)
 
+        # The ranking changes only when a quote is accepted: sorted once, then again after
+        # each acceptance (not a search of every candidate for each one tried).
+        candidates.sort(key=rank)
         while candidates and len(accepted) < per_code:
-            best = min(candidates, key=rank)
-            candidates.remove(best)
+            best = candidates.pop(0)
             if any(q.text == best.text or (q.source == best.source and q.start < best.end
                                            and best.start < q.end) for q in accepted):
                 continue  # the same passage as marked by another coder, or the same words
@@ -540,6 +542,7 @@ def exemplary_quotes(
                                        tuple(k for k, _ in problems)))
             else:
                 accepted.append(best)
+                candidates.sort(key=rank)
         quoted_overall.update(["participant " + q.participant for q in accepted]
                               + ["group " + q.group for q in accepted])
         choices[code] = QuoteChoice(code, tuple(accepted), tuple(refused))
@@ -551,21 +554,26 @@ def _candidates(project: QualProject, sources: Mapping[str, Source], code: str,
     spans = sorted({(c.source, c.start, c.end) for c in codings if c.code == code})
     of_code = [c for c in everyone if c.code == code]
     # Each coder's passages merged, so a coder who marked a turn and a sentence in it is
-    # not counted twice when asking whether they coded at least half of a candidate.
-    by_coder = {name: segments(c for c in of_code if c.coder == name)
-                for name in sorted({c.coder for c in of_code})}
+    # not counted twice when asking whether they coded at least half of a candidate; kept by
+    # source, so each candidate looks only at its own source's passages.
+    by_coder: dict[str, dict[str, list[Segment]]] = {}
+    for name in sorted({c.coder for c in of_code}):
+        mine = by_coder[name] = {}
+        for segment in segments(c for c in of_code if c.coder == name):
+            mine.setdefault(segment.source, []).append(segment)
+    group = {p.id: p.group for p in project.participants}
     out = []
     for source_id, start, end in spans:
         source = sources[source_id]
         coders = tuple(
             name for name, marked in by_coder.items()
             if 2 * sum(max(0, min(end, s.end) - max(start, s.start))
-                       for s in marked if s.source == source_id) >= end - start)
+                       for s in marked.get(source_id, ())) >= end - start)
         speakers = speakers_of(project, source, start, end)
         participant = speakers[0] if len(speakers) == 1 else ""
-        group = project.participant(participant).group if participant else source.group
         out.append(Quote(code, source_id, start, end, " ".join(source.text[start:end].split()),
-                         participant, group, coders, len(coders) >= 2))
+                         participant, group[participant] if participant else source.group,
+                         coders, len(coders) >= 2))
     return out
 
 
