@@ -321,10 +321,18 @@ def save_project(project: QualProject, directory: Path) -> Path:
 def load_project(directory: Path) -> QualProject:
     path = Path(directory) / PROJECT_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        content = path.read_bytes()
     except FileNotFoundError:
         raise QualError(f"{path}: no project here (create one with `workforce qual import`)") \
             from None
+    return parse_project(content, path)
+
+
+def parse_project(content: bytes, path: Path) -> QualProject:
+    """The project of a `project.json`'s bytes (read once by a caller that also hashes them);
+    `path` names it in messages."""
+    try:
+        data = json.loads(content.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise QualError(f"{path}: not a readable project file ({error})") from None
     try:

@@ -50,7 +50,7 @@ from workforce.qual.analysis import (
 )
 from workforce.qual.codings import QualError
 from workforce.qual.deidentify import IdentifyingList, read_identifying_list
-from workforce.qual.project import PROJECT_FILE, QualProject, load_project
+from workforce.qual.project import PROJECT_FILE, QualProject, parse_project
 from workforce.qual.sources import read_participants
 from workforce.reporting.counts import CONSORTIUM
 from workforce.reporting.tables import (
@@ -142,10 +142,15 @@ def load_focus_group_inputs(entry: Mapping, base: Path, where: str,
     if unknown:
         raise QualError(f"{where}: {kind.key} has unknown key(s) {', '.join(unknown)}")
     files = []
-    project_dir = base / str(entry["project"])
-    project = load_project(project_dir)
-    files.append(_file(f"{entry['project']}/{PROJECT_FILE}", project_dir / PROJECT_FILE,
-                       f"{kind.title}: the coded, de-identified project"))
+    project_file = base / str(entry["project"]) / PROJECT_FILE
+    try:
+        content = project_file.read_bytes()
+    except FileNotFoundError:
+        raise QualError(f"{project_file}: no project here") from None
+    # Read once: the same bytes are parsed and named by their checksum in the methods.
+    project = parse_project(content, project_file)
+    files.append((f"{entry['project']}/{PROJECT_FILE}", hashlib.sha256(content).hexdigest(),
+                  f"{kind.title}: the coded, de-identified project"))
     identifying = IdentifyingList()
     if entry.get("identifying"):
         path = base / str(entry["identifying"])
