@@ -1096,13 +1096,10 @@ def qual_import(
         if len(qdpx) > 1 or (qdpx and len(files) > 1):
             raise QualError("give one .qdpx project on its own, or transcripts")
         current = open_project(project_dir)
-        codes_file = codebook
-        if codebook is not None and codebook.suffix.lower() == ".qdc":
-            codes_file = _qdc_as_codebook_yaml(codebook, project_dir)
         project, originals, summary = import_into(
             current, name=name or project_dir.name, transcripts=transcript_paths(
                 [f for f in files if f not in qdpx]),
-            participants=participants, identifying=identifying, codebook=codes_file,
+            participants=participants, identifying=identifying, codebook=codebook,
             codings=codings, qdpx=qdpx[0] if qdpx else None, open_text=open_text,
             linked_responses=link_responses, lead=lead)
         save_workspace(project, originals, project_dir)
@@ -1125,17 +1122,6 @@ def qual_import(
     console.print(f"Project: {len(project.sources)} sources, {len(project.participants)} "
                   f"participants, {len(project.codes)} codes, {len(project.codings)} codings, "
                   f"coders {', '.join(project.coders) or 'none yet'}.", highlight=False)
-
-
-def _qdc_as_codebook_yaml(path: Path, project_dir: Path) -> Path:
-    """A REFI-QDA codebook written as codebook YAML beside the project, to import like one."""
-    from workforce.qual.codebook import codebook_yaml
-    from workforce.qual.refi import read_qdc
-
-    target = project_dir / f"{path.stem}.codebook.yaml"
-    project_dir.mkdir(parents=True, exist_ok=True)
-    target.write_text(codebook_yaml(read_qdc(path, strict=False)), encoding="utf-8")
-    return target
 
 
 @qual_app.command("export", no_args_is_help=True)

@@ -243,3 +243,17 @@ def test_quotes_command_prints_checked_quotes_and_never_a_withheld_name(imported
     for names in terms.names.values():
         for name in names:
             assert not re.search(rf"\b{re.escape(name)}\b", printed)
+
+
+def test_another_tools_qdc_codebook_imports_as_a_new_version(imported, tmp_path):
+    directory, _ = imported
+    codebook = tmp_path / "from-maxqda.qdc"
+    CliRunner().invoke(app, ["qual", "export", "--project", str(directory), "--qdc",
+                             str(codebook)])
+    fresh = tmp_path / "fresh"
+    result = CliRunner().invoke(app, ["qual", "import", "--project", str(fresh), "--codebook",
+                                      str(codebook), "--name", "From a .qdc"])
+    assert result.exit_code == 0, result.output
+    assert [c.id for c in load_project(fresh).codes] == [
+        c.id for c in load_project(directory).codes]
+    assert load_project(fresh).codebook[-1].note == "read from from-maxqda.qdc"

@@ -89,7 +89,7 @@ def import_into(
     transcripts: Sequence[Path] = (),
     participants: Path | None = None,
     identifying: Path | None = None,
-    codebook: Path | None = None,
+    codebook: Path | None = None,  # codebook YAML, or a REFI-QDA .qdc
     codings: Path | None = None,
     qdpx: Path | None = None,
     open_text: OpenTextAnswers | None = None,
@@ -128,7 +128,12 @@ def import_into(
     project, originals = added.project, added.originals
     version = None
     if codebook is not None:
-        codes = read_codebook(codebook)
+        if Path(codebook).suffix.lower() == ".qdc":  # another tool's codebook, as it comes
+            from workforce.qual.refi import read_qdc
+
+            codes = read_qdc(codebook, strict=False)
+        else:
+            codes = read_codebook(codebook)
         if codes != project.codes:
             project = project.with_codebook(codes, author=author or lead,
                                             note=f"read from {Path(codebook).name}")
