@@ -10,6 +10,8 @@ Four hot paths, each with a reference measured in the same run on the same data:
   from the `krippendorff` package on the same coders × characters matrices, alone;
 - themes by career stage through the disclosure gate; reference: the same counts by pandas
   (no protection);
+- choosing two checked quotes per code (`exemplary_quotes`, every candidate checked against
+  the identifying list); reference: merging the codings into segments, the least it does;
 - writing and reading the project as REFI-QDA `.qdpx`; reference: lxml parsing the written
   `project.qde` alone.
 
@@ -35,8 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workforce.qual.agreement import agreement  # noqa: E402
-from workforce.qual.analysis import theme_by_group  # noqa: E402
+from workforce.qual.analysis import exemplary_quotes, segments, theme_by_group  # noqa: E402
 from workforce.qual.codings import Coding, coverage  # noqa: E402
+from workforce.qual.deidentify import read_identifying_list  # noqa: E402
 from workforce.qual.refi import read_qdpx, write_qdpx  # noqa: E402
 from workforce.qual.workspace import OpenTextAnswers, import_into  # noqa: E402
 from workforce.synth.comments import THEMES  # noqa: E402
@@ -184,6 +187,16 @@ def main() -> None:
             "seconds": round(seconds, 2), "reference_seconds": round(reference, 3),
             "ratio": round(seconds / reference, 1)}
         print(json.dumps(results["themes_by_career_stage"]), file=sys.stderr)
+
+        terms = read_identifying_list(identifying)
+        chosen, seconds = timed(exemplary_quotes, coded, terms, per_code=2)
+        _, reference = timed(segments, coded.codings)
+        results["quotes"] = {
+            "accepted": sum(len(c.accepted) for c in chosen.values()),
+            "withheld": sum(len(c.refused) for c in chosen.values()),
+            "seconds": round(seconds, 2), "reference_seconds": round(reference, 2),
+            "ratio": round(seconds / reference, 1)}
+        print(json.dumps(results["quotes"]), file=sys.stderr)
 
         qdpx = directory / "bench.qdpx"
         _, write_seconds = timed(write_qdpx, project, qdpx)
