@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -28,11 +28,8 @@ from workforce.platform.audit.models import AuditEvent
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can
 from workforce.platform.qual.convert import (
-    code_to_json,
     participant_to_json,
-    plain,
     to_core,
-    turn_to_json,
 )
 from workforce.platform.qual.identifying import project_tags, reapplied
 from workforce.platform.qual.models import (
@@ -218,13 +215,13 @@ def _store_sources(
             group=source.group,
             origin=source.origin,
             deidentified=source.deidentified,
-            turns=[turn_to_json(turn) for turn in source.turns],
+            turns=[asdict(turn) for turn in source.turns],
         )
     for key, original in originals.items():
         SourceOriginal.objects.create(
             source=stored[key],
             text=original.text,
-            replacements=plain(getattr(original, "replacements", [])),
+            replacements=[asdict(r) for r in original.replacements],
         )
     return stored
 
@@ -234,7 +231,7 @@ def _store_codebook_versions(project: QualitativeProject, versions: Sequence[Any
         CodebookVersion(
             project=project,
             number=version.number,
-            codes=[code_to_json(code) for code in version.codes],
+            codes=[asdict(code) for code in version.codes],
             saved=version.saved,
             author=version.author,
             note=version.note,
@@ -438,7 +435,7 @@ def do_save_codebook_version(
     version = CodebookVersion.objects.create(
         project=project,
         number=previous.number + 1 if previous else 1,
-        codes=[code_to_json(code) for code in codes],
+        codes=[asdict(code) for code in codes],
         saved=_now(),
         author=name_in_project(project, author),
         note=note.strip(),
@@ -1175,7 +1172,7 @@ def do_reapply_deidentification(
         source.save(update_fields=["text", "deidentified", "turns"])
         if original is None:
             original = SourceOriginal(source=source, text=step.text)
-        original.replacements = plain(list(done.replacements))
+        original.replacements = [asdict(r) for r in done.replacements]
         original.save()
         for coding in source.codings.all():
             coding.start = step.to_deidentified(coding.start)

@@ -8,13 +8,11 @@ an equal project. Coders are named as in the core project (``ProjectCoder.name``
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields, is_dataclass
-from typing import Any
+from dataclasses import asdict
 
 from workforce.platform.qual.models import QualitativeProject
 from workforce.qual.codings import Coding
 from workforce.qual.project import (
-    Code,
     CodebookVersion,
     Memo,
     Participant,
@@ -89,28 +87,3 @@ def coder_names(project: QualitativeProject) -> dict[int, str]:
 
 def participant_to_json(participant: Participant) -> dict:
     return {**asdict(participant), "attributes": dict(participant.attributes)}
-
-
-def turn_to_json(turn: Turn) -> dict:
-    return asdict(turn)
-
-
-def code_to_json(code: Code) -> dict:
-    return {**asdict(code), "examples": list(code.examples)}
-
-
-def plain(value: Any) -> Any:
-    """``value`` as JSON can hold it: dataclasses as dicts, tuples and sets as lists.
-
-    For what the de-identification pass records about its replacements, whose shape this
-    module does not need to know.
-    """
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [plain(item) for item in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
