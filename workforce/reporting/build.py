@@ -15,12 +15,13 @@ byte-identical HTML, CSVs and data package.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 import workforce
+from workforce.disclosure.gate import GateResult
 from workforce.reporting.catalog import Catalog, load_catalog
 from workforce.reporting.compute import WaveTables, compute_wave
 from workforce.reporting.counts import CONSORTIUM
@@ -128,7 +129,7 @@ def build_report(
     ]
     ctx = main.context
     gates = [
-        _gate_summary(name, getattr(ctx, source))
+        _gate_summary(name, [getattr(ctx, source).result], len(getattr(ctx, source).specs))
         for name, source in (("Membership records", "membership"), ("Survey respondents",
                                                                      "survey"),
                              ("Invitation frame", "frame"))
@@ -153,12 +154,8 @@ def build_report(
         tables += section.tables
         versions[f"codebook ({qualitative.kind.title.lower()})"] = \
             f"version {section.codebook_version}"
-        gates.append(GateSummary(
-            section.kind.people.capitalize(), sum(len(g.space.tables) for g in section.gates),
-            sum(int(g.space.size) for g in section.gates),
-            sum(int((g.status == "primary").sum()) for g in section.gates),
-            sum(int((g.status == "secondary").sum()) for g in section.gates),
-            section.passed, tuple(sorted({i for g in section.gates for i in g.insiders}))))
+        gates.append(_gate_summary(section.kind.people.capitalize(), section.gates,
+                                   sum(len(g.space.tables) for g in section.gates)))
     report = Report(inputs, catalog, wave, CONSORTIUM, tables, tracked, ctx.weighting,
                     gates, threshold, list(ctx.notes), versions, sections)
     return report if organization in (None, CONSORTIUM) else for_organization(report,
@@ -227,15 +224,15 @@ def _float(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _gate_summary(name: str, tables) -> GateSummary:
-    result = tables.result
-    status = result.status
+def _gate_summary(name: str, results: Sequence[GateResult], tables: int) -> GateSummary:
+    """What the methods say of one source's protection: its tables, cells, withheld cells,
+    the audit's verdict and the attackers it considered (over every result given)."""
     return GateSummary(
         source=name,
-        tables=len(tables.specs),
-        cells=int(result.space.size),
-        primary=int((status == "primary").sum()),
-        secondary=int((status == "secondary").sum()),
-        passed=bool(result.publishable),
-        attackers=tuple(result.insiders),
+        tables=tables,
+        cells=sum(int(r.space.size) for r in results),
+        primary=sum(int((r.status == "primary").sum()) for r in results),
+        secondary=sum(int((r.status == "secondary").sum()) for r in results),
+        passed=all(bool(r.publishable) for r in results),
+        attackers=tuple(dict.fromkeys(i for r in results for i in r.insiders)),
     )

@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -118,10 +118,12 @@ class FocusGroupSection:
     quotes: Mapping[str, tuple[Quote, ...]]
     withheld: Mapping[str, int]  # reason kind → candidate quotes withheld for it
     threshold: int
-    passed: bool
     gates: tuple[GateResult, ...] = ()  # one per grouping, for the methods' gate summary
     kind: QualKind = FOCUS_GROUPS
-    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def passed(self) -> bool:
+        return all(gate.publishable for gate in self.gates)
 
     def label(self, code: str) -> str:
         return dict(self.themes).get(code, code)
@@ -210,7 +212,6 @@ def build_focus_groups(inputs: FocusGroupInputs, *, threshold: int = 5) -> Focus
         quotes={code: choice.accepted for code, choice in chosen.items() if choice.accepted},
         withheld=dict(sorted(withheld.items())),
         threshold=threshold,
-        passed=all(g.publishable for g in gates),
         gates=tuple(gates),
         kind=inputs.kind,
     )
