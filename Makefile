@@ -63,9 +63,10 @@ benchmark-stats: install
 	$(BIN)/python benchmarks/bench_stats.py --rows 1000000 \
 		--out benchmarks/results/stats_rake_estimate.json
 
-# The disclosure gate on 4-dimensional tables of 3⁴ to 6⁴ inner cells (see docs/performance.md).
+# The disclosure gate on 4-dimensional tables of 2⁴ to 10⁴ inner cells (see
+# docs/performance.md). About 12 minutes.
 benchmark-disclosure: install
-	$(BIN)/python benchmarks/bench_disclosure.py --sizes 3 4 5 6 \
+	$(BIN)/python benchmarks/bench_disclosure.py --sizes 2 3 4 5 6 8 10 \
 		--out benchmarks/results/disclosure.json
 
 # Focus-group and open-text work at the size of a large survey (see docs/performance.md).

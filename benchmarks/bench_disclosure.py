@@ -4,11 +4,14 @@ Each table is seeded: four dimensions of k categories each (k⁴ inner cells, (k
 the margins), counts drawn from a negative binomial with many small values, as the race ×
 gender × career stage × sector table of a society has. For each size, in a fresh process:
 the time of `protect_tables` (primary rule, secondary suppression, pruning, audit against
-the outsider and a member), the cells suppressed, whether the audit passed, and — where the
-exact mixed-integer program finishes within its time limit — the fewest suppressions
-protecting against the outsider, as a ratio:
+the outsider and a member), the cells suppressed, whether the audit passed, how many audited
+intervals were settled by certificates rather than solved, and two references for the count
+of suppressed cells: where the exact mixed-integer program finishes within its time limit,
+the fewest suppressions protecting against the outsider, as a ratio; and up to a size, the
+same gate asking every program of the whole table (no boxes), as a ratio:
 
-    python benchmarks/bench_disclosure.py --sizes 3 4 5 6 --out benchmarks/results/disclosure.json
+    python benchmarks/bench_disclosure.py --sizes 2 3 4 5 6 8 10 \
+        --out benchmarks/results/disclosure.json
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ ONE_SIZE = r"""
 import json, sys, time, resource
 import numpy as np, pandas as pd
 sys.path.insert(0, {root!r})
+from workforce.disclosure import gate, secondary
 from workforce.disclosure.gate import TableSpec, protect_tables
 from workforce.disclosure.secondary import optimal
 
-k, seed, optimum_limit = {k}, {seed}, {optimum_limit}
+k, seed, optimum_limit, whole = {k}, {seed}, {optimum_limit}, {whole}
 rng = np.random.default_rng(seed)
 names = ["race", "gender", "stage", "sector"]
 index = pd.MultiIndex.from_product([[f"{{n}}{{i}}" for i in range(k)] for n in names],
@@ -52,8 +56,18 @@ out = {{
     "suppressed": int((status != "published").sum()),
     "seconds": round(seconds, 3),
     "audit_passed": bool(result.publishable),
+    "intervals_from_certificates": sum(not i.exact for i in result.audit.intervals),
+    "intervals_solved": sum(i.exact for i in result.audit.intervals),
     "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
 }}
+if whole and result.space.size >= secondary.LOCAL_FROM_CELLS:
+    # The reference: the same gate with every deviation sought in the whole table.
+    secondary.LOCAL_FROM_CELLS = gate.LOCAL_FROM_CELLS = 10 ** 12
+    start = time.perf_counter()
+    reference = protect_tables([TableSpec("t", table, "n", tuple(names))])
+    out["whole_table_seconds"] = round(time.perf_counter() - start, 3)
+    out["whole_table_suppressed"] = int((np.asarray(reference.status) != "published").sum())
+    out["ratio_to_whole_table"] = round(out["suppressed"] / out["whole_table_suppressed"], 3)
 if optimum_limit > 0:
     start = time.perf_counter()
     try:
@@ -76,9 +90,9 @@ print(json.dumps(out))
 """
 
 
-def measure(k: int, seed: int, optimum_limit: float, timeout: float) -> dict:
+def measure(k: int, seed: int, optimum_limit: float, whole: bool, timeout: float) -> dict:
     code = ONE_SIZE.format(root=str(Path(__file__).resolve().parents[1]), k=k, seed=seed,
-                           optimum_limit=optimum_limit)
+                           optimum_limit=optimum_limit, whole=whole)
     print(f"[bench_disclosure] {k}^4 = {k ** 4:,} inner cells", file=sys.stderr, flush=True)
     try:
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -93,17 +107,19 @@ def measure(k: int, seed: int, optimum_limit: float, timeout: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[3, 4, 5, 6])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2, 3, 4, 5, 6, 8, 10])
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--optimum-up-to", type=int, default=3,
                         help="compute the exact optimum for k up to this")
     parser.add_argument("--optimum-limit", type=float, default=120.0)
+    parser.add_argument("--whole-table-up-to", type=int, default=6,
+                        help="for k up to this, also protect with whole-table programs only")
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     rows = [
         measure(k, args.seed, args.optimum_limit if k <= args.optimum_up_to else 0.0,
-                args.timeout)
+                k <= args.whole_table_up_to, args.timeout)
         for k in args.sizes
     ]
     document = {

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workforce.disclosure.audit import MEMBER, OUTSIDER, Attacker, audit, cell_ranges
+from workforce.disclosure import audit as audit_module
+from workforce.disclosure import gate as gate_module
+from workforce.disclosure import secondary as secondary_module
+from workforce.disclosure.audit import (
+    MEMBER,
+    OUTSIDER,
+    Attacker,
+    audit,
+    cell_ranges,
+    floors,
+    lowest_possible,
+)
 from workforce.disclosure.errors import DisclosureError
-from workforce.disclosure.gate import PUBLISHED, TableSpec, protect_tables
-from workforce.disclosure.secondary import optimal, protect
+from workforce.disclosure.gate import PUBLISHED, TableSpec, protect_tables, prune
+from workforce.disclosure.secondary import Boxes, Certificate, optimal, protect
 from workforce.disclosure.table import TOTAL, CellSpace, Hierarchy, build
 
 
@@ -87,7 +100,8 @@ def test_linked_tables_can_reveal_a_cell_only_together():
     primary = ~published & (values > 0) & (values < 5)
     combined = audit(together, ~published, primary, 5, [OUTSIDER])
     assert not combined.passed
-    assert any(f.low == f.high == 4 for f in combined.failures)
+    # Together, a small cell is pinned down exactly.
+    assert any(f.primary and f.low == f.high for f in combined.failures)
     # Protected as linked tables, the shared cells have one status and the pair is safe.
     linked = protect_tables([TableSpec("gender", by_gender, "n", ("race", "gender")),
                              TableSpec("stage", by_stage, "n", ("race", "stage"))])
@@ -210,21 +224,101 @@ def test_secondary_suppressions_are_close_to_the_fewest_possible(table):
     assert ours <= max(fewest * 1.5, fewest + 2)
 
 
-def test_hypercube_certificates_protect_every_primary_cell():
-    """Large tables start inner cells from hypercubes; forced here on a small one."""
-    rng = np.random.default_rng(8)
-    index = pd.MultiIndex.from_product([[f"v{i}" for i in range(4)]] * 3, names=["a", "b", "c"])
-    inner = pd.DataFrame({"n": rng.negative_binomial(1, 0.08, size=len(index))},
-                         index=index).reset_index()
-    space = build(inner, "n", ["a", "b", "c"])
+def three_way(seed: int, categories: int = 4) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    index = pd.MultiIndex.from_product([[f"v{i}" for i in range(categories)]] * 3,
+                                       names=["a", "b", "c"])
+    return pd.DataFrame({"n": rng.negative_binomial(1, 0.08, size=len(index))},
+                        index=index).reset_index()
+
+
+def test_deviations_found_in_boxes_are_valid_certificates():
+    """Large tables look for each cell's deviation near it first; forced here on a small one."""
+    space = build(three_way(8, categories=6), "n", ["a", "b", "c"])
     values = space.value_array()
     primary = (values > 0) & (values < 5)
-    pattern = protect(space, primary, 5.0, attackers=(OUTSIDER, MEMBER), hypercubes=True)
+    pattern = protect(space, primary, 5.0, attackers=(OUTSIDER, MEMBER), local=True)
     matrix = space.matrix()
     for certificate in pattern.certificates:
-        assert np.abs(matrix @ certificate.deviation).max() < 1e-9
-        assert np.all(np.abs(certificate.deviation[~pattern.suppressed]) < 1e-9)
+        deviation = certificate.deviation(space.size)
+        assert np.abs(matrix @ deviation).max() < 1e-9
+        assert np.all(np.abs(deviation[~pattern.suppressed]) < 1e-9)
+        assert np.all(values + deviation >= floors(values, certificate.attacker) - 1e-9)
+        assert certificate.amount(certificate.cell) == pytest.approx(certificate.need)
+    # Every box is smaller than the table, yet every primary cell is protected.
+    assert len(Boxes(space).around(int(np.flatnonzero(primary)[0]), primary, values)) < \
+        space.size
     assert audit(space, pattern.suppressed, primary, 5.0, [OUTSIDER, MEMBER]).passed
+
+
+def test_certificates_give_the_same_verdict_as_the_attackers_programs(monkeypatch):
+    space = build(three_way(3), "n", ["a", "b", "c"])
+    values = space.value_array()
+    primary = (values > 0) & (values < 5)
+    pattern = prune(space, protect(space, primary, 5.0, attackers=(OUTSIDER, MEMBER)),
+                    primary, "cells")
+    exact = audit(space, pattern.suppressed, primary, 5.0, [OUTSIDER, MEMBER])
+    monkeypatch.setattr(audit_module, "CERTIFIED_FROM_CELLS", 0)
+    proven = audit(space, pattern.suppressed, primary, 5.0, [OUTSIDER, MEMBER],
+                   pattern.certificates)
+    assert exact.passed and proven.passed
+    assert any(not interval.exact for interval in proven.intervals)
+    solved = {(i.cell, i.attacker): i for i in exact.intervals}
+    assert set(solved) == {(i.cell, i.attacker) for i in proven.intervals}
+    for interval in proven.intervals:
+        # What certificates prove lies inside what the attacker's program finds.
+        truth = solved[(interval.cell, interval.attacker)]
+        assert truth.low - 1e-6 <= interval.low and interval.high <= truth.high + 1e-6
+
+
+@settings(max_examples=10, deadline=None)
+@given(random_tables())
+def test_large_table_methods_pass_the_attackers_programs_on_random_tables(table):
+    """Boxes, reused deviations and the certificate audit, forced on small tables, agree
+    with the exact audit."""
+    inner, dims = table
+    with (
+        patch.object(secondary_module, "LOCAL_FROM_CELLS", 0),
+        patch.object(gate_module, "LOCAL_FROM_CELLS", 0),
+        patch.object(audit_module, "CERTIFIED_FROM_CELLS", 0),
+    ):
+        result = protect_tables([TableSpec("t", inner, "n", dims)])
+    assert result.publishable, result.audit.failures[:3]
+    suppressed = np.asarray(result.status) != PUBLISHED
+    primary = np.asarray(result.status) == "primary"
+    exact = audit(result.space, suppressed, primary, 5.0, [OUTSIDER, MEMBER])
+    assert exact.passed, exact.failures[:3]
+
+
+def test_a_certificate_that_does_not_hold_is_not_believed(monkeypatch):
+    """A forged table that moves a published cell proves nothing: the cell is solved for."""
+    space = build(grid([[3, 10, 12], [8, 9, 20]]), "n", ["race", "gender"])
+    values = space.value_array()
+    primary = (values > 0) & (values < 5)
+    only_primary = primary.copy()  # no complementary cell: recoverable from its row
+    small = cell(space, race="r0", gender="c0")
+    forged = [Certificate(OUTSIDER, small, need, np.array([small, cell(space, race="r0",
+                                                                       gender="c1")]),
+                          np.array([need, -need])) for need in (5.0, -3.0)]
+    monkeypatch.setattr(audit_module, "CERTIFIED_FROM_CELLS", 0)
+    result = audit(space, only_primary, primary, 5.0, [OUTSIDER], forged)
+    assert not result.passed
+    failure = result.failures[0]
+    assert (failure.low, failure.high, failure.exact) == (3, 3, True)
+
+
+def test_a_member_cannot_rule_out_fewer_than_the_non_empty_cells_under_a_total():
+    space = build(grid([[3, 0, 12], [8, 1, 20]]), "n", ["race", "gender"])
+    everything = np.arange(space.size).tolist()
+    lowest = lowest_possible(space, MEMBER, everything)
+    assert lowest[cell(space, race="r0")] == 2
+    assert lowest[cell(space, gender="c1")] == 1
+    assert lowest[cell(space)] == 5
+    assert lowest[cell(space, race="r0", gender="c1")] == 0
+    # The attacker's program, asked the same on linked tables, agrees on a single one.
+    solved = cell_ranges(space, np.ones(space.size, dtype=bool), MEMBER, everything)
+    assert all(solved[c][0] == pytest.approx(lowest[c]) for c in everything)
+    assert set(lowest_possible(space, OUTSIDER, everything).values()) == {0.0}
 
 
 def test_shares_and_means_on_small_bases_and_unreliable_estimates_are_primary():

@@ -17,6 +17,16 @@ Attackers:
 
 The program splits into independent pieces: two suppressed cells interact only through a sum
 that contains both, so each connected group of suppressed cells is solved on its own.
+
+In a large table (from `CERTIFIED_FROM_CELLS` cells) two programs per suppressed cell and
+attacker would take far longer than protecting the table, so the audit first checks the
+certificates the secondary suppression produced: each is a whole table the attacker cannot
+tell from the true one (it is checked here to agree with every published cell and every
+sum, and to respect every floor and everything the attacker knows). A table that puts a cell
+at v + W proves the attacker's maximum is at least v + W, and one at v − W (or at the least
+it can be) proves the minimum low enough: the verdict is the same as the programs', and the
+interval reported is the part of the attacker's interval those tables prove (`exact` false).
+Cells the certificates do not settle are solved exactly as before.
 """
 
 from __future__ import annotations
@@ -48,6 +58,18 @@ class Attacker:
 OUTSIDER = Attacker("outsider")
 MEMBER = Attacker("member of a cell", member=True)
 
+# From this many cells on, the audit reads certificates before solving programs.
+CERTIFIED_FROM_CELLS = 1_000
+
+
+def serves(given: Attacker, wanted: Attacker) -> bool:
+    """Whether a table the `given` attacker cannot rule out is one `wanted` cannot either.
+
+    It is when `wanted` knows no cell `given` does not (those are left as they are) and
+    `wanted`'s floors are no higher: a member's floors are at least an outsider's.
+    """
+    return wanted.known <= given.known and (given.member or not wanted.member)
+
 
 @dataclass(frozen=True)
 class CellInterval:
@@ -59,6 +81,9 @@ class CellInterval:
     attacker: str
     protected: bool
     reason: str = ""
+    # False when [low, high] is the part of the attacker's interval that certificates prove
+    # (the true interval is at least as wide), not the interval itself.
+    exact: bool = True
 
 
 @dataclass
@@ -85,13 +110,15 @@ def cell_ranges(
     cells: Sequence[int] | None = None,
     matrix: sparse.csr_matrix | None = None,
     spread_enough: frozenset[int] = frozenset(),
+    upper: bool = True,
 ) -> dict[int, tuple[float, float]]:
     """(low, high) of each suppressed cell (or of `cells` among them) for `attacker`.
 
     For cells in `spread_enough` the question is only whether they can vary at all: the
     solutions already found for other cells are read first, and if they show the cell at two
     different values, those observed extremes are returned (the true interval contains
-    them) without solving for it.
+    them) without solving for it. Without `upper` only the least values are solved for (the
+    highs are returned as infinite).
     """
     values = space.value_array()
     matrix = space.matrix() if matrix is None else matrix
@@ -138,14 +165,14 @@ def cell_ranges(
                 if high - low > TOLERANCE:
                     out[cell] = (float(low), float(high))
                     continue
-            out[cell] = program.range(local)
+            out[cell] = program.range(local) if upper else (program.low(local), np.inf)
     return out
 
 
 _HIGHS_GREETED = False
 
 
-def _quiet_highs() -> highspy.Highs:
+def quiet_highs() -> highspy.Highs:
     """A HiGHS solver; the first one of a process would print a banner on standard output
     (where `workforce disclose --json` writes its JSON), so that one is made with the
     process's standard output pointed at /dev/null."""
@@ -176,7 +203,7 @@ class _Program:
 
     def __init__(self, a: sparse.csr_matrix, b: np.ndarray, lower: np.ndarray) -> None:
         self.size = a.shape[1]
-        self.highs = _quiet_highs()
+        self.highs = quiet_highs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("presolve", "off")
         lp = highspy.HighsLp()
@@ -199,12 +226,15 @@ class _Program:
         self.seen_high = np.full(self.size, -np.inf)
 
     def range(self, column: int) -> tuple[float, float]:
-        if self.current is not None:
-            self.highs.changeColCost(self.current, 0.0)
-        self.highs.changeColCost(column, 1.0)
-        self.current = column
-        return self._optimum(highspy.ObjSense.kMinimize), self._optimum(
-            highspy.ObjSense.kMaximize)
+        return self.low(column), self._optimum(highspy.ObjSense.kMaximize)
+
+    def low(self, column: int) -> float:
+        if self.current != column:
+            if self.current is not None:
+                self.highs.changeColCost(self.current, 0.0)
+            self.highs.changeColCost(column, 1.0)
+            self.current = column
+        return self._optimum(highspy.ObjSense.kMinimize)
 
     def _optimum(self, sense) -> float:
         self.highs.changeObjectiveSense(sense)
@@ -234,11 +264,24 @@ def lowest_possible(
 ) -> dict[int, float]:
     """The least each cell could be if every cell were hidden: how far down protection can go.
 
-    For an outsider that is 0; for a member, a total of two non-empty cells is at least 2.
-    A requirement below it could never be met by any pattern, so it does not apply.
+    For an outsider that is 0 (the empty table agrees with nothing published); for a member,
+    a total of two non-empty cells is at least 2. A requirement below it could never be met
+    by any pattern, so it does not apply.
     """
+    cells = list(cells)
+    if not attacker.known and not attacker.member:
+        return {cell: 0.0 for cell in cells}
+    if not attacker.known and len(space.grids) == 1:
+        # One table: every cell is the sum of the inner cells under it, each at least its
+        # floor, and the inner cells at their floors make a table (a non-empty total has a
+        # non-empty cell under it). So each cell's least value is the sum of those floors.
+        grid = next(iter(space.grids.values()))
+        values = space.value_array()
+        least = np.zeros(space.size)
+        least[grid.positions] = grid.sum_of_inner(floors(values, attacker))
+        return {cell: float(least[cell]) for cell in cells}
     everything = np.ones(space.size, dtype=bool)
-    ranges = cell_ranges(space, everything, attacker, cells, matrix)
+    ranges = cell_ranges(space, everything, attacker, cells, matrix, upper=False)
     return {cell: ranges[cell][0] for cell in cells}
 
 
@@ -248,41 +291,127 @@ def audit(
     primary: np.ndarray,
     protection: float,
     attackers: Sequence[Attacker] = (OUTSIDER, MEMBER),
+    certificates: Sequence | None = None,
 ) -> AuditResult:
-    """Every suppressed cell's interval for every attacker, and whether the table is safe."""
+    """Every suppressed cell's interval for every attacker, and whether the table is safe.
+
+    With `certificates` (the secondary suppression's, see `secondary.Certificate`) and a
+    table of `CERTIFIED_FROM_CELLS` cells or more, the cells they settle are judged on them
+    and only the rest solved for.
+    """
     values = space.value_array()
     matrix = space.matrix()
+    certified = certificates is not None and space.size >= CERTIFIED_FROM_CELLS
+    proven = _Proven(space, matrix, values, suppressed, certificates) if certified else None
     intervals: list[CellInterval] = []
     for attacker in attackers:
+        lowest = lowest_possible(space, attacker, np.flatnonzero(primary).tolist(), matrix)
         # Secondary cells need only be shown not exact: observed spread is enough for them.
         secondary = frozenset(np.flatnonzero(suppressed & ~primary).tolist())
         if attacker is OUTSIDER:
-            ranges = cell_ranges(space, suppressed, attacker, matrix=matrix,
-                                 spread_enough=secondary)
+            wanted = np.flatnonzero(suppressed & ~np.isin(np.arange(space.size),
+                                                          list(attacker.known)))
         else:
             # What a member or an insider can work out of a complementary cell is a sum of
             # larger counts, not a small group: only the primary cells matter to them.
+            wanted = np.array([c for c in np.flatnonzero(primary) if c not in attacker.known],
+                              dtype=np.int64)
+        settled: dict[int, tuple[float, float]] = {}
+        if proven is not None:
+            low, high = proven.extremes(attacker)
+            for cell in wanted.tolist():
+                interval = (float(low[cell]), float(high[cell]))
+                if _protected(cell, interval, values, primary, lowest, protection):
+                    settled[cell] = interval
+        unsettled = [c for c in wanted.tolist() if c not in settled]
+        ranges: dict[int, tuple[float, float]] = {}
+        if unsettled:
+            everything = proven is None and attacker is OUTSIDER
             ranges = cell_ranges(space, suppressed, attacker,
-                                 cells=np.flatnonzero(primary).tolist(), matrix=matrix)
+                                 cells=None if everything else unsettled, matrix=matrix,
+                                 spread_enough=secondary if attacker is OUTSIDER else
+                                 frozenset())
             ranges = {c: r for c, r in ranges.items() if c not in attacker.known}
-        lowest = lowest_possible(space, attacker, np.flatnonzero(primary).tolist(), matrix)
         # Cells an insider knows are theirs (cell_ranges leaves them out): nothing to audit.
-        for cell, (low, high) in sorted(ranges.items()):
+        for cell, (low, high) in sorted([*settled.items(), *ranges.items()]):
             value = values[cell]
-            if primary[cell]:
-                upper_ok = high >= value + protection - TOLERANCE
-                lower_ok = low <= max(lowest[cell], value - protection) + TOLERANCE
-                protected = upper_ok and lower_ok
-                reason = "" if protected else (
-                    f"the {attacker.name} can tell this cell lies in [{low:g}, {high:g}], "
-                    f"narrower than ±{protection:g} around it"
-                )
+            protected = _protected(cell, (low, high), values, primary, lowest, protection)
+            if protected:
+                reason = ""
+            elif primary[cell]:
+                reason = (f"the {attacker.name} can tell this cell lies in [{low:g}, {high:g}], "
+                          f"narrower than ±{protection:g} around it")
             else:
-                protected = high - low > TOLERANCE
-                reason = "" if protected else (
-                    f"the {attacker.name} can recover this cell exactly ({low:g})"
-                )
+                reason = f"the {attacker.name} can recover this cell exactly ({low:g})"
             intervals.append(CellInterval(int(cell), float(value), float(low), float(high),
                                           bool(primary[cell]), attacker.name, bool(protected),
-                                          reason))
+                                          reason, exact=cell not in settled))
     return AuditResult(all(i.protected for i in intervals), intervals)
+
+
+def _protected(cell: int, interval: tuple[float, float], values: np.ndarray,
+               primary: np.ndarray, lowest: dict[int, float], protection: float) -> bool:
+    low, high = interval
+    value = values[cell]
+    if primary[cell]:
+        return bool(high >= value + protection - TOLERANCE
+                    and low <= max(lowest[cell], value - protection) + TOLERANCE)
+    return bool(high - low > TOLERANCE)
+
+
+class _Proven:
+    """What the certificates prove: the tables they describe, checked here one by one.
+
+    A certificate counts only when its deviation sums to zero along every constraint, moves
+    suppressed cells only and none its attacker knows, keeps every cell at or above the
+    attacker's floor, and moves its own cell by what it claims; anything else is ignored (and
+    its cells solved for).
+    """
+
+    def __init__(self, space: CellSpace, matrix: sparse.csr_matrix, values: np.ndarray,
+                 suppressed: np.ndarray, certificates: Sequence) -> None:
+        self.size = space.size
+        self.values = values
+        self.certificates = list(certificates)
+        count = len(self.certificates)
+        lengths = np.array([len(c.cells) for c in self.certificates], dtype=np.int64)
+        cells = (np.concatenate([c.cells for c in self.certificates]).astype(np.int64)
+                 if count else np.zeros(0, dtype=np.int64))
+        amounts = (np.concatenate([c.amounts for c in self.certificates]).astype(float)
+                   if count else np.zeros(0))
+        owner = np.repeat(np.arange(count), lengths)
+        self.deviations = sparse.csc_matrix((amounts, (cells, owner)),
+                                            shape=(self.size, count))
+        scale = np.maximum(1.0, np.abs(amounts).max() if len(amounts) else 1.0)
+        sums = np.abs(matrix @ self.deviations)
+        balanced = (sums.max(axis=0).toarray().reshape(-1) if count else np.zeros(0)) \
+            <= TOLERANCE * scale
+        hidden_only = np.ones(count, dtype=bool)
+        np.logical_and.at(hidden_only, owner, suppressed[cells])
+        valid = balanced & hidden_only
+        for index, certificate in enumerate(self.certificates):
+            if not valid[index]:
+                continue
+            attacker = certificate.attacker
+            floor = floors(values[certificate.cells], attacker)
+            moved_to = values[certificate.cells] + certificate.amounts
+            own = certificate.cells == certificate.cell
+            valid[index] = bool(
+                np.all(moved_to >= floor - TOLERANCE)
+                and own.sum() == 1
+                and abs(certificate.amounts[own][0] - certificate.need) <= TOLERANCE
+                and not (attacker.known and np.isin(certificate.cells,
+                                                    list(attacker.known)).any())
+            )
+        self.valid = valid
+
+    def extremes(self, attacker: Attacker) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell, the least and largest value the valid tables serving `attacker` give."""
+        usable = np.array([self.valid[i] and serves(c.attacker, attacker)
+                           for i, c in enumerate(self.certificates)], dtype=bool)
+        chosen = self.deviations[:, np.flatnonzero(usable)].tocsr()
+        if chosen.shape[1] == 0:
+            return self.values.copy(), self.values.copy()
+        lows = chosen.min(axis=1).toarray().reshape(-1)
+        highs = chosen.max(axis=1).toarray().reshape(-1)
+        return self.values + np.minimum(lows, 0.0), self.values + np.maximum(highs, 0.0)

@@ -12,7 +12,7 @@ Suppressed counts are ``None`` in everything published.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,15 @@ import pandas as pd
 from workforce.disclosure import primary as primary_rules
 from workforce.disclosure.audit import MEMBER, OUTSIDER, Attacker, AuditResult, audit
 from workforce.disclosure.errors import DisclosureError
-from workforce.disclosure.secondary import Pattern, cell_costs, protect, reprove
+from workforce.disclosure.secondary import (
+    LOCAL_FROM_CELLS,
+    Boxes,
+    DeviationProgram,
+    Pattern,
+    cell_costs,
+    protect,
+    reprove,
+)
 from workforce.disclosure.table import TOTAL, CellSpace, Hierarchy
 
 PUBLISHED, PRIMARY, SECONDARY = "published", "primary", "secondary"
@@ -101,6 +109,8 @@ class GateResult:
                         "low": _finite(i.low),
                         "high": _finite(i.high),
                         "protected": i.protected,
+                        # False: [low, high] is what certificates prove, within the interval.
+                        "exact": i.exact,
                         **({"reason": i.reason} if i.reason else {}),
                     }
                     for i in self.audit.intervals
@@ -147,10 +157,10 @@ def protect_tables(
         table_cells = space.tables[name]
         primary[[table_cells[c] for c in cells]] = True
     attackers = _attackers(space, insiders)
-    pattern = protect(space, primary, protection, cost, attackers)
-    suppressed = prune(space, pattern, primary, cost)
+    pattern = prune(space, protect(space, primary, protection, cost, attackers), primary, cost)
+    suppressed = pattern.suppressed
     status = np.where(primary, PRIMARY, np.where(suppressed, SECONDARY, PUBLISHED))
-    result = audit(space, suppressed, primary, protection, attackers)
+    result = audit(space, suppressed, primary, protection, attackers, pattern.certificates)
     return GateResult(space, status, result, threshold, protection,
                       tuple(a.name for a in attackers))
 
@@ -181,34 +191,46 @@ def prune(
     primary: np.ndarray,
     cost: str,
     budget: int = PRUNE_BUDGET,
-) -> np.ndarray:
+) -> Pattern:
     """Publish again every secondary cell no certificate needs, costliest first.
 
     Publishing a cell invalidates only the certificates whose deviation moves it; each of
-    those is proven again on the remaining suppressed cells, and the cell stays hidden if one
-    cannot be.
+    those is proven again on the remaining suppressed cells (in a large table, those in a box
+    around its cell: see `secondary.Boxes`), and the cell stays hidden if one cannot be.
+    Returns the pattern with the certificates that prove it.
     """
     values = space.value_array()
     weights = cell_costs(values, cost)
-    matrix = space.matrix()
+    program = DeviationProgram(space.matrix())
+    boxes = Boxes(space) if space.size >= LOCAL_FROM_CELLS else None
     suppressed = pattern.suppressed.copy()
     certificates = list(pattern.certificates)
+    moving: dict[int, set[int]] = {}
+    for index, certificate in enumerate(certificates):
+        for cell in certificate.cells.tolist():
+            moving.setdefault(cell, set()).add(index)
     secondary = np.flatnonzero(suppressed & ~primary)
-    for cell in secondary[np.argsort(-weights[secondary], kind="stable")]:
-        affected = [i for i, c in enumerate(certificates) if c.uses(int(cell))]
+    for cell in secondary[np.argsort(-weights[secondary], kind="stable")].tolist():
+        affected = sorted(moving.get(cell, ()))
         if len(affected) > budget:
             continue
         budget -= len(affected)
         suppressed[cell] = False
         renewed = {}
-        for i in affected:
-            deviation = reprove(matrix, values, suppressed, certificates[i])
-            if deviation is None:
+        for index in affected:
+            certificate = certificates[index]
+            box = None if boxes is None else boxes.around(certificate.cell, suppressed, values)
+            proof = reprove(program, values, suppressed, certificate, box)
+            if proof is None:
                 break
-            renewed[i] = deviation
+            renewed[index] = proof
         if len(renewed) < len(affected):
             suppressed[cell] = True
             continue
-        for i, deviation in renewed.items():
-            certificates[i] = replace(certificates[i], deviation=deviation)
-    return suppressed
+        for index, proof in renewed.items():
+            for moved in certificates[index].cells.tolist():
+                moving[moved].discard(index)
+            for moved in proof.cells.tolist():
+                moving.setdefault(moved, set()).add(index)
+            certificates[index] = proof
+    return Pattern(suppressed, certificates)

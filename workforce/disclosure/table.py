@@ -55,6 +55,17 @@ class TableGrid:
     children: Mapping[str, Mapping[str, list[str]]]
     leaves: tuple[int, ...]
 
+    def sum_of_inner(self, cell_values: np.ndarray) -> np.ndarray:
+        """Every cell of the grid as the sum of `cell_values` over the inner cells under it."""
+        inner = cell_values[self.positions[tuple(slice(0, n) for n in self.leaves)]]
+        full = inner
+        for axis, dim in enumerate(self.dims):
+            leaves = list(self.codes[axis][: self.leaves[axis]])
+            aggregate = _aggregation_matrix(leaves, self.children[dim])
+            full = np.moveaxis(np.tensordot(aggregate, np.moveaxis(full, axis, 0), axes=1), 0,
+                               axis)
+        return full
+
     def siblings(self, axis: int, code_index: int) -> list[int]:
         """The other codes under the same parent as this leaf, as code indices."""
         code = self.codes[axis][code_index]
