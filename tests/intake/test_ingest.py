@@ -162,3 +162,27 @@ def test_shared_ids_are_found_whether_or_not_the_export_is_sorted(tmp_path):
         result = ingest(table, confirmed(table), year=2025)
         assert sorted(result.records["record_id"]) == ["1", "3"]
         assert result.report.counts() == {"shared_id": 2}
+
+
+def test_a_combination_the_standard_does_not_allow_rejects_only_its_rows(tmp_path):
+    """Each code is standard, but career stage takes one: "Student;Retired" is rejected."""
+    table = table_from(tmp_path, "ID,Career\n1,Student\n2,Student;Retired\n3,Retired\n")
+    decided = {"code": None, "reason": "exact", "confirmed": True}
+    mapping = mapping_from_dict({
+        "format": 1, "org": "soc", "version": 1, "standard_version": 1,
+        "columns": {
+            "ID": {"dimension": "record_id", "method": "record_id"},
+            "Career": {
+                "dimension": "career_stage", "method": "multi", "separators": [";"],
+                "values": {"student": {**decided, "code": "student"},
+                           "retired": {**decided, "code": "retired"}},
+            },
+        },
+    })
+    result = ingest(table, mapping, year=2025)
+    assert result.records[["record_id", "career_stage"]].values.tolist() == [
+        ["1", "student"], ["3", "retired"]]
+    assert result.rejects["source_row"].tolist() == [3]
+    (problem,) = result.report.problems
+    assert (problem.row, problem.column, problem.kind) == (3, "career_stage", "not_standard")
+    assert "'retired;student' is not a career_stage code" in problem.message

@@ -433,18 +433,19 @@ def distinct_values(values: pd.Series) -> tuple[np.ndarray, list[str]]:
 
 
 def column_keys(
-    column: ColumnMapping, values: pd.Series, distinct: tuple[np.ndarray, list[str]] | None = None
+    column: ColumnMapping,
+    values: pd.Series,
+    distinct: tuple[np.ndarray, list[str]] | None = None,
+    per_cell: list[list[str]] | None = None,
 ) -> tuple[dict[str, int], list[list[str]], np.ndarray, list[str]]:
-    """Every value key a column holds with its row count, and each distinct cell's keys."""
+    """Every value key a column holds with its row count, and each distinct cell's keys.
+
+    `per_cell`, when given, is `cell_keys(column, uniques)` computed already.
+    """
     positions, uniques = distinct if distinct is not None else distinct_values(values)
     counts = np.bincount(positions, minlength=len(uniques)) if len(uniques) else np.zeros(0, int)
-    known = set(column.values)
-    per_cell: list[list[str]] = []
-    for raw in uniques:
-        if column.method in ("multi", "omb1997_race") and column.separators:
-            per_cell.append(split_answers(raw, column.separators, known))
-        else:
-            per_cell.append([value_key(raw)])
+    if per_cell is None:
+        per_cell = cell_keys(column, uniques)
     totals: dict[str, int] = {}
     for keys, count in zip(per_cell, counts, strict=True):
         for key in dict.fromkeys(keys):
@@ -452,10 +453,21 @@ def column_keys(
     return totals, per_cell, positions, uniques
 
 
-def undecided_values(mapping: Mapping, frame: pd.DataFrame, distinct=None) -> list[UndecidedValue]:
+def cell_keys(column: ColumnMapping, uniques: list[str]) -> list[list[str]]:
+    """The value keys in each distinct cell of a column (several in a multi-select cell)."""
+    if column.method in ("multi", "omb1997_race") and column.separators:
+        known = set(column.values)
+        return [split_answers(raw, column.separators, known) for raw in uniques]
+    return [[value_key(raw)] for raw in uniques]
+
+
+def undecided_values(
+    mapping: Mapping, frame: pd.DataFrame, distinct=None, keys=None
+) -> list[UndecidedValue]:
     """Every value of a mapped column with no confirmed decision yet, with its row count.
 
-    `distinct(column)`, when given, returns a column's precomputed `distinct_values`.
+    `distinct(column)`, when given, returns a column's precomputed `distinct_values`, and
+    `keys(column)` its `cell_keys`.
     """
     standard = load_standard()
     result = []
@@ -463,7 +475,8 @@ def undecided_values(mapping: Mapping, frame: pd.DataFrame, distinct=None) -> li
         if column.method not in VALUE_METHODS or column.column not in frame.columns:
             continue
         shared = distinct(column.column) if distinct is not None else None
-        totals, _, _, _ = column_keys(column, frame[column.column], shared)
+        per_cell = keys(column) if keys is not None else None
+        totals, _, _, _ = column_keys(column, frame[column.column], shared, per_cell)
         for key, rows in totals.items():
             decision = column.values.get(key)
             if decision is not None and decision.decided:
