@@ -290,6 +290,44 @@ def test_large_table_methods_pass_the_attackers_programs_on_random_tables(table)
     assert exact.passed, exact.failures[:3]
 
 
+def test_large_table_methods_hold_for_linked_tables_hierarchies_and_insiders(monkeypatch):
+    """Societies within the consortium, career stages grouped, two tables sharing margins,
+    each society knowing its own cells: forced through boxes and certificates, the pattern
+    passes the attackers' programs."""
+    rng = np.random.default_rng(11)
+    societies, races, stages = ["A", "B", "C"], ["r0", "r1", "r2"], ["s0", "s1", "s2", "s3"]
+    by_stage = pd.DataFrame(
+        [(o, s, int(n)) for o in societies for s in stages
+         for n in rng.negative_binomial(1, 0.12, size=1)],
+        columns=["society", "stage", "n"],
+    )
+    by_race = pd.DataFrame(
+        [(o, r, 0) for o in societies for r in races], columns=["society", "race", "n"]
+    )
+    for society in societies:  # the same society totals, split another way
+        total = by_stage.loc[by_stage["society"] == society, "n"].sum()
+        split = rng.multinomial(total, [0.6, 0.3, 0.1])
+        by_race.loc[by_race["society"] == society, "n"] = split
+    grouped = Hierarchy("stage", {"s0": "early", "s1": "early", "s2": "late", "s3": "late"})
+    specs = [TableSpec("stage", by_stage, "n", ("society", "stage"), {"stage": grouped}),
+             TableSpec("race", by_race, "n", ("society", "race"))]
+    for module, name in ((secondary_module, "LOCAL_FROM_CELLS"),
+                         (gate_module, "LOCAL_FROM_CELLS"),
+                         (audit_module, "CERTIFIED_FROM_CELLS")):
+        monkeypatch.setattr(module, name, 0)
+    result = protect_tables(specs, insiders="society")
+    assert result.publishable, result.audit.failures[:3]
+    assert any(not interval.exact for interval in result.audit.intervals)
+    monkeypatch.setattr(audit_module, "CERTIFIED_FROM_CELLS", 10**9)
+    suppressed = np.asarray(result.status) != PUBLISHED
+    primary = np.asarray(result.status) == "primary"
+    insiders = [Attacker(name, frozenset(i for i, key in enumerate(result.space.keys)
+                                         if key[0] == name[-1]))
+                for name in ("society A", "society B", "society C")]
+    exact = audit(result.space, suppressed, primary, 5.0, [OUTSIDER, MEMBER, *insiders])
+    assert exact.passed, exact.failures[:3]
+
+
 def test_a_certificate_that_does_not_hold_is_not_believed(monkeypatch):
     """A forged table that moves a published cell proves nothing: the cell is solved for."""
     space = build(grid([[3, 10, 12], [8, 9, 20]]), "n", ["race", "gender"])
