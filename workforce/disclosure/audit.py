@@ -309,8 +309,7 @@ def audit(
         # Secondary cells need only be shown not exact: observed spread is enough for them.
         secondary = frozenset(np.flatnonzero(suppressed & ~primary).tolist())
         if attacker is OUTSIDER:
-            wanted = np.flatnonzero(suppressed & ~np.isin(np.arange(space.size),
-                                                          list(attacker.known)))
+            wanted = np.flatnonzero(suppressed)
         else:
             # What a member or an insider can work out of a complementary cell is a sum of
             # larger counts, not a small group: only the primary cells matter to them.
@@ -326,9 +325,7 @@ def audit(
         unsettled = [c for c in wanted.tolist() if c not in settled]
         ranges: dict[int, tuple[float, float]] = {}
         if unsettled:
-            everything = proven is None and attacker is OUTSIDER
-            ranges = cell_ranges(space, suppressed, attacker,
-                                 cells=None if everything else unsettled, matrix=matrix,
+            ranges = cell_ranges(space, suppressed, attacker, cells=unsettled, matrix=matrix,
                                  spread_enough=secondary if attacker is OUTSIDER else
                                  frozenset())
             ranges = {c: r for c, r in ranges.items() if c not in attacker.known}
@@ -386,29 +383,36 @@ class _Proven:
         sums = np.abs(matrix @ self.deviations)
         balanced = (sums.max(axis=0).toarray().reshape(-1) if count else np.zeros(0)) \
             <= TOLERANCE * scale
-        hidden_only = np.ones(count, dtype=bool)
-        np.logical_and.at(hidden_only, owner, suppressed[cells])
-        valid = balanced & hidden_only
-        for index, certificate in enumerate(self.certificates):
-            if not valid[index]:
-                continue
-            attacker = certificate.attacker
-            floor = floors(values[certificate.cells], attacker)
-            moved_to = values[certificate.cells] + certificate.amounts
-            own = certificate.cells == certificate.cell
-            valid[index] = bool(
-                np.all(moved_to >= floor - TOLERANCE)
-                and own.sum() == 1
-                and abs(certificate.amounts[own][0] - certificate.need) <= TOLERANCE
-                and not (attacker.known and np.isin(certificate.cells,
-                                                    list(attacker.known)).any())
-            )
+        # Every check on every moved cell at once, then gathered per certificate.
+        numbers: dict[Attacker, int] = {}
+        attacker_of = np.array([numbers.setdefault(c.attacker, len(numbers))
+                                for c in self.certificates], dtype=np.int64)
+        attackers = list(numbers)
+        entry_attacker = np.repeat(attacker_of, lengths)
+        member = np.array([a.member for a in attackers], dtype=bool)[entry_attacker]
+        base = values[cells]
+        floor = np.where(member, floors(base, MEMBER), 0.0)
+        fine = suppressed[cells] & (base + amounts >= floor - TOLERANCE)
+        for number, attacker in enumerate(attackers):
+            if attacker.known:
+                mine = entry_attacker == number
+                fine[mine] &= ~np.isin(cells[mine], list(attacker.known))
+        valid = balanced.copy()
+        np.logical_and.at(valid, owner, fine)
+        # Each moves its own cell exactly once, by what it claims.
+        own = cells == np.repeat([c.cell for c in self.certificates], lengths)
+        moved_own = np.bincount(owner[own], minlength=count)
+        amount_own = np.zeros(count)
+        amount_own[owner[own]] = amounts[own]
+        needs = np.array([c.need for c in self.certificates], dtype=float)
+        valid &= (moved_own == 1) & (np.abs(amount_own - needs) <= TOLERANCE)
         self.valid = valid
+        self.attackers, self.attacker_of = attackers, attacker_of
 
     def extremes(self, attacker: Attacker) -> tuple[np.ndarray, np.ndarray]:
         """Per cell, the least and largest value the valid tables serving `attacker` give."""
-        usable = np.array([self.valid[i] and serves(c.attacker, attacker)
-                           for i, c in enumerate(self.certificates)], dtype=bool)
+        serving = np.array([serves(given, attacker) for given in self.attackers], dtype=bool)
+        usable = self.valid & serving[self.attacker_of] if len(self.attackers) else self.valid
         chosen = self.deviations[:, np.flatnonzero(usable)].tocsr()
         if chosen.shape[1] == 0:
             return self.values.copy(), self.values.copy()

@@ -106,9 +106,6 @@ class Certificate:
         found = np.flatnonzero(self.cells == cell)
         return float(self.amounts[found[0]]) if len(found) else 0.0
 
-    def uses(self, cell: int) -> bool:
-        return bool(np.any(self.cells == cell))
-
 
 @dataclass
 class Pattern:
