@@ -317,6 +317,8 @@ def _invalid_records(
     place of the millions of records; a violation there marks every record carrying that
     value or pair. record_id is unique and non-blank by construction (see `_record_ids`).
     """
+    if not len(records):
+        return {}
     groups: list[tuple[str, ...]] = []
     for pair in (("race_ethnicity", "race_ethnicity_detail"), ("country", "us_region")):
         present = tuple(name for name in pair if name in outputs)
@@ -326,7 +328,6 @@ def _invalid_records(
     groups += [(name,) for name in outputs if name not in grouped and name in records.columns]
     # Per group: each distinct item's values, and each record's item number.
     items: list[tuple[tuple[str, ...], dict[str, list], np.ndarray]] = []
-    length = 1
     for group in groups:
         if len({id(outputs[name].positions) for name in group}) == 1:
             # Decided from one source column (a column, or race and its detail): its
@@ -341,22 +342,16 @@ def _invalid_records(
                 signature = signature * width + at_accepted[name]
             first, inverse = _first_occurrences(signature)
             found = {name: records[name].iloc[first].tolist() for name in group}
-        count = max(len(next(iter(found.values()))), 1)
         items.append((group, found, inverse))
-        length = max(length, count)
-    if not len(records):
-        return {}
+    length = max((len(found[group[0]]) for group, found, _ in items), default=1)
     sample = records.iloc[np.zeros(length, dtype=np.int64)].reset_index(drop=True)
     sample["record_id"] = [f"r{i}" for i in range(length)]
-    for group, found, _ in items:
+    owner: dict[str, tuple[int, np.ndarray]] = {}
+    for group, found, inverse in items:
         for name in group:
-            values = found[name] or [""]
+            values = found[name]
             sample[name] = [values[i % len(values)] for i in range(length)]
-    owner = {
-        name: (max(len(found[name]), 1), inverse)
-        for group, found, inverse in items
-        for name in group
-    }
+            owner[name] = (len(values), inverse)
     bad: dict[int, tuple[str, str, str]] = {}
     for violation in validate_records(sample):
         if violation.row is None or violation.row < 0 or violation.column not in owner:
