@@ -28,7 +28,10 @@ to measure how far the heuristic is from the fewest suppressions.
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import highspy
@@ -42,7 +45,6 @@ from workforce.disclosure.audit import (
     floors,
     lowest_possible,
     quiet_highs,
-    serves,
 )
 from workforce.disclosure.errors import DisclosureError
 from workforce.disclosure.table import CellSpace
@@ -87,6 +89,8 @@ class Certificate:
     need: float
     cells: np.ndarray
     amounts: np.ndarray
+    # A scaled copy of an earlier certificate rather than a program's own solution.
+    reused: bool = False
 
     @classmethod
     def of(cls, attacker: Attacker, cell: int, need: float, columns: np.ndarray,
@@ -147,58 +151,162 @@ def protect(
     boxes = Boxes(space) if local else None
     suppressed = primary.copy()
     certificates: list[Certificate] = []
-    moving: dict[int, list[int]] = {}  # cell → the certificates that move it
+    found = _Found()
     everything = np.arange(space.size)
+    # A second core solves the next cell's program while this one solves the current one's.
+    ahead = ThreadPoolExecutor(1) if local and _cores() > 1 else None
+    second = DeviationProgram(matrix) if ahead else None
+
+    def keep(certificate: Certificate) -> None:
+        suppressed[certificate.cells] = True
+        if local and not certificate.reused:
+            found.add(certificate)
+        certificates.append(certificate)
+
+    def solve(attacker: Attacker, slack: np.ndarray, cell: int, need: float) -> Certificate:
+        certificate = None
+        if local:
+            for totals in (False, True):
+                if certificate is None:
+                    box = boxes.around(cell, suppressed, slack, totals)
+                    certificate = program.cheapest(box, weights, suppressed, slack, attacker,
+                                                   cell, need)
+        if certificate is None:
+            certificate = program.cheapest(everything, weights, suppressed, slack, attacker,
+                                           cell, need)
+        if certificate is None:
+            raise DisclosureError(
+                f"no suppression pattern can protect cell {cell} by {abs(need):g}"
+            )
+        return certificate
+
     # Members first: their deviations also serve the outsider, who then rarely needs a program.
     order = sorted(attackers, key=lambda a: not a.member) if local else list(attackers)
-    for attacker in order:
-        floor = floors(values, attacker)
-        slack = np.maximum(values - floor, 0.0)
-        # An insider's own cells are theirs to know: protect only everyone else's.
-        primaries = [c for c in np.flatnonzero(primary).tolist() if c not in attacker.known]
-        lowest = lowest_possible(space, attacker, primaries, matrix)
-        for cell in primaries:
-            for need in requirements(values[cell], lowest[cell], protection):
-                certificate = None
-                if local:
-                    certificate = _reused(certificates, moving.get(cell, ()), attacker, cell,
-                                          need)
-                    for totals in (False, True):
-                        if certificate is None:
-                            box = boxes.around(cell, suppressed, slack, totals)
-                            certificate = program.cheapest(box, weights, suppressed, slack,
-                                                           attacker, cell, need)
-                if certificate is None:
-                    certificate = program.cheapest(everything, weights, suppressed, slack,
-                                                   attacker, cell, need)
-                if certificate is None:
-                    raise DisclosureError(
-                        f"no suppression pattern can protect cell {cell} by {abs(need):g}"
-                    )
-                suppressed[certificate.cells] = True
-                for moved in certificate.cells.tolist():
-                    moving.setdefault(moved, []).append(len(certificates))
-                certificates.append(certificate)
+    try:
+        for attacker in order:
+            floor = floors(values, attacker)
+            slack = np.maximum(values - floor, 0.0)
+            # An insider's own cells are theirs to know: protect only everyone else's.
+            primaries = [c for c in np.flatnonzero(primary).tolist() if c not in attacker.known]
+            lowest = lowest_possible(space, attacker, primaries, matrix)
+            if local:
+                found.facing(attacker, slack)
+                # Alternate between the two halves of the table, so that the cell solved
+                # ahead rarely lies where the current one hides new cells.
+                half = (len(primaries) + 1) // 2
+                primaries[0::2], primaries[1::2] = primaries[:half], primaries[half:]
+            queue = deque((cell, need) for cell in primaries
+                          for need in requirements(values[cell], lowest[cell], protection))
+            while queue:
+                cell, need = queue.popleft()
+                certificate = found.serving(cell, need) if local else None
+                if certificate is not None:
+                    keep(certificate)
+                    continue
+                guess = None
+                if ahead:
+                    while queue and (served := found.serving(*queue[0])) is not None:
+                        queue.popleft()
+                        keep(served)
+                    if queue:
+                        later, later_need = queue.popleft()
+                        box = boxes.around(later, suppressed, slack, False)
+                        before = suppressed.copy()
+                        guess = (later, later_need, box, before, ahead.submit(
+                            second.cheapest, box, weights, before, slack, attacker, later,
+                            later_need))
+                keep(solve(attacker, slack, cell, need))
+                if guess is not None:
+                    later, later_need, box, before, answer = guess
+                    certificate = found.serving(later, later_need)
+                    if certificate is None:
+                        certificate = answer.result()
+                        # Cells hidden meanwhile inside its box would have cost it nothing:
+                        # its program is asked again, as if in turn.
+                        if certificate is not None and (suppressed[box] & ~before[box]).any():
+                            certificate = None
+                    else:
+                        answer.result()
+                    if certificate is None:
+                        queue.appendleft((later, later_need))
+                    else:
+                        keep(certificate)
+    finally:
+        if ahead:
+            ahead.shutdown()
     return Pattern(suppressed, certificates)
 
 
-def _reused(certificates: list[Certificate], candidates, attacker: Attacker, cell: int,
-            need: float) -> Certificate | None:
-    """An earlier deviation that moves `cell` at least `need` the same way, scaled to `need`.
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
-    Scaling a deviation by a factor in (0, 1] gives a table between the true one and the
-    deviated one, so it still agrees with everything published and respects every floor.
+
+class _Found:
+    """The deviations programs found, by the cells they move, to serve later needs.
+
+    A deviation times any factor still sums to zero along every constraint and leaves the
+    same cells alone; it stays a table the attacker cannot rule out as long as every cell it
+    lowers keeps at least the attacker's floor. So a deviation that moves a later cell serves
+    it — scaled down, scaled up or reversed — when its cells have room for that move: how far
+    each found deviation can be stretched either way is computed once per attacker. Scaled
+    copies are not kept, since their original serves wherever they would.
     """
-    for index in candidates:
-        earlier = certificates[index]
-        if not serves(earlier.attacker, attacker):
-            continue
-        amount = earlier.amount(cell)
-        if amount * need > 0 and abs(amount) >= abs(need) - SUPPORT:
-            scale = need / amount
-            return Certificate(attacker, cell, need, earlier.cells.copy(),
-                               earlier.amounts * scale)
-    return None
+
+    def __init__(self) -> None:
+        self.found: list[Certificate] = []
+        self.moving: dict[int, tuple[list[int], list[float]]] = {}
+        self.attacker: Attacker | None = None
+        self.slack = np.zeros(0)
+        self.stretch: list[float] = []  # the largest factor each deviation takes, forwards
+        self.reverse: list[float] = []  # and backwards
+        self.usable: list[bool] = []  # whether it moves no cell the attacker knows
+
+    def facing(self, attacker: Attacker, slack: np.ndarray) -> None:
+        """From now on serve `attacker`, whose cells have `slack` above their floors."""
+        self.attacker, self.slack = attacker, slack
+        self.stretch, self.reverse, self.usable = [], [], []
+        for certificate in self.found:
+            self._measure(certificate)
+
+    def add(self, certificate: Certificate) -> None:
+        number = len(self.found)
+        self.found.append(certificate)
+        self._measure(certificate)
+        moved = zip(certificate.cells.tolist(), certificate.amounts.tolist(), strict=True)
+        for cell, amount in moved:
+            numbers, amounts = self.moving.setdefault(cell, ([], []))
+            numbers.append(number)
+            amounts.append(amount)
+
+    def _measure(self, certificate: Certificate) -> None:
+        amounts, room = certificate.amounts, self.slack[certificate.cells]
+        falling, rising = amounts < -SUPPORT, amounts > SUPPORT
+        self.stretch.append(float(np.min(room[falling] / -amounts[falling]))
+                            if falling.any() else np.inf)
+        self.reverse.append(float(np.min(room[rising] / amounts[rising]))
+                            if rising.any() else np.inf)
+        self.usable.append(self.attacker.known <= certificate.attacker.known)
+
+    def serving(self, cell: int, need: float) -> Certificate | None:
+        """A found deviation moving `cell` by exactly `need`, or None."""
+        numbers, amounts = self.moving.get(cell, ((), ()))
+        if not numbers:
+            return None
+        numbers = np.asarray(numbers)
+        factors = need / np.asarray(amounts)
+        reach = np.where(factors > 0, np.asarray(self.stretch)[numbers],
+                         np.asarray(self.reverse)[numbers])
+        fits = np.asarray(self.usable)[numbers] & (np.abs(factors) <= reach * (1 + 1e-9))
+        for choice in np.flatnonzero(fits):
+            earlier = self.found[numbers[choice]]
+            moved = earlier.amounts * factors[choice]
+            if np.all(moved >= -self.slack[earlier.cells] - SUPPORT):
+                return Certificate(self.attacker, cell, need, earlier.cells.copy(), moved,
+                                   reused=True)
+        return None
 
 
 class DeviationProgram:
@@ -210,11 +318,16 @@ class DeviationProgram:
     """
 
     def __init__(self, matrix: sparse.csr_matrix) -> None:
-        self.columns = matrix.tocsc()
+        columns = matrix.tocsc()
+        columns.sort_indices()
+        self.rows = columns.shape[0]
+        self.starts = columns.indptr.astype(np.int64)
+        self.row_of = columns.indices.astype(np.int32)
+        self.coefficient = columns.data.astype(float)
         self.highs = quiet_highs()
         # Dual simplex, as scipy's linprog asks of HiGHS.
         self.highs.setOptionValue("simplex_strategy", 1)
-        self.highs.setOptionValue("presolve", "on")
+        self.highs.setOptionValue("presolve", "off")
 
     def cheapest(
         self,
@@ -236,43 +349,68 @@ class DeviationProgram:
         place = np.searchsorted(cells, cell)
         if place >= len(cells) or cells[place] != cell:
             return None
-        part = self.columns[:, cells]
-        rows, local_rows = np.unique(part.indices, return_inverse=True)
-        k, nnz = len(cells), part.nnz
+        k = len(cells)
         costs = np.ones(k) if free else np.where(suppressed[cells], 0.0, weights[cells])
-        up = np.full(k, highspy.kHighsInf)
-        down = slack[cells].astype(float)
+        room = slack[cells].astype(float)
+        rise = np.full(k, highspy.kHighsInf)
         if attacker.known:
             known = np.isin(cells, np.fromiter(attacker.known, dtype=np.int64))
-            up[known] = 0.0
-            down[known] = 0.0
-        lower = np.zeros(2 * k)
-        upper = np.concatenate([up, down])
+            rise[known] = 0.0
+            room[known] = 0.0
+        # A cell that costs nothing to move is one free column y ≥ −room; a costed cell is
+        # two, up and down, each paying its cost. (Two columns for a free cell would hold the
+        # simplex to vertices that move few cells; one free column lets it move many hidden
+        # cells at once, and such deviations serve later cells too — see `_Found`.)
+        split = costs > 0
+        split[place] = True
+        downs = np.flatnonzero(split)
+        lower = np.where(split, 0.0, -room)
+        upper = rise
+        down_lower = np.zeros(len(downs))
+        down_upper = room[downs]
+        own_down = np.searchsorted(downs, place)
         if need > 0:
             lower[place] = upper[place] = need
-            upper[k + place] = 0.0
+            down_upper[own_down] = 0.0
         else:
             upper[place] = 0.0
-            lower[k + place] = upper[k + place] = -need
+            down_lower[own_down] = down_upper[own_down] = -need
+        starts, rows, coefficients = self._columns(np.concatenate([cells, cells[downs]]))
+        coefficients[starts[k]:] *= -1.0
+        # The constraints these cells take part in, numbered from 0.
+        involved = np.zeros(self.rows + 1, dtype=np.int32)
+        involved[rows + 1] = 1
+        np.cumsum(involved, out=involved)
         lp = highspy.HighsLp()
-        lp.num_col_ = 2 * k
-        lp.num_row_ = len(rows)
-        lp.col_cost_ = np.concatenate([costs, costs])
-        lp.col_lower_ = lower
-        lp.col_upper_ = upper
-        lp.row_lower_ = np.zeros(len(rows))
-        lp.row_upper_ = np.zeros(len(rows))
+        lp.num_col_ = k + len(downs)
+        lp.num_row_ = int(involved[-1])
+        lp.col_cost_ = np.concatenate([costs, costs[downs]])
+        lp.col_lower_ = np.concatenate([lower, down_lower])
+        lp.col_upper_ = np.concatenate([upper, down_upper])
+        lp.row_lower_ = np.zeros(lp.num_row_)
+        lp.row_upper_ = np.zeros(lp.num_row_)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = np.concatenate([part.indptr, part.indptr[1:] + nnz]).astype(np.int32)
-        lp.a_matrix_.index_ = np.concatenate([local_rows, local_rows]).astype(np.int32)
-        lp.a_matrix_.value_ = np.concatenate([part.data, -part.data]).astype(float)
+        lp.a_matrix_.start_ = starts
+        lp.a_matrix_.index_ = involved[rows]
+        lp.a_matrix_.value_ = coefficients
         self.highs.clearModel()
         self.highs.passModel(lp)
         self.highs.run()
         if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         solution = np.asarray(self.highs.getSolution().col_value)
-        return Certificate.of(attacker, cell, need, cells, solution[:k] - solution[k:])
+        deviation = solution[:k].copy()
+        deviation[downs] -= solution[k:]
+        return Certificate.of(attacker, cell, need, cells, deviation)
+
+    def _columns(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Columns `cells` of the constraint matrix: their starts, rows and coefficients."""
+        begins = self.starts[cells]
+        lengths = self.starts[cells + 1] - begins
+        starts = np.zeros(len(cells) + 1, dtype=np.int32)
+        np.cumsum(lengths, out=starts[1:])
+        taken = np.repeat(begins - starts[:-1], lengths) + np.arange(starts[-1])
+        return starts, self.row_of[taken], self.coefficient[taken]
 
 
 class Boxes:
@@ -305,7 +443,7 @@ class Boxes:
             self.grids.append((grid, flat, axes))
 
     def around(self, cell: int, suppressed: np.ndarray, slack: np.ndarray,
-               totals: bool = True) -> np.ndarray:
+               totals: bool = True, choices: int | None = None) -> np.ndarray:
         """The sorted cell indices of the box around `cell` (the cell alone if in no grid)."""
         for grid, flat, axes in self.grids:
             if flat[cell] < 0:
@@ -321,13 +459,14 @@ class Boxes:
                     above = parent.get(above)
                 siblings = [c for c in kids.get(parent.get(own, -1), []) if c != own]
                 for options in (siblings, kids.get(own, [])):
-                    codes.extend(self._best(grid, where, axis, options, suppressed, slack))
+                    codes.extend(self._best(grid, where, axis, options, suppressed, slack,
+                                            choices or self.choices))
                 chosen.append(codes)
             return np.unique(grid.positions[np.ix_(*chosen)].reshape(-1))
         return np.array([cell])
 
-    def _best(self, grid, where, axis, options, suppressed, slack) -> list[int]:
-        if len(options) <= self.choices:
+    def _best(self, grid, where, axis, options, suppressed, slack, choices) -> list[int]:
+        if len(options) <= choices:
             return list(options)
         options = np.asarray(options)
         index = list(where)
@@ -345,7 +484,7 @@ class Boxes:
             hidden += suppressed[grid.positions[tuple(line)]].sum(axis=1)
         # Most hidden cells around first, then the most room to move down.
         order = np.lexsort((-slack[neighbours], -hidden))
-        return [int(options[i]) for i in order[: self.choices]]
+        return [int(options[i]) for i in order[:choices]]
 
 
 def reprove(
