@@ -23,6 +23,7 @@ from workforce.disclosure.errors import DisclosureError
 from workforce.disclosure.secondary import (
     LOCAL_FROM_CELLS,
     Boxes,
+    Certificate,
     DeviationProgram,
     Pattern,
     cell_costs,
@@ -205,13 +206,12 @@ def prune(
     boxes = Boxes(space) if space.size >= LOCAL_FROM_CELLS else None
     suppressed = pattern.suppressed.copy()
     certificates = list(pattern.certificates)
-    moving: dict[int, set[int]] = {}
-    for index, certificate in enumerate(certificates):
-        for cell in certificate.cells.tolist():
-            moving.setdefault(cell, set()).add(index)
+    moving = _Incidence(space.size, certificates)
     secondary = np.flatnonzero(suppressed & ~primary)
     for cell in secondary[np.argsort(-weights[secondary], kind="stable")].tolist():
-        affected = sorted(moving.get(cell, ()))
+        if moving.at_least(cell) > budget:
+            continue
+        affected = moving.of(cell)
         if len(affected) > budget:
             continue
         budget -= len(affected)
@@ -228,9 +228,39 @@ def prune(
             suppressed[cell] = True
             continue
         for index, proof in renewed.items():
-            for moved in certificates[index].cells.tolist():
-                moving[moved].discard(index)
-            for moved in proof.cells.tolist():
-                moving.setdefault(moved, set()).add(index)
+            moving.replace(index, certificates[index], proof)
             certificates[index] = proof
     return Pattern(suppressed, certificates)
+
+
+class _Incidence:
+    """Which certificates move each cell: built at once, then kept as proofs are replaced."""
+
+    def __init__(self, size: int, certificates: Sequence[Certificate]) -> None:
+        lengths = np.array([len(c.cells) for c in certificates], dtype=np.int64)
+        cells = (np.concatenate([c.cells for c in certificates]) if certificates
+                 else np.zeros(0, dtype=np.int64))
+        owners = np.repeat(np.arange(len(certificates)), lengths)
+        order = np.lexsort((owners, cells))
+        self.owners = owners[order]
+        self.starts = np.searchsorted(cells[order], np.arange(size + 1))
+        self.replaced: set[int] = set()  # whose entries above no longer hold
+        self.added: dict[int, set[int]] = {}  # cell → replaced certificates now moving it
+
+    def at_least(self, cell: int) -> int:
+        """A lower bound on how many certificates move `cell`, without listing them."""
+        return int(self.starts[cell + 1] - self.starts[cell]) - len(self.replaced)
+
+    def of(self, cell: int) -> list[int]:
+        listed = self.owners[self.starts[cell]:self.starts[cell + 1]].tolist()
+        if self.replaced:
+            listed = [i for i in listed if i not in self.replaced]
+        return sorted(set(listed) | self.added.get(cell, set()))
+
+    def replace(self, index: int, old: Certificate, new: Certificate) -> None:
+        if index in self.replaced:
+            for cell in old.cells.tolist():
+                self.added.get(cell, set()).discard(index)
+        self.replaced.add(index)
+        for cell in new.cells.tolist():
+            self.added.setdefault(cell, set()).add(index)

@@ -29,7 +29,7 @@ to measure how far the heuristic is from the fewest suppressions.
 from __future__ import annotations
 
 import os
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -257,49 +257,52 @@ class _Found:
 
     def __init__(self) -> None:
         self.found: list[Certificate] = []
-        self.moving: dict[int, tuple[list[int], list[float]]] = {}
+        # cell → (number of a found deviation, how far it moves the cell), in order found
+        self.moving: defaultdict[int, list[tuple[int, float]]] = defaultdict(list)
         self.attacker: Attacker | None = None
         self.slack = np.zeros(0)
-        self.stretch: list[float] = []  # the largest factor each deviation takes, forwards
-        self.reverse: list[float] = []  # and backwards
-        self.usable: list[bool] = []  # whether it moves no cell the attacker knows
+        # Per found deviation: the largest factor it takes forwards and backwards, and
+        # whether it leaves alone every cell the attacker knows.
+        self.reach = np.zeros((0, 2))
+        self.usable = np.zeros(0, dtype=bool)
 
     def facing(self, attacker: Attacker, slack: np.ndarray) -> None:
         """From now on serve `attacker`, whose cells have `slack` above their floors."""
         self.attacker, self.slack = attacker, slack
-        self.stretch, self.reverse, self.usable = [], [], []
-        for certificate in self.found:
-            self._measure(certificate)
+        self.reach = np.zeros((max(len(self.found), 64), 2))
+        self.usable = np.zeros(len(self.reach), dtype=bool)
+        for number, certificate in enumerate(self.found):
+            self._measure(number, certificate)
 
     def add(self, certificate: Certificate) -> None:
         number = len(self.found)
         self.found.append(certificate)
-        self._measure(certificate)
-        moved = zip(certificate.cells.tolist(), certificate.amounts.tolist(), strict=True)
-        for cell, amount in moved:
-            numbers, amounts = self.moving.setdefault(cell, ([], []))
-            numbers.append(number)
-            amounts.append(amount)
+        if number == len(self.reach):
+            self.reach = np.concatenate([self.reach, np.zeros_like(self.reach)])
+            self.usable = np.concatenate([self.usable, np.zeros_like(self.usable)])
+        self._measure(number, certificate)
+        moving = self.moving
+        for cell, amount in zip(certificate.cells.tolist(), certificate.amounts.tolist(),
+                                strict=True):
+            moving[cell].append((number, amount))
 
-    def _measure(self, certificate: Certificate) -> None:
+    def _measure(self, number: int, certificate: Certificate) -> None:
         amounts, room = certificate.amounts, self.slack[certificate.cells]
         falling, rising = amounts < -SUPPORT, amounts > SUPPORT
-        self.stretch.append(float(np.min(room[falling] / -amounts[falling]))
-                            if falling.any() else np.inf)
-        self.reverse.append(float(np.min(room[rising] / amounts[rising]))
-                            if rising.any() else np.inf)
-        self.usable.append(self.attacker.known <= certificate.attacker.known)
+        self.reach[number] = (np.min(room[falling] / -amounts[falling], initial=np.inf),
+                              np.min(room[rising] / amounts[rising], initial=np.inf))
+        self.usable[number] = self.attacker.known <= certificate.attacker.known
 
     def serving(self, cell: int, need: float) -> Certificate | None:
         """A found deviation moving `cell` by exactly `need`, or None."""
-        numbers, amounts = self.moving.get(cell, ((), ()))
-        if not numbers:
+        moving = self.moving.get(cell)
+        if not moving:
             return None
-        numbers = np.asarray(numbers)
-        factors = need / np.asarray(amounts)
-        reach = np.where(factors > 0, np.asarray(self.stretch)[numbers],
-                         np.asarray(self.reverse)[numbers])
-        fits = np.asarray(self.usable)[numbers] & (np.abs(factors) <= reach * (1 + 1e-9))
+        found = np.array(moving)
+        numbers = found[:, 0].astype(np.int64)
+        factors = need / found[:, 1]
+        reach = self.reach[numbers, (factors < 0).astype(np.int64)]
+        fits = self.usable[numbers] & (np.abs(factors) <= reach * (1 + 1e-9))
         for choice in np.flatnonzero(fits):
             earlier = self.found[numbers[choice]]
             moved = earlier.amounts * factors[choice]
@@ -462,7 +465,8 @@ class Boxes:
                     codes.extend(self._best(grid, where, axis, options, suppressed, slack,
                                             choices or self.choices))
                 chosen.append(codes)
-            return np.unique(grid.positions[np.ix_(*chosen)].reshape(-1))
+            # Distinct codes per dimension make distinct cells: sorting is enough.
+            return np.sort(grid.positions[np.ix_(*chosen)].reshape(-1))
         return np.array([cell])
 
     def _best(self, grid, where, axis, options, suppressed, slack, choices) -> list[int]:
