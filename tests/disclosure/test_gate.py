@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from unittest.mock import patch
 
 import numpy as np
@@ -249,6 +250,55 @@ def test_deviations_found_in_boxes_are_valid_certificates():
     assert len(Boxes(space).around(int(np.flatnonzero(primary)[0]), primary, values)) < \
         space.size
     assert audit(space, pattern.suppressed, primary, 5.0, [OUTSIDER, MEMBER]).passed
+
+
+def test_a_found_deviation_serves_a_later_cell_stretched_or_reversed_while_cells_have_room():
+    space = build(grid([[2, 9, 1], [6, 3, 8]]), "n", ["race", "gender"])
+    values = space.value_array()
+    a, b, c = (cell(space, race="r0", gender=g) for g in ("c0", "c1", "c2"))
+    a2, b2 = (cell(space, race="r1", gender=g) for g in ("c0", "c1"))
+    # a and b2 up by 2, b and a2 down by 2: every row and column keeps its total.
+    moves = {a: 2.0, b: -2.0, a2: -2.0, b2: 2.0}
+    cells = np.array(sorted(moves))
+    found = secondary_module._Found()
+    found.facing(OUTSIDER, values.copy())
+    found.add(Certificate(OUTSIDER, a, 2.0, cells, np.array([moves[i] for i in cells])))
+    # Stretched: a up by 5 takes b down by 5 (it has 9) and a2 by 5 (it has 6).
+    stretched = found.serving(a, 5.0)
+    assert stretched.reused
+    assert (stretched.amount(a), stretched.amount(b), stretched.amount(a2)) == (5.0, -5.0, -5.0)
+    assert np.abs(space.matrix() @ stretched.deviation(space.size)).max() == 0
+    # Too far: b cannot go down by 10.
+    assert found.serving(a, 10.0) is None
+    # Reversed: a down by 2 (it has exactly 2) takes b2 down by 2 (it has 3) and b up.
+    assert found.serving(a, -2.0).amount(b) == pytest.approx(2.0)
+    # b up by 3 would take a below zero.
+    assert found.serving(b, 3.0) is None
+    # A cell the deviation leaves alone is not served by it.
+    assert found.serving(c, 5.0) is None
+
+
+def test_the_pattern_does_not_depend_on_which_thread_finishes_first(monkeypatch):
+    space = build(three_way(11, categories=6), "n", ["a", "b", "c"])
+    values = space.value_array()
+    primary = (values > 0) & (values < 5)
+    first = protect(space, primary, 5.0, attackers=(OUTSIDER, MEMBER), local=True)
+    if secondary_module._cores() < 2:
+        pytest.skip("one core: nothing is solved ahead")
+    # Slow every program down by a different random delay: the threads now finish in
+    # another order, and the result must not change.
+    cheapest = secondary_module.DeviationProgram.cheapest
+    delays = np.random.default_rng(1)
+
+    def slowed(self, *args, **kwargs):
+        time.sleep(float(delays.uniform(0, 0.004)))
+        return cheapest(self, *args, **kwargs)
+
+    monkeypatch.setattr(secondary_module.DeviationProgram, "cheapest", slowed)
+    second = protect(space, primary, 5.0, attackers=(OUTSIDER, MEMBER), local=True)
+    assert np.array_equal(first.suppressed, second.suppressed)
+    assert [(c.cell, c.need, c.cells.tolist()) for c in first.certificates] == \
+        [(c.cell, c.need, c.cells.tolist()) for c in second.certificates]
 
 
 def test_certificates_give_the_same_verdict_as_the_attackers_programs(monkeypatch):

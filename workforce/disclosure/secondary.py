@@ -14,9 +14,13 @@ large table the program is asked first about a *box* of cells around the primary
 every dimension its own category and the few other categories (siblings, or the categories
 under a margin) where cells are already hidden or large; then the same box with the totals
 above those categories — a few hundred cells instead of the whole table; only when neither
-holds a deviation is the whole table asked. A
-deviation found for one cell often moves a later primary cell far enough too; it is then that
-cell's certificate as it stands (scaled down, which keeps it valid), and no program runs.
+holds a deviation is the whole table asked. A deviation found for one cell often moves a
+later primary cell too; scaled to that cell's need (down, up or reversed, as far as the cells
+it lowers have room) it is that cell's certificate, and no program runs. With two cores, the
+next cell's program runs on the second while the current one's runs on the first; its answer
+is kept unless the current cell hid new cells inside its box (they would have cost it
+nothing), in which case it is asked again in turn — so the pattern does not depend on which
+thread finishes first.
 
 Each solution is a proof for its cell, and suppressing more never weakens an earlier proof, so
 the final pattern protects every primary cell by construction; the audit checks it
@@ -120,11 +124,11 @@ class Pattern:
 # From this many cells on, a primary cell's deviation is sought in boxes around it before the
 # whole table (see the module docstring). Below it the whole table is always asked: there it
 # costs little, and it hides fewest cells. On a 4-dimensional table of 625 inner cells (1,296
-# with margins) boxes hid 470 cells in 8.7 s of programs, the whole table 459 in 30 s.
+# with margins) boxes hid 467 cells in 2.6 s, the whole table 448 in 6.4 s.
 LOCAL_FROM_CELLS = 1_000
 # Other categories per dimension in a box: siblings of the cell's own, and categories under
 # it when the cell is a margin. Measured on a 4-dimensional table of 10,000 inner cells:
-# three hid 7,596 cells in 31 s, four 6,650 in 61 s (five: about twice as slow again).
+# three hid 7,713 cells in 11.7 s, four 6,578 in 16 s.
 BOX_CHOICES = 4
 
 
@@ -316,8 +320,10 @@ class DeviationProgram:
     """The cheapest-deviation linear program over a chosen set of cells, solved by HiGHS.
 
     Cells outside the set keep their values (a zero deviation), so every solution over a
-    subset is a valid deviation of the whole table. y = up − down, both non-negative, with
-    the cost on both parts.
+    subset is a valid deviation of the whole table. A costed cell's deviation is up − down,
+    both non-negative and paying its cost; a cell that costs nothing is one column, bounded
+    below by its room. Dual simplex without presolve: on these small programs HiGHS's
+    presolve took three times as long as the solve.
     """
 
     def __init__(self, matrix: sparse.csr_matrix) -> None:
