@@ -199,8 +199,13 @@ def protect(
                 # ahead rarely lies where the current one hides new cells.
                 half = (len(primaries) + 1) // 2
                 primaries[0::2], primaries[1::2] = primaries[:half], primaries[half:]
-            queue = deque((cell, need) for cell in primaries
-                          for need in requirements(values[cell], lowest[cell], protection))
+            needs = [(cell, need) for cell in primaries
+                     for need in requirements(values[cell], lowest[cell], protection)]
+            if local:
+                # Every rise before any fall: a deviation raising one cell, reversed, often
+                # lowers a later one as far as it needs (at 10⁴, a sixth less CPU time).
+                needs.sort(key=lambda task: task[1] < 0)
+            queue = deque(needs)
             while queue:
                 cell, need = queue.popleft()
                 certificate = found.serving(cell, need) if local else None
@@ -214,23 +219,21 @@ def protect(
                         keep(served)
                     if queue:
                         later, later_need = queue.popleft()
-                        box = boxes.around(later, suppressed, slack, False)
                         before = suppressed.copy()
-                        guess = (later, later_need, box, before, ahead.submit(
-                            second.cheapest, box, weights, before, slack, attacker, later,
-                            later_need))
+                        guess = (later, later_need, before, ahead.submit(
+                            _solve_ahead, second, boxes, weights, before, slack, attacker,
+                            later, later_need))
                 keep(solve(attacker, slack, cell, need))
                 if guess is not None:
-                    later, later_need, box, before, answer = guess
-                    certificate = found.serving(later, later_need)
-                    if certificate is None:
-                        certificate = answer.result()
-                        # Cells hidden meanwhile inside its box would have cost it nothing:
-                        # its program is asked again, as if in turn.
-                        if certificate is not None and (suppressed[box] & ~before[box]).any():
-                            certificate = None
-                    else:
-                        answer.result()
+                    later, later_need, before, answer = guess
+                    box, certificate = answer.result()
+                    served = found.serving(later, later_need)
+                    if served is not None:
+                        certificate = served
+                    # Cells hidden meanwhile inside its box would have cost it nothing: its
+                    # program is asked again, as if in turn.
+                    elif certificate is not None and (suppressed[box] & ~before[box]).any():
+                        certificate = None
                     if certificate is None:
                         queue.appendleft((later, later_need))
                     else:
@@ -239,6 +242,15 @@ def protect(
         if ahead:
             ahead.shutdown()
     return Pattern(suppressed, certificates)
+
+
+def _solve_ahead(program: DeviationProgram, boxes: Boxes, weights: np.ndarray,
+                 suppressed: np.ndarray, slack: np.ndarray, attacker: Attacker, cell: int,
+                 need: float) -> tuple[np.ndarray, Certificate | None]:
+    """The box (without totals) around a later cell and its program's answer, on the
+    second core; `suppressed` is the pattern as it was when asked, not as it grows."""
+    box = boxes.around(cell, suppressed, slack, False)
+    return box, program.cheapest(box, weights, suppressed, slack, attacker, cell, need)
 
 
 def _cores() -> int:
