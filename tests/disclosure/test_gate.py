@@ -301,6 +301,19 @@ def test_the_pattern_does_not_depend_on_which_thread_finishes_first(monkeypatch)
         [(c.cell, c.need, c.cells.tolist()) for c in second.certificates]
 
 
+def test_on_one_core_nothing_is_solved_ahead_and_the_pattern_still_protects(monkeypatch):
+    monkeypatch.setattr(secondary_module, "_cores", lambda: 1)
+    submitted = []
+    monkeypatch.setattr(secondary_module, "_solve_ahead",
+                        lambda *args: submitted.append(args) or (None, None))
+    space = build(three_way(12, categories=6), "n", ["a", "b", "c"])
+    values = space.value_array()
+    primary = (values > 0) & (values < 5)
+    pattern = protect(space, primary, 5.0, attackers=(OUTSIDER, MEMBER), local=True)
+    assert submitted == []
+    assert audit(space, pattern.suppressed, primary, 5.0, [OUTSIDER, MEMBER]).passed
+
+
 def test_certificates_give_the_same_verdict_as_the_attackers_programs(monkeypatch):
     space = build(three_way(3), "n", ["a", "b", "c"])
     values = space.value_array()
