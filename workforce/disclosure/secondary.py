@@ -470,6 +470,7 @@ class Boxes:
             if flat[cell] < 0:
                 continue
             where = np.unravel_index(flat[cell], grid.positions.shape)
+            hidden = suppressed[grid.positions]
             chosen = []
             for axis, (parent, kids) in enumerate(axes):
                 own = int(where[axis])
@@ -480,32 +481,32 @@ class Boxes:
                     above = parent.get(above)
                 siblings = [c for c in kids.get(parent.get(own, -1), []) if c != own]
                 for options in (siblings, kids.get(own, [])):
-                    codes.extend(self._best(grid, where, axis, options, suppressed, slack,
+                    codes.extend(self._best(grid, hidden, where, axis, options, slack,
                                             choices or self.choices))
                 chosen.append(codes)
             # Distinct codes per dimension make distinct cells: sorting is enough.
             return np.sort(grid.positions[np.ix_(*chosen)].reshape(-1))
         return np.array([cell])
 
-    def _best(self, grid, where, axis, options, suppressed, slack, choices) -> list[int]:
+    def _best(self, grid, hidden, where, axis, options, slack, choices) -> list[int]:
         if len(options) <= choices:
             return list(options)
         options = np.asarray(options)
-        index = list(where)
-        index[axis] = options
-        neighbours = grid.positions[tuple(index)]
         # The hidden cells a small deviation through each option could use: those in the
-        # lines through its neighbouring cell along every other dimension.
-        hidden = np.zeros(len(options))
+        # lines through its neighbouring cell along every other dimension (`hidden` is the
+        # grid's suppressed cells; each plane through the cell gives one dimension's lines).
+        around = np.zeros(grid.positions.shape[axis])
         for other in range(len(where)):
             if other == axis:
                 continue
-            line = list(where)
-            line[axis] = options[:, None]
-            line[other] = np.arange(grid.positions.shape[other])[None, :]
-            hidden += suppressed[grid.positions[tuple(line)]].sum(axis=1)
+            plane = list(where)
+            plane[axis] = plane[other] = slice(None)
+            around += hidden[tuple(plane)].sum(axis=1 if axis < other else 0)
+        index = list(where)
+        index[axis] = options
+        neighbours = grid.positions[tuple(index)]
         # Most hidden cells around first, then the most room to move down.
-        order = np.lexsort((-slack[neighbours], -hidden))
+        order = np.lexsort((-slack[neighbours], -around[options]))
         return [int(options[i]) for i in order[:choices]]
 
 
