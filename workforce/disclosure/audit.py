@@ -356,6 +356,17 @@ def _protected(cell: int, interval: tuple[float, float], values: np.ndarray,
     return bool(high - low > TOLERANCE)
 
 
+def entries(certificates: Sequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every cell each certificate moves, side by side: the cells, the amounts, and the
+    number of the certificate each entry belongs to."""
+    if not certificates:
+        return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64)
+    lengths = np.array([len(c.cells) for c in certificates], dtype=np.int64)
+    return (np.concatenate([c.cells for c in certificates]).astype(np.int64),
+            np.concatenate([c.amounts for c in certificates]).astype(float),
+            np.repeat(np.arange(len(certificates)), lengths))
+
+
 class _Proven:
     """What the certificates prove: the tables they describe, checked here one by one.
 
@@ -371,12 +382,8 @@ class _Proven:
         self.values = values
         self.certificates = list(certificates)
         count = len(self.certificates)
-        lengths = np.array([len(c.cells) for c in self.certificates], dtype=np.int64)
-        cells = (np.concatenate([c.cells for c in self.certificates]).astype(np.int64)
-                 if count else np.zeros(0, dtype=np.int64))
-        amounts = (np.concatenate([c.amounts for c in self.certificates]).astype(float)
-                   if count else np.zeros(0))
-        owner = np.repeat(np.arange(count), lengths)
+        cells, amounts, owner = entries(self.certificates)
+        lengths = np.bincount(owner, minlength=count)
         self.deviations = sparse.csc_matrix((amounts, (cells, owner)),
                                             shape=(self.size, count))
         scale = np.maximum(1.0, np.abs(amounts).max() if len(amounts) else 1.0)

@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from workforce.disclosure import primary as primary_rules
-from workforce.disclosure.audit import MEMBER, OUTSIDER, Attacker, AuditResult, audit
+from workforce.disclosure.audit import (
+    MEMBER,
+    OUTSIDER,
+    Attacker,
+    AuditResult,
+    audit,
+    entries,
+)
 from workforce.disclosure.errors import DisclosureError
 from workforce.disclosure.secondary import (
     LOCAL_FROM_CELLS,
@@ -237,10 +244,7 @@ class _Incidence:
     """Which certificates move each cell: built at once, then kept as proofs are replaced."""
 
     def __init__(self, size: int, certificates: Sequence[Certificate]) -> None:
-        lengths = np.array([len(c.cells) for c in certificates], dtype=np.int64)
-        cells = (np.concatenate([c.cells for c in certificates]) if certificates
-                 else np.zeros(0, dtype=np.int64))
-        owners = np.repeat(np.arange(len(certificates)), lengths)
+        cells, _, owners = entries(certificates)
         order = np.lexsort((owners, cells))
         self.owners = owners[order]
         self.starts = np.searchsorted(cells[order], np.arange(size + 1))

@@ -172,9 +172,8 @@ def protect(
         if local:
             for totals in (False, True):
                 if certificate is None:
-                    box = boxes.around(cell, suppressed, slack, totals)
-                    certificate = program.cheapest(box, weights, suppressed, slack, attacker,
-                                                   cell, need)
+                    _, certificate = _in_box(program, boxes, weights, suppressed, slack,
+                                             attacker, cell, need, totals)
         if certificate is None:
             certificate = program.cheapest(everything, weights, suppressed, slack, attacker,
                                            cell, need)
@@ -221,8 +220,8 @@ def protect(
                         later, later_need = queue.popleft()
                         before = suppressed.copy()
                         guess = (later, later_need, before, ahead.submit(
-                            _solve_ahead, second, boxes, weights, before, slack, attacker,
-                            later, later_need))
+                            _in_box, second, boxes, weights, before, slack, attacker, later,
+                            later_need))
                 keep(solve(attacker, slack, cell, need))
                 if guess is not None:
                     later, later_need, before, answer = guess
@@ -244,12 +243,12 @@ def protect(
     return Pattern(suppressed, certificates)
 
 
-def _solve_ahead(program: DeviationProgram, boxes: Boxes, weights: np.ndarray,
-                 suppressed: np.ndarray, slack: np.ndarray, attacker: Attacker, cell: int,
-                 need: float) -> tuple[np.ndarray, Certificate | None]:
-    """The box (without totals) around a later cell and its program's answer, on the
-    second core; `suppressed` is the pattern as it was when asked, not as it grows."""
-    box = boxes.around(cell, suppressed, slack, False)
+def _in_box(program: DeviationProgram, boxes: Boxes, weights: np.ndarray,
+            suppressed: np.ndarray, slack: np.ndarray, attacker: Attacker, cell: int,
+            need: float, totals: bool = False) -> tuple[np.ndarray, Certificate | None]:
+    """The box around `cell` and its program's answer. The second core runs it for a later
+    cell with `suppressed` as it was when asked, not as it grows meanwhile."""
+    box = boxes.around(cell, suppressed, slack, totals)
     return box, program.cheapest(box, weights, suppressed, slack, attacker, cell, need)
 
 
