@@ -326,6 +326,30 @@ def test_on_one_core_nothing_is_solved_ahead_and_the_pattern_still_protects(monk
     assert audit(space, pattern.suppressed, primary, 5.0, [OUTSIDER, MEMBER]).passed
 
 
+def test_a_secondary_cell_no_proof_needs_any_longer_is_published_again(monkeypatch):
+    """Pruning tries the costliest cell first. Here its proof is not found again at first
+    (as when a box around the primary cell holds no other proof), so it stays hidden; later
+    proofs found again without other cells no longer move it. Left hidden, it would protect
+    nothing, and with its neighbours published the outsider would work it out exactly."""
+    space = build(three_way(5), "n", ["a", "b", "c"])
+    values = space.value_array()
+    primary = (values > 0) & (values < 5)
+    pattern = protect(space, primary, 5.0, attackers=(OUTSIDER, MEMBER))
+    real = gate_module.reprove
+    calls = []
+
+    def first_proof_not_found(*args, **kwargs):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(gate_module, "reprove", first_proof_not_found)
+    pruned = prune(space, pattern, primary, "counts")
+    moved = np.zeros(space.size, dtype=bool)
+    moved[audit_module.entries(pruned.certificates)[0]] = True
+    assert not (pruned.suppressed & ~primary & ~moved).any()
+    assert audit(space, pruned.suppressed, primary, 5.0, [OUTSIDER, MEMBER]).passed
+
+
 def test_certificates_give_the_same_verdict_as_the_attackers_programs(monkeypatch):
     space = build(three_way(3), "n", ["a", "b", "c"])
     values = space.value_array()

@@ -237,7 +237,13 @@ def prune(
         for index, proof in renewed.items():
             moving.replace(index, certificates[index], proof)
             certificates[index] = proof
-    return Pattern(suppressed, certificates)
+    # A secondary cell tried early may lose every certificate moving it when later ones are
+    # proven again without cells published after it: it then protects nothing, and with its
+    # neighbours published an attacker could work it out exactly. Publish it too (no
+    # certificate moves it, so every proof still holds).
+    moved = np.zeros(space.size, dtype=bool)
+    moved[entries(certificates)[0]] = True
+    return Pattern(suppressed & (moved | primary), certificates)
 
 
 class _Incidence:
