@@ -191,13 +191,13 @@ def protect(
             slack = np.maximum(values - floor, 0.0)
             # An insider's own cells are theirs to know: protect only everyone else's.
             primaries = [c for c in np.flatnonzero(primary).tolist() if c not in attacker.known]
+            # Smallest cells first (equal ones in table order): measured on seeded 4-D
+            # tables, they hid fewer cells in all (5% fewer at 3⁴, 0.6% at 10⁴) and at 10⁴
+            # needed an eighth fewer programs than table order.
+            primaries.sort(key=lambda c: values[c])
             lowest = lowest_possible(space, attacker, primaries, matrix)
             if local:
                 found.facing(attacker, slack)
-                # Alternate between the two halves of the table, so that the cell solved
-                # ahead rarely lies where the current one hides new cells.
-                half = (len(primaries) + 1) // 2
-                primaries[0::2], primaries[1::2] = primaries[:half], primaries[half:]
             needs = [(cell, need) for cell in primaries
                      for need in requirements(values[cell], lowest[cell], protection)]
             if local:
