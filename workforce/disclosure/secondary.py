@@ -54,6 +54,9 @@ from workforce.disclosure.errors import DisclosureError
 from workforce.disclosure.table import CellSpace
 
 COSTS = ("cells", "counts")
+# HiGHS's codes for passing a model as arrays: columnwise matrix, minimize.
+COLUMNWISE = int(highspy.MatrixFormat.kColwise)
+MINIMIZE = int(highspy.ObjSense.kMinimize)
 SUPPORT = 1e-7
 
 
@@ -401,20 +404,19 @@ class DeviationProgram:
         involved = np.zeros(self.rows + 1, dtype=np.int32)
         involved[rows + 1] = 1
         np.cumsum(involved, out=involved)
-        lp = highspy.HighsLp()
-        lp.num_col_ = k + len(downs)
-        lp.num_row_ = int(involved[-1])
-        lp.col_cost_ = np.concatenate([costs, costs[downs]])
-        lp.col_lower_ = np.concatenate([lower, down_lower])
-        lp.col_upper_ = np.concatenate([upper, down_upper])
-        lp.row_lower_ = np.zeros(lp.num_row_)
-        lp.row_upper_ = np.zeros(lp.num_row_)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = starts
-        lp.a_matrix_.index_ = involved[rows]
-        lp.a_matrix_.value_ = coefficients
-        self.highs.clearModel()
-        self.highs.passModel(lp)
+        # The model passed as arrays: setting a HighsLp's fields converts them element by
+        # element, which took a tenth of each program's time.
+        num_col = k + len(downs)
+        num_row = int(involved[-1])
+        self.highs.passModel(
+            num_col, num_row, len(coefficients), COLUMNWISE, MINIMIZE, 0.0,
+            np.concatenate([costs, costs[downs]]),
+            np.concatenate([lower, down_lower]),
+            np.concatenate([upper, down_upper]),
+            np.zeros(num_row), np.zeros(num_row),
+            starts, involved[rows], coefficients,
+            np.zeros(num_col, dtype=np.int32),  # every column continuous
+        )
         self.highs.run()
         if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
