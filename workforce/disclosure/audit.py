@@ -384,8 +384,11 @@ class _Proven:
         count = len(self.certificates)
         cells, amounts, owner = entries(self.certificates)
         lengths = np.bincount(owner, minlength=count)
-        self.deviations = sparse.csc_matrix((amounts, (cells, owner)),
-                                            shape=(self.size, count))
+        # Entries come certificate by certificate: they are the columns as they stand.
+        starts = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        self.deviations = sparse.csc_matrix((amounts, cells, starts), shape=(self.size, count))
+        self.cells, self.amounts, self.owner = cells, amounts, owner
         scale = np.maximum(1.0, np.abs(amounts).max() if len(amounts) else 1.0)
         sums = np.abs(matrix @ self.deviations)
         balanced = (sums.max(axis=0).toarray().reshape(-1) if count else np.zeros(0)) \
@@ -420,9 +423,8 @@ class _Proven:
         """Per cell, the least and largest value the valid tables serving `attacker` give."""
         serving = np.array([serves(given, attacker) for given in self.attackers], dtype=bool)
         usable = self.valid & serving[self.attacker_of] if len(self.attackers) else self.valid
-        chosen = self.deviations[:, np.flatnonzero(usable)].tocsr()
-        if chosen.shape[1] == 0:
-            return self.values.copy(), self.values.copy()
-        lows = chosen.min(axis=1).toarray().reshape(-1)
-        highs = chosen.max(axis=1).toarray().reshape(-1)
-        return self.values + np.minimum(lows, 0.0), self.values + np.maximum(highs, 0.0)
+        used = usable[self.owner]
+        lows, highs = np.zeros(self.size), np.zeros(self.size)
+        np.minimum.at(lows, self.cells[used], self.amounts[used])
+        np.maximum.at(highs, self.cells[used], self.amounts[used])
+        return self.values + lows, self.values + highs

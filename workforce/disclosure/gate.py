@@ -251,7 +251,10 @@ class _Incidence:
 
     def __init__(self, size: int, certificates: Sequence[Certificate]) -> None:
         cells, _, owners = entries(certificates)
-        order = np.lexsort((owners, cells))
+        # Entries come certificate by certificate, so a stable sort by cell keeps each
+        # cell's certificates in order; on 16-bit cell numbers numpy sorts by radix.
+        order = (np.argsort(cells.astype(np.uint16), kind="stable") if size <= 1 << 16 else
+                 np.lexsort((owners, cells)))
         self.owners = owners[order]
         self.starts = np.searchsorted(cells[order], np.arange(size + 1))
         self.replaced: set[int] = set()  # whose entries above no longer hold
