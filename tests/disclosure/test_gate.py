@@ -326,6 +326,28 @@ def test_on_one_core_nothing_is_solved_ahead_and_the_pattern_still_protects(monk
     assert audit(space, pattern.suppressed, primary, 5.0, [OUTSIDER, MEMBER]).passed
 
 
+def test_a_members_proof_serves_the_outsider_without_a_copy(monkeypatch):
+    """A member's floors are at least the outsider's, so the member's proof that a cell can
+    rise by 5 already proves it to the outsider: the audit counts it for both."""
+    space = build(three_way(8, categories=6), "n", ["a", "b", "c"])
+    values = space.value_array()
+    primary = (values > 0) & (values < 5)
+    pattern = protect(space, primary, 5.0, attackers=(OUTSIDER, MEMBER), local=True)
+    members = {(c.cell, c.need) for c in pattern.certificates if c.attacker == MEMBER}
+    outsiders = {(c.cell, c.need) for c in pattern.certificates if c.attacker == OUTSIDER}
+    rises = {(int(c), 5.0) for c in np.flatnonzero(primary)}
+    # Where the first found deviation serving the outsider is the member's own, unscaled,
+    # no copy is kept.
+    without_copy = rises - outsiders
+    assert without_copy and without_copy <= members
+    monkeypatch.setattr(audit_module, "CERTIFIED_FROM_CELLS", 0)
+    proven = audit(space, pattern.suppressed, primary, 5.0, [OUTSIDER, MEMBER],
+                   pattern.certificates)
+    assert proven.passed
+    settled = {i.cell for i in proven.intervals if i.attacker == OUTSIDER.name and not i.exact}
+    assert set(np.flatnonzero(primary).tolist()) <= settled
+
+
 def test_a_secondary_cell_no_proof_needs_any_longer_is_published_again(monkeypatch):
     """Pruning tries the costliest cell first. Here its proof is not found again at first
     (as when a box around the primary cell holds no other proof), so it stays hidden; later

@@ -50,6 +50,7 @@ from workforce.disclosure.audit import (
     floors,
     lowest_possible,
     quiet_highs,
+    serves,
 )
 from workforce.disclosure.errors import DisclosureError
 from workforce.disclosure.table import CellSpace
@@ -166,6 +167,10 @@ def protect(
     second = DeviationProgram(matrix) if ahead else None
 
     def keep(certificate: Certificate) -> None:
+        if local and certificate.attacker is not found.attacker:
+            # An earlier attacker's own proof of this very cell and direction, which serves
+            # this one as it stands (a member's serves the outsider): nothing new to keep.
+            return
         suppressed[certificate.cells] = True
         if local and not certificate.reused:
             found.add(certificate)
@@ -363,6 +368,9 @@ class _Found:
         fits = self.usable[numbers] & (np.abs(factors) <= reach * (1 + 1e-9))
         for choice in np.flatnonzero(fits):
             earlier = self.found[numbers[choice]]
+            if (factors[choice] == 1.0 and earlier.cell == cell
+                    and serves(earlier.attacker, self.attacker)):
+                return earlier
             moved = earlier.amounts * factors[choice]
             if np.all(moved >= -self.slack[earlier.cells] - SUPPORT):
                 return Certificate(self.attacker, cell, need, earlier.cells.copy(), moved,
