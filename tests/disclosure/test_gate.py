@@ -326,6 +326,40 @@ def test_on_one_core_nothing_is_solved_ahead_and_the_pattern_still_protects(monk
     assert audit(space, pattern.suppressed, primary, 5.0, [OUTSIDER, MEMBER]).passed
 
 
+def test_a_box_whose_siblings_cannot_fall_far_enough_is_not_asked():
+    """Raising r0·c0 by 5 with the row total fixed takes 5 from its row's other cells: a
+    member knows the 1 and the empty cells cannot go lower, so only the box with the totals
+    can hold the deviation, and the box without them is not asked at all."""
+    space = build(grid([[1, 1, 0], [9, 8, 9], [7, 9, 6]]), "n", ["race", "gender"])
+    values = space.value_array()
+    primary = np.zeros(space.size, dtype=bool)
+    short = cell(space, race="r0", gender="c0")
+    primary[short] = True
+    slack = values - floors(values, MEMBER)
+    boxes = Boxes(space)
+    assert not boxes.choose(short, primary, slack, totals=False, rise=5.0)[1]
+    # Down the column there is room: the 9 and the 7 can give 5.
+    assert boxes.choose(cell(space, race="r1", gender="c0"), primary, slack, totals=False,
+                        rise=5.0)[1]
+    asked = []
+
+    class Counting(secondary_module.DeviationProgram):
+        def cheapest(self, cells, *args, **kwargs):
+            asked.append(len(cells))
+            return super().cheapest(cells, *args, **kwargs)
+
+    program = Counting(space.matrix())
+    weights = np.ones(space.size)
+    _, certificate = secondary_module._in_box(program, boxes, weights, primary, slack, MEMBER,
+                                              short, 5.0)
+    assert certificate is None and asked == []
+    _, certificate = secondary_module._in_box(program, boxes, weights, primary, slack, MEMBER,
+                                              short, 5.0, totals=True)
+    assert certificate is not None and certificate.amount(short) == 5.0
+    pattern = protect(space, primary, 5.0, attackers=(OUTSIDER, MEMBER), local=True)
+    assert audit(space, pattern.suppressed, primary, 5.0, [OUTSIDER, MEMBER]).passed
+
+
 def test_a_members_proof_serves_the_outsider_without_a_copy(monkeypatch):
     """A member's floors are at least the outsider's, so the member's proof that a cell can
     rise by 5 already proves it to the outsider: the audit counts it for both."""
