@@ -302,7 +302,7 @@ class _Found:
         self.starts = np.zeros(1, dtype=np.int64)
         self.numbers = np.zeros(0, dtype=np.int64)
         self.amounts = np.zeros(0)
-        self._recent: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._recent_start()
 
     def facing(self, attacker: Attacker, slack: np.ndarray) -> None:
         """From now on serve `attacker`, whose cells have `slack` above their floors."""
@@ -319,9 +319,18 @@ class _Found:
             self.reach = np.concatenate([self.reach, np.zeros_like(self.reach)])
             self.usable = np.concatenate([self.usable, np.zeros_like(self.usable)])
         self._measure(number, certificate)
-        self._recent = None
         if len(self.found) - self.indexed >= self.BATCH:
             self._index()
+        else:
+            self.recent_cells = np.concatenate([self.recent_cells, certificate.cells])
+            self.recent_amounts = np.concatenate([self.recent_amounts, certificate.amounts])
+            self.recent_numbers = np.concatenate(
+                [self.recent_numbers, np.full(len(certificate.cells), number)])
+
+    def _recent_start(self) -> None:
+        self.recent_cells = np.zeros(0, dtype=np.int64)
+        self.recent_amounts = np.zeros(0)
+        self.recent_numbers = np.zeros(0, dtype=np.int64)
 
     def _index(self) -> None:
         cells, amounts, numbers = entries(self.found)
@@ -334,6 +343,7 @@ class _Found:
         self.starts = np.zeros(top + 1, dtype=np.int64)
         np.cumsum(np.bincount(cells, minlength=top), out=self.starts[1:])
         self.indexed = len(self.found)
+        self._recent_start()
 
     def _moving(self, cell: int) -> tuple[np.ndarray, np.ndarray]:
         """The found deviations moving `cell` and by how much, in the order found."""
@@ -342,15 +352,10 @@ class _Found:
             numbers, amounts = self.numbers[lo:hi], self.amounts[lo:hi]
         else:
             numbers, amounts = self.numbers[:0], self.amounts[:0]
-        if self.indexed < len(self.found):
-            if self._recent is None:
-                cells, recent_amounts, owners = entries(self.found[self.indexed:])
-                self._recent = (cells, recent_amounts, owners + self.indexed)
-            cells, recent_amounts, owners = self._recent
-            hit = cells == cell
-            if hit.any():
-                numbers = np.concatenate([numbers, owners[hit]])
-                amounts = np.concatenate([amounts, recent_amounts[hit]])
+        hit = self.recent_cells == cell
+        if hit.any():
+            numbers = np.concatenate([numbers, self.recent_numbers[hit]])
+            amounts = np.concatenate([amounts, self.recent_amounts[hit]])
         return numbers, amounts
 
     def _measure(self, number: int, certificate: Certificate) -> None:
