@@ -362,8 +362,8 @@ def entries(certificates: Sequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     if not certificates:
         return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64)
     lengths = np.array([len(c.cells) for c in certificates], dtype=np.int64)
-    return (np.concatenate([c.cells for c in certificates]).astype(np.int64),
-            np.concatenate([c.amounts for c in certificates]).astype(float),
+    return (np.concatenate([c.cells for c in certificates]).astype(np.int64, copy=False),
+            np.concatenate([c.amounts for c in certificates]).astype(float, copy=False),
             np.repeat(np.arange(len(certificates)), lengths))
 
 
