@@ -367,6 +367,17 @@ def entries(certificates: Sequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]
             np.repeat(np.arange(len(certificates)), lengths))
 
 
+def by_cell(cells: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Entries (as `entries` lays them out) grouped by cell: the order that sorts them by
+    cell, keeping each cell's in certificate order, and where each cell's begin (cell c's are
+    order[starts[c]:starts[c + 1]]). On 16-bit cell numbers numpy sorts by radix."""
+    keys = cells.astype(np.uint16) if size <= 1 << 16 else cells
+    order = np.argsort(keys, kind="stable")
+    starts = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cells, minlength=size), out=starts[1:])
+    return order, starts
+
+
 class _Proven:
     """What the certificates prove: the tables they describe, checked here one by one.
 

@@ -24,6 +24,7 @@ from workforce.disclosure.audit import (
     Attacker,
     AuditResult,
     audit,
+    by_cell,
     entries,
 )
 from workforce.disclosure.errors import DisclosureError
@@ -251,12 +252,8 @@ class _Incidence:
 
     def __init__(self, size: int, certificates: Sequence[Certificate]) -> None:
         cells, _, owners = entries(certificates)
-        # Entries come certificate by certificate, so a stable sort by cell keeps each
-        # cell's certificates in order; on 16-bit cell numbers numpy sorts by radix.
-        order = (np.argsort(cells.astype(np.uint16), kind="stable") if size <= 1 << 16 else
-                 np.lexsort((owners, cells)))
+        order, self.starts = by_cell(cells, size)
         self.owners = owners[order]
-        self.starts = np.searchsorted(cells[order], np.arange(size + 1))
         self.replaced: set[int] = set()  # whose entries above no longer hold
         self.added: dict[int, set[int]] = {}  # cell → replaced certificates now moving it
 

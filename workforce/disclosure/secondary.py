@@ -46,6 +46,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from workforce.disclosure.audit import (
     OUTSIDER,
     Attacker,
+    by_cell,
     entries,
     floors,
     lowest_possible,
@@ -334,14 +335,8 @@ class _Found:
 
     def _index(self) -> None:
         cells, amounts, numbers = entries(self.found)
-        # Entries come deviation by deviation: a stable sort by cell keeps each cell's in
-        # the order found (by radix on 16-bit cell numbers).
-        order = (np.argsort(cells.astype(np.uint16), kind="stable")
-                 if len(cells) and cells.max() < 1 << 16 else np.argsort(cells, kind="stable"))
+        order, self.starts = by_cell(cells, int(cells.max()) + 1 if len(cells) else 0)
         self.numbers, self.amounts = numbers[order], amounts[order]
-        top = int(cells.max()) + 1 if len(cells) else 0
-        self.starts = np.zeros(top + 1, dtype=np.int64)
-        np.cumsum(np.bincount(cells, minlength=top), out=self.starts[1:])
         self.indexed = len(self.found)
         self._recent_start()
 
