@@ -651,11 +651,22 @@ def optimal(
         # |y_j| ≤ big · x_j
         constraints.append(LinearConstraint(pick - big * x_part, -np.inf, 0))
         constraints.append(LinearConstraint(-pick - big * x_part, -np.inf, 0))
+    # Without HiGHS's presolve: with it, a 3×3 table came back with a cell no deviation moves
+    # and 9 cells "proven" fewest, where 8 protect (found without presolve, and proven). On
+    # the 2⁴ benchmark table the same pattern comes out within 20 s either way.
     result = milp(objective, constraints=constraints, integrality=integrality,
-                  bounds=Bounds(lower, upper), options={"time_limit": time_limit})
+                  bounds=Bounds(lower, upper),
+                  options={"time_limit": time_limit, "presolve": False})
     if result.x is None:
         raise DisclosureError(f"the exact suppression program found no solution: "
                               f"{result.message}")
     bound = getattr(result, "mip_dual_bound", None)
-    return ExactPattern(result.x[:n] > 0.5, result.status == 0,
-                        float(result.fun if bound is None else bound))
+    bound = float(result.fun if bound is None else bound)
+    suppressed = result.x[:n] > 0.5
+    # A cell no deviation moves protects nothing: published, as pruning does. Should that
+    # make the pattern cheaper than the solver's answer, its proof did not hold.
+    moved = np.abs(result.x[n:].reshape(blocks, n)).max(axis=0, initial=0.0) > SUPPORT
+    kept = suppressed & (moved | primary)
+    cost = float(weights[kept].sum())
+    holds = cost >= float(weights[suppressed].sum()) - SUPPORT
+    return ExactPattern(kept, result.status == 0 and holds, min(bound, cost))
