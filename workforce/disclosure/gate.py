@@ -242,9 +242,7 @@ def prune(
     # proven again without cells published after it: it then protects nothing, and with its
     # neighbours published an attacker could work it out exactly. Publish it too (no
     # certificate moves it, so every proof still holds).
-    moved = np.zeros(space.size, dtype=bool)
-    moved[entries(certificates)[0]] = True
-    return Pattern(suppressed & (moved | primary), certificates)
+    return Pattern(suppressed & (moving.moved() | primary), certificates)
 
 
 class _Incidence:
@@ -266,6 +264,18 @@ class _Incidence:
         if self.replaced:
             listed = [i for i in listed if i not in self.replaced]
         return sorted(set(listed) | self.added.get(cell, set()))
+
+    def moved(self) -> np.ndarray:
+        """Whether some certificate moves each cell."""
+        counts = np.diff(self.starts)
+        if self.replaced:
+            holding = ~np.isin(self.owners, list(self.replaced))
+            moved = np.zeros(len(counts), dtype=bool)
+            moved[np.repeat(np.arange(len(counts)), counts)[holding]] = True
+        else:
+            moved = counts > 0
+        moved[[cell for cell, owners in self.added.items() if owners]] = True
+        return moved
 
     def replace(self, index: int, old: Certificate, new: Certificate) -> None:
         if index in self.replaced:
