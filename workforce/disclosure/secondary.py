@@ -515,13 +515,12 @@ class Boxes:
             self.grids.append((grid, flat, axes))
 
     def around(self, cell: int, suppressed: np.ndarray, slack: np.ndarray,
-               totals: bool = True, choices: int | None = None) -> np.ndarray:
+               totals: bool = True) -> np.ndarray:
         """The sorted cell indices of the box around `cell` (the cell alone if in no grid)."""
-        return self.choose(cell, suppressed, slack, totals, choices)[0]
+        return self.choose(cell, suppressed, slack, totals)[0]
 
     def choose(self, cell: int, suppressed: np.ndarray, slack: np.ndarray,
-               totals: bool = True, choices: int | None = None,
-               rise: float = 0.0) -> tuple[np.ndarray, bool]:
+               totals: bool = True, rise: float = 0.0) -> tuple[np.ndarray, bool]:
         """The box around `cell`, and whether it can hold a deviation raising `cell` by `rise`.
 
         Without the totals, the parent of the cell's category is fixed, so the cell's
@@ -545,10 +544,9 @@ class Boxes:
                     above = parent.get(above)
                 siblings = self._best(grid, hidden, where, axis,
                                       [c for c in kids.get(parent.get(own, -1), []) if c != own],
-                                      slack, choices or self.choices)
+                                      slack)
                 codes.extend(siblings)
-                codes.extend(self._best(grid, hidden, where, axis, kids.get(own, []), slack,
-                                        choices or self.choices))
+                codes.extend(self._best(grid, hidden, where, axis, kids.get(own, []), slack))
                 chosen.append(codes)
                 if rise > 0 and not totals and own in parent and roomy:
                     line = list(where)
@@ -558,8 +556,8 @@ class Boxes:
             return np.sort(grid.positions[np.ix_(*chosen)].reshape(-1)), roomy
         return np.array([cell]), True
 
-    def _best(self, grid, hidden, where, axis, options, slack, choices) -> list[int]:
-        if len(options) <= choices:
+    def _best(self, grid, hidden, where, axis, options, slack) -> list[int]:
+        if len(options) <= self.choices:
             return list(options)
         options = np.asarray(options)
         # The hidden cells a small deviation through each option could use: those in the
@@ -577,7 +575,7 @@ class Boxes:
         neighbours = grid.positions[tuple(index)]
         # Most hidden cells around first, then the most room to move down.
         order = np.lexsort((-slack[neighbours], -around[options]))
-        return [int(options[i]) for i in order[:choices]]
+        return [int(options[i]) for i in order[:self.choices]]
 
 
 def reprove(
