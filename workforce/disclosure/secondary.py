@@ -32,6 +32,7 @@ to measure how far the heuristic is from the fewest suppressions.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections import deque
 from collections.abc import Sequence
@@ -165,7 +166,7 @@ def protect(
     everything = np.arange(space.size)
     # A second core solves the next cell's program while this one solves the current one's.
     ahead = ThreadPoolExecutor(1) if local and _cores() > 1 else None
-    second = DeviationProgram(matrix) if ahead else None
+    second = program.twin() if ahead else None
 
     def keep(certificate: Certificate) -> None:
         if local and certificate.attacker is not found.attacker:
@@ -397,10 +398,21 @@ class DeviationProgram:
         self.starts = columns.indptr.astype(np.int64)
         self.row_of = columns.indices.astype(np.int32)
         self.coefficient = columns.data.astype(float)
-        self.highs = quiet_highs()
+        self.highs = self._solver()
+
+    def twin(self) -> DeviationProgram:
+        """The same program with a solver of its own, for another thread."""
+        other = copy.copy(self)
+        other.highs = self._solver()
+        return other
+
+    @staticmethod
+    def _solver() -> highspy.Highs:
+        highs = quiet_highs()
         # Dual simplex, as scipy's linprog asks of HiGHS.
-        self.highs.setOptionValue("simplex_strategy", 1)
-        self.highs.setOptionValue("presolve", "off")
+        highs.setOptionValue("simplex_strategy", 1)
+        highs.setOptionValue("presolve", "off")
+        return highs
 
     def cheapest(
         self,
