@@ -831,6 +831,15 @@ def disclose(
             help="Groups within a dimension: a CSV with columns code,parent (repeatable).",
         ),
     ] = None,
+    tries: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Protect the table this many times, primary cells in different orders, and "
+            "keep the pattern hiding least; each try takes about as long as the first "
+            "(default: 4 under 300 cells with the margins, else 1).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Protect a table of counts: primary and secondary suppression, then the attacker's audit.
@@ -859,7 +868,7 @@ def disclose(
             raise DisclosureError(f"{table}: not a readable CSV file ({error})") from None
         spec = TableSpec(str(table), inner, count, names, _hierarchies(hierarchy or []))
         result = protect_tables([spec], threshold=threshold, protection=protection, cost=cost,
-                                insiders=insiders)
+                                insiders=insiders, tries=tries)
     except DisclosureError as error:
         err_console.print(str(error), highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(2) from None

@@ -80,3 +80,12 @@ def test_a_hierarchy_file_adds_group_margins(tmp_path):
     bad = run(tmp_path, "--count", "n", "--dims", "stage", "--hierarchy", "stage",
               text="stage,n\nstudent,3\n")
     assert bad.exit_code == 2 and "DIM=FILE.csv" in bad.stderr
+
+
+def test_tries_are_a_positive_number_of_orders_to_try(tmp_path):
+    result = run(tmp_path, "--count", "n", "--dims", "race,gender", "--tries", "3", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["audit"]["passed"] is True
+    refused = run(tmp_path, "--count", "n", "--dims", "race,gender", "--tries", "0")
+    assert refused.exit_code == 2
+    assert "--tries" in refused.output

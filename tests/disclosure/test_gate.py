@@ -210,20 +210,22 @@ def test_every_protected_random_table_passes_the_audit(table):
     assert result.publishable, result.audit.failures[:3]
 
 
-@settings(max_examples=8, deadline=None)
-@given(random_tables().filter(lambda t: len(t[1]) == 2))
+@settings(max_examples=10, deadline=None)
+@given(random_tables().filter(lambda t: len(t[1]) <= 3 and len(t[0]) <= 12))
 def test_secondary_suppressions_are_close_to_the_fewest_possible(table):
     inner, dims = table
     result = protect_tables([TableSpec("t", inner, "n", dims)])
     space = result.space
     primary = np.asarray(result.status) == "primary"
-    exact = optimal(space, primary, 5)
+    # The exact program against the same attackers: the outsider and a member of a cell.
+    exact = optimal(space, primary, 5, time_limit=60, attackers=(OUTSIDER, MEMBER))
     assert exact.proven
     fewest = exact.suppressed.sum()
     ours = (np.asarray(result.status) != PUBLISHED).sum()
-    assert audit(space, exact.suppressed, primary, 5, [OUTSIDER]).passed
-    # The exact program protects against the outsider only; ours also against members.
-    assert ours <= max(fewest * 1.5, fewest + 2)
+    assert audit(space, exact.suppressed, primary, 5, [OUTSIDER, MEMBER]).passed
+    # On 200 such tables the gate's four tries hid 1.3% more cells than the fewest in all,
+    # at worst 2 more (14 where 12 protect).
+    assert ours <= max(fewest * 1.25, fewest + 2)
 
 
 def test_the_exact_program_keeps_no_cell_that_nothing_moves():
@@ -236,6 +238,31 @@ def test_the_exact_program_keeps_no_cell_that_nothing_moves():
     assert exact.proven and exact.suppressed.sum() == exact.lower_bound == 8
     assert not exact.suppressed[cell(space)]
     assert audit(space, exact.suppressed, primary, 5, [OUTSIDER]).passed
+
+
+def four_way(seed: int) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The benchmark's 2⁴ table: two categories in each of four dimensions."""
+    rng = np.random.default_rng(seed)
+    names = ("race", "gender", "stage", "sector")
+    index = pd.MultiIndex.from_product([[f"{n}{i}" for i in range(2)] for n in names],
+                                       names=names)
+    counts = rng.negative_binomial(1, 0.08, size=len(index))
+    return pd.DataFrame({"n": counts}, index=index).reset_index(), names
+
+
+def test_further_tries_find_a_pattern_hiding_fewer_cells_and_the_same_one_every_time():
+    inner, dims = four_way(2025)
+    once = protect_tables([TableSpec("t", inner, "n", dims)], tries=1)
+    twice = protect_tables([TableSpec("t", inner, "n", dims)], tries=2)
+    again = protect_tables([TableSpec("t", inner, "n", dims)], tries=2)
+    hidden = [(np.asarray(r.status) != PUBLISHED).sum() for r in (once, twice)]
+    # Smallest cells first hides 42 of the 81 cells; a second order finds 36, the fewest the
+    # exact program finds in two minutes.
+    assert hidden == [42, 36]
+    assert twice.publishable
+    assert list(twice.status) == list(again.status)
+    with pytest.raises(DisclosureError, match="tries must be at least 1"):
+        protect_tables([TableSpec("t", inner, "n", dims)], tries=0)
 
 
 def three_way(seed: int, categories: int = 4) -> pd.DataFrame:

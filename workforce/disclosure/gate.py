@@ -141,18 +141,24 @@ def protect_tables(
     cost: str = "cells",
     insiders: str | None = None,
     extra_primary: Mapping[str, Sequence[int]] | None = None,
+    tries: int | None = None,
 ) -> GateResult:
     """Protect one table or several linked ones, and audit the result.
 
     `protection` (default: the threshold) is how far an attacker's interval must reach
     around a primary cell. `insiders` names a dimension whose members (say, societies) each
-    know their own cells: the pattern must hold against each of them too.
+    know their own cells: the pattern must hold against each of them too. The tables are
+    protected `tries` times in different orders and the pattern hiding least is kept (see
+    `cheapest_pattern`); by default `SMALL_TRIES` times when they have fewer than
+    `SMALL_CELLS` cells with their margins, else once.
     """
     if not tables:
         raise DisclosureError("no table to protect")
     protection = float(threshold if protection is None else protection)
     if protection <= 0:
         raise DisclosureError(f"the protection width must be positive, not {protection:g}")
+    if tries is not None and tries < 1:
+        raise DisclosureError(f"tries must be at least 1, not {tries}")
     dims: list[str] = []
     for spec in tables:
         dims.extend(d for d in spec.dims if d not in dims)
@@ -166,12 +172,59 @@ def protect_tables(
         table_cells = space.tables[name]
         primary[[table_cells[c] for c in cells]] = True
     attackers = _attackers(space, insiders)
-    pattern = prune(space, protect(space, primary, protection, cost, attackers), primary, cost)
+    if tries is None:
+        tries = SMALL_TRIES if space.size < SMALL_CELLS else 1
+    pattern = cheapest_pattern(space, primary, protection, cost, attackers, tries)
     suppressed = pattern.suppressed
     status = np.where(primary, PRIMARY, np.where(suppressed, SECONDARY, PUBLISHED))
     result = audit(space, suppressed, primary, protection, attackers, pattern.certificates)
     return GateResult(space, status, result, threshold, protection,
                       tuple(a.name for a in attackers))
+
+
+# Tries for small tables unless asked otherwise. On 200 random tables of 2 and 3 dimensions
+# (up to 12 inner cells, counts 0–30), against the exact program's fewest suppressions
+# (2,617 in all), one try hid 2,754 cells (5.2% more; at worst 21 where 12 protect) and four
+# 2,652 (1.3% more; at worst 14 where 12 do), for a few tenths of a second more a table.
+# Larger tables' tries take seconds each and gain less (see `cheapest_pattern`).
+SMALL_TRIES = 4
+SMALL_CELLS = 300
+
+
+def cheapest_pattern(
+    space: CellSpace,
+    primary: np.ndarray,
+    protection: float,
+    cost: str,
+    attackers: Sequence[Attacker],
+    tries: int = 1,
+) -> Pattern:
+    """The cheapest of `tries` protecting patterns, each pruned.
+
+    Which cells a pattern hides depends on the order primary cells are protected in: the
+    first ones' deviations decide what later ones get for nothing. The first try takes the
+    smallest cells first; each further one takes them in a random order with every cell's
+    cost perturbed, seeded by its number, so the same table and tries give the same pattern
+    on every machine. Measured on seeded 4-dimensional tables (suppressed cells summed over
+    seeds 1–8 at 2⁴, 1–6 at 3⁴, 1–3 at 4⁴), 1 → 4 → 8 → 20 tries: 2⁴ 325 → 295 → 293 → 290,
+    3⁴ 574 → 543 → 542 → 533, 4⁴ 689 → 663 → 647; each try costs about what the first
+    does. The report's linked tables (104 to 484 cells, each society an insider, cost by
+    counts) hid 22,592 members' counts in 1,153 cells with one try each: 22,309 with four
+    and 22,086 with eight, for four and ten times the gate's 3.2 s.
+    """
+    weights = cell_costs(space.value_array(), cost)
+    best = prune(space, protect(space, primary, protection, cost, attackers), primary, cost)
+    least = float(weights[best.suppressed].sum())
+    for number in range(1, tries):
+        if not (best.suppressed & ~primary).any():
+            break  # only primary cells hidden: no pattern is cheaper
+        variation = np.random.default_rng(number)
+        tried = prune(space, protect(space, primary, protection, cost, attackers,
+                                     variation=variation), primary, cost)
+        tried_cost = float(weights[tried.suppressed].sum())
+        if tried_cost < least - 1e-9:
+            best, least = tried, tried_cost
+    return best
 
 
 def _attackers(space: CellSpace, insiders: str | None) -> list[Attacker]:

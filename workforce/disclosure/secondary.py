@@ -137,6 +137,9 @@ LOCAL_FROM_CELLS = 1_000
 # it when the cell is a margin. Measured on a 4-dimensional table of 10,000 inner cells:
 # three hid 7,713 cells in 11.7 s, four 6,578 in 16 s (before rises went first).
 BOX_CHOICES = 4
+# How much a try other than the first raises each cell's cost at most (a random share of
+# it): enough to change which of several equally cheap deviations a program returns.
+VARIED_COST = 0.3
 
 
 def protect(
@@ -146,6 +149,7 @@ def protect(
     cost: str = "cells",
     attackers: Sequence[Attacker] = (OUTSIDER,),
     local: bool | None = None,
+    variation: np.random.Generator | None = None,
 ) -> Pattern:
     """The suppressed cells (primary and secondary) protecting every primary cell, with a
     certificate for each cell, direction and attacker.
@@ -153,9 +157,14 @@ def protect(
     Cells already suppressed cost nothing to a deviation, so a cell that earlier choices
     already protect gets its certificate without any new suppression. `local` (default: from
     `LOCAL_FROM_CELLS` cells on) asks boxes around each cell first and reuses deviations.
+    With `variation`, the primary cells are taken in a random order and every cell's cost
+    is raised by a random share of up to `VARIED_COST`: another try at a pattern, since the
+    cells hidden first decide what is cheap for every later cell.
     """
     values = space.value_array()
     weights = cell_costs(values, cost)
+    if variation is not None:
+        weights = weights * (1.0 + VARIED_COST * variation.random(len(weights)))
     matrix = space.matrix()
     program = DeviationProgram(matrix)
     local = space.size >= LOCAL_FROM_CELLS if local is None else local
@@ -205,7 +214,10 @@ def protect(
             # Smallest cells first (equal ones in table order): measured on seeded 4-D
             # tables, they hid fewer cells in all (5% fewer at 3⁴, 0.6% at 10⁴) and at 10⁴
             # needed an eighth fewer programs than table order.
-            primaries.sort(key=lambda c: values[c])
+            if variation is None:
+                primaries.sort(key=lambda c: values[c])
+            else:
+                variation.shuffle(primaries)
             lowest = lowest_possible(space, attacker, primaries, matrix)
             if local:
                 found.facing(attacker, slack)
