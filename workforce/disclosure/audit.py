@@ -103,6 +103,17 @@ def floors(values: np.ndarray, attacker: Attacker) -> np.ndarray:
     return np.zeros_like(values)
 
 
+def room(values: np.ndarray, attacker: Attacker) -> np.ndarray:
+    """How far each cell can fall in a table the attacker cannot rule out: down to its floor."""
+    return np.maximum(values - floors(values, attacker), 0.0)
+
+
+def unknown_primaries(primary: np.ndarray, attacker: Attacker) -> list[int]:
+    """The primary cells to protect from `attacker`: an insider's own cells are theirs to
+    know."""
+    return [c for c in np.flatnonzero(primary).tolist() if c not in attacker.known]
+
+
 def cell_ranges(
     space: CellSpace,
     suppressed: np.ndarray,
@@ -313,8 +324,7 @@ def audit(
         else:
             # What a member or an insider can work out of a complementary cell is a sum of
             # larger counts, not a small group: only the primary cells matter to them.
-            wanted = np.array([c for c in np.flatnonzero(primary) if c not in attacker.known],
-                              dtype=np.int64)
+            wanted = np.array(unknown_primaries(primary, attacker), dtype=np.int64)
         settled: dict[int, tuple[float, float]] = {}
         if proven is not None:
             low, high = proven.extremes(attacker)
