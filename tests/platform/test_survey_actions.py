@@ -519,6 +519,39 @@ def test_an_old_window_cannot_overwrite_a_page_saved_since(started):
     assert (response.page, response.revision) == (1, 1)
 
 
+def test_a_page_saved_between_reading_and_writing_is_not_overwritten(started):
+    entry, response = started
+    # Two windows read the response before either saves: the first window saves page 0 and
+    # moves on; the second, still holding what it read, posts page 0 with other answers.
+    second_window = current_response(entry)
+    save_page(response, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    late = save_page(
+        second_window,
+        page=0,
+        revision=0,
+        form=form({"career_stage": "early", "years": "3"}),
+        direction="next",
+    )
+    assert late.stale and late.next_page == 1
+    assert late.response.revision == 1
+    response.refresh_from_db()
+    assert response.answers["career_stage"] == "mid"
+    assert (response.page, response.revision) == (1, 1)
+
+
+def test_a_page_posted_after_the_response_was_submitted_elsewhere_is_refused(started):
+    entry, response = started
+    other_window = current_response(entry)
+    save_page(response, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    save_page(response, page=1, revision=1, form=form(ANSWERS[1]), direction="next")
+    complete_response(response, entry)
+    with pytest.raises(SurveyLinkError) as error:
+        save_page(other_window, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    assert error.value.kind == "used"
+    response.refresh_from_db()
+    assert response.status == "complete" and response.revision == 2
+
+
 def test_the_current_page_posted_from_a_second_window_is_saved_and_flagged(started):
     entry, response = started
     save_page(response, page=0, revision=0, form=form({"years": "4"}), direction="save")

@@ -323,23 +323,20 @@ def save_page(
     if direction not in ("next", "back", "save"):
         raise ValueError(f"direction must be 'next', 'back' or 'save', not {direction!r}")
     today = _today()
-    with transaction.atomic():
-        locked = (
-            Response.objects.select_for_update(of=("self",))
-            .select_related("wave", "instrument")
-            .defer(*LEFT_OUT_OF_RESPONSES)
-            .get(pk=response.pk)
-        )
-        if locked.status == Response.Status.COMPLETE:
-            raise SurveyLinkError("used", locked.wave)
-        _check_open(locked.wave)
-        instrument = locked.instrument.load()
-        stale = revision != locked.revision
-        if stale and page != locked.page:
-            unchanged = PageOutcome(answers=dict(locked.answers), errors=(), drafts={})
-            return SaveOutcome(locked, unchanged, stale=True, next_page=locked.page, finished=False)
+    current = response
+    while True:
+        if current.status == Response.Status.COMPLETE:
+            raise SurveyLinkError("used", current.wave)
+        _check_open(current.wave)
+        instrument = current.instrument.load()
+        stale = revision != current.revision
+        if stale and page != current.page:
+            unchanged = PageOutcome(answers=dict(current.answers), errors=(), drafts={})
+            return SaveOutcome(
+                current, unchanged, stale=True, next_page=current.page, finished=False
+            )
         outcome = flow.submit_page(
-            instrument, page, form, locked.answers, language=locked.language, today=today
+            instrument, page, form, current.answers, language=current.language, today=today
         )
         target: int | None = page
         finished = False
@@ -349,14 +346,37 @@ def save_page(
         elif direction == "next" and not outcome.errors:
             target = flow.next_page(instrument, page, outcome.answers, today=today)
             finished = target is None
-        locked.answers = outcome.answers
-        if page == locked.page:
-            locked.page = page if target is None else target
-        # else: an answer changed from the review; where the respondent had got to stays put
-        locked.revision += 1
-        locked.updated_on = today
-        locked.save(update_fields=["answers", "page", "revision", "updated_on"])
-    return SaveOutcome(locked, outcome, stale=stale, next_page=target, finished=finished)
+        # Where the respondent had got to moves only when they save that page; a change made
+        # from the review leaves it.
+        reached = (page if target is None else target) if page == current.page else current.page
+        # Written only if nothing changed the response since it was read: no other window
+        # saved a page (the revision), it was not submitted, and closing the wave did not cut
+        # its key. Otherwise it is read again and the page judged against what is there now.
+        # One UPDATE instead of a locked read and a write: pages are saved far more often than
+        # two windows race.
+        written = Response.objects.filter(
+            pk=current.pk,
+            revision=current.revision,
+            status=Response.Status.PARTIAL,
+            resume_key=current.resume_key,
+        ).update(
+            answers=outcome.answers,
+            page=reached,
+            revision=current.revision + 1,
+            updated_on=today,
+        )
+        if written:
+            break
+        current = (
+            Response.objects.select_related("wave", "instrument")
+            .defer(*LEFT_OUT_OF_RESPONSES)
+            .get(pk=current.pk)
+        )
+    current.answers = outcome.answers
+    current.page = reached
+    current.revision += 1
+    current.updated_on = today
+    return SaveOutcome(current, outcome, stale=stale, next_page=target, finished=finished)
 
 
 def complete_response(response: Response, entry: Entry) -> Response:
