@@ -11,6 +11,7 @@ import datetime
 import io
 import re
 import secrets
+import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -41,7 +42,8 @@ from workforce.platform.actions.surveys import (
     submit_synthetic_response,
 )
 from workforce.platform.audit.models import AuditEvent
-from workforce.platform.surveys.models import Invitation, Response, Wave
+from workforce.platform.surveys import lookups
+from workforce.platform.surveys.models import Invitation, Response, Wave, hash_token
 from workforce.survey.instrument import Choice, Instrument, Page, Question
 
 pytestmark = pytest.mark.platform
@@ -661,3 +663,81 @@ def test_an_export_that_cannot_be_written_says_why(wave, staff):
     export = do_export_responses(wave, "csv", acting_user=staff)
     assert export.status == "failed"
     assert "question 'years'" in export.error
+
+
+# --- The respondent path's lookups, written as SQL once, give what the ORM gives ---------------
+
+
+def field_values(instance, *, leaving_out=()) -> dict:
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+        if field.attname not in leaving_out
+    }
+
+
+def test_the_link_lookup_gives_the_invitation_wave_and_organization_the_orm_gives(token):
+    found = lookups.invitation_by_token_hash(hash_token(token))
+    expected = Invitation.objects.select_related("wave__organization", "member").get(
+        tokens__token_hash=hash_token(token)
+    )
+    assert field_values(found) == field_values(expected)
+    assert field_values(found.wave) == field_values(expected.wave)
+    assert field_values(found.wave.organization) == field_values(expected.wave.organization)
+    assert found.member.pk == expected.member.pk
+    assert found.member.opted_out is False
+
+
+def test_the_link_lookup_leaves_the_members_address_and_attributes_in_the_database(token):
+    member = lookups.invitation_by_token_hash(hash_token(token)).member
+    assert {"email", "attributes", "member_id"} <= member.get_deferred_fields()
+    assert member.email == "member00001@members.example"  # still there when asked for
+
+
+def test_an_unknown_link_finds_no_invitation(invited):
+    assert lookups.invitation_by_token_hash(hash_token("not-a-link-" * 3)) is None
+
+
+def test_the_response_lookup_reads_answers_ids_and_dates_as_the_orm_does(token):
+    entry = enter_with_token(token)
+    started = start_response(entry, language="default")
+    save_page(started, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    [found] = lookups.partial_responses(entry.wave, resume_key=entry.resume_key)
+    expected = Response.objects.get(pk=started.pk)
+    assert field_values(found) == field_values(expected)
+    assert isinstance(found.id, uuid.UUID)
+    assert found.answers["career_stage"] == "mid" and found.answers["years"] == "12"
+    assert found.wave is entry.wave
+    assert field_values(found.instrument, leaving_out=("definition", "xlsform")) == field_values(
+        expected.instrument, leaving_out=("definition", "xlsform")
+    )
+    # The definition stays out of the row; the parsed one is kept per process.
+    assert {"definition", "xlsform"} <= found.instrument.get_deferred_fields()
+    assert found.instrument.load().form_id == "climate_pulse"
+
+
+def test_a_submitted_response_or_one_of_another_wave_is_not_found(ashg, token):
+    entry = enter_with_token(token)
+    started = start_response(entry, language="default")
+    other = make_wave(ashg, slug="another-2025")
+    assert lookups.partial_responses(other, resume_key=entry.resume_key) == []
+    save_page(started, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    save_page(started, page=1, revision=1, form=form(ANSWERS[1]), direction="next")
+    complete_response(started, entry)
+    assert lookups.partial_responses(entry.wave, resume_key=entry.resume_key) == []
+
+
+def test_a_confidential_response_is_found_by_its_invitation(nsgc, mailoutbox):
+    confidential = make_wave(nsgc, mode="confidential", slug="confidential-2025")
+    load_members(confidential, 2)
+    entry = enter_with_token(invite(confidential, mailoutbox)["member00001@members.example"])
+    started = start_response(entry, language="default")
+    [found] = lookups.partial_responses(confidential, invitation_id=entry.invitation_id)
+    assert found.pk == started.pk and found.invitation_id == entry.invitation_id
+
+
+def test_a_lookup_needs_exactly_one_key(wave):
+    with pytest.raises(ValueError, match="not both or neither"):
+        lookups.partial_responses(wave)
+    with pytest.raises(ValueError, match="not both or neither"):
+        lookups.partial_responses(wave, resume_key="k" * 64, invitation_id=1)

@@ -33,6 +33,7 @@ from workforce.platform.accounts.models import User, normalize_email
 from workforce.platform.audit.models import AuditEvent
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can
+from workforce.platform.surveys import lookups
 from workforce.platform.surveys.models import (
     LEFT_OUT_OF_RESPONSES,
     Export,
@@ -173,11 +174,16 @@ def _invitation_for(token: str, *, lock: bool = False) -> Invitation:
     """The invitation a link belongs to; any problem with the link is a SurveyLinkError."""
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         raise SurveyLinkError("not_found")
-    # The wave's organization too: every respondent page names it (one query less per page).
-    invitations = Invitation.objects.select_related("wave__organization", "member")
     if lock:
-        invitations = invitations.select_for_update(of=("self",))
-    invitation = invitations.filter(tokens__token_hash=hash_token(token)).first()
+        # The wave's organization too: every respondent page names it.
+        invitation = (
+            Invitation.objects.select_related("wave__organization", "member")
+            .select_for_update(of=("self",))
+            .filter(tokens__token_hash=hash_token(token))
+            .first()
+        )
+    else:
+        invitation = lookups.invitation_by_token_hash(hash_token(token))
     if invitation is None:
         raise SurveyLinkError("not_found")
     _check_open(invitation.wave)
@@ -248,20 +254,12 @@ def resume_entry(wave_slug: str, token: str | None, resume_key: str) -> Entry:
 
 def current_response(entry: Entry) -> Response | None:
     """The respondent's unfinished response, if they have started one."""
-    responses = (
-        Response.objects.select_related("wave", "instrument")
-        .defer(*LEFT_OUT_OF_RESPONSES)
-        .filter(status=Response.Status.PARTIAL)
-    )
     if entry.invitation_id is not None:
         # Confidential: any of the invitation's links (a reminder's too) finds it.
-        responses = responses.filter(invitation_id=entry.invitation_id)
+        found = lookups.partial_responses(entry.wave, invitation_id=entry.invitation_id)
     else:
-        responses = responses.filter(resume_key=entry.resume_key)
-    # Looked up by the respondent's own key, the wave compared here: with the wave in the
-    # query SQLite reads every response of the wave through the wave's index, on every page
-    # (9 ms instead of 1.5 ms with 5,000 responses, and growing with the wave).
-    return next((found for found in responses if found.wave_id == entry.wave.pk), None)
+        found = lookups.partial_responses(entry.wave, resume_key=entry.resume_key)
+    return found[0] if found else None
 
 
 def start_response(entry: Entry, *, language: str) -> Response:
