@@ -200,12 +200,56 @@ def submit_page(
 # --- moving between pages -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Route:
+    """The pages a respondent sees, in order, given the answers so far.
+
+    One walk of the form decides them; where to go next, back, and how far along the
+    respondent is all follow from that list, so a page shown asks for it once.
+    """
+
+    pages: tuple[int, ...]
+
+    def __contains__(self, page_index: object) -> bool:
+        return page_index in self.pages
+
+    @property
+    def first(self) -> int | None:
+        """The first page to show, or None when no page applies."""
+        return self.pages[0] if self.pages else None
+
+    @property
+    def last(self) -> int | None:
+        return self.pages[-1] if self.pages else None
+
+    def after(self, page_index: int) -> int | None:
+        """The relevant page after `page_index`, or None after the last one."""
+        return next((index for index in self.pages if index > page_index), None)
+
+    def before(self, page_index: int) -> int | None:
+        """The relevant page before `page_index`, or None before the first one."""
+        return next((index for index in reversed(self.pages) if index < page_index), None)
+
+    def progress(self, page_index: int) -> tuple[int, int]:
+        """(position of this page among the relevant pages, counting from 1; how many there are).
+
+        A page that is not relevant (any more) counts as the next relevant one, so the
+        indicator never goes past the end; with no relevant page at all it is (0, 0).
+        """
+        before = sum(1 for index in self.pages if index < page_index)
+        return min(before + 1, len(self.pages)), len(self.pages)
+
+
+def route(instrument: Instrument, answers: Mapping, *, today: datetime.date | None = None) -> Route:
+    """The pages a respondent sees given `answers` (see `relevant_pages`)."""
+    return Route(tuple(relevant_pages(instrument, answers, today=today)))
+
+
 def first_page(
     instrument: Instrument, answers: Mapping, *, today: datetime.date | None = None
 ) -> int | None:
     """The first page to show, or None when no page applies."""
-    pages = relevant_pages(instrument, answers, today=today)
-    return pages[0] if pages else None
+    return route(instrument, answers, today=today).first
 
 
 def next_page(
@@ -216,8 +260,7 @@ def next_page(
     today: datetime.date | None = None,
 ) -> int | None:
     """The relevant page after `page_index`, or None after the last one."""
-    pages = relevant_pages(instrument, answers, today=today)
-    return next((index for index in pages if index > page_index), None)
+    return route(instrument, answers, today=today).after(page_index)
 
 
 def previous_page(
@@ -228,8 +271,7 @@ def previous_page(
     today: datetime.date | None = None,
 ) -> int | None:
     """The relevant page before `page_index`, or None before the first one."""
-    pages = relevant_pages(instrument, answers, today=today)
-    return next((index for index in reversed(pages) if index < page_index), None)
+    return route(instrument, answers, today=today).before(page_index)
 
 
 def progress(
@@ -239,14 +281,9 @@ def progress(
     *,
     today: datetime.date | None = None,
 ) -> tuple[int, int]:
-    """(position of this page among the relevant pages, counting from 1; how many there are).
-
-    A page that is not relevant (any more) counts as the next relevant one, so the indicator
-    never goes past the end; with no relevant page at all it is (0, 0).
-    """
-    pages = relevant_pages(instrument, answers, today=today)
-    before = sum(1 for index in pages if index < page_index)
-    return min(before + 1, len(pages)), len(pages)
+    """(position of this page among the relevant pages, counting from 1; how many there are);
+    see `Route.progress`."""
+    return route(instrument, answers, today=today).progress(page_index)
 
 
 # --- completing a response ----------------------------------------------------------------

@@ -51,13 +51,7 @@ from workforce.platform.permissions import public
 from workforce.platform.surveys import respondent_forms as forms
 from workforce.platform.surveys.mail import contact_address
 from workforce.platform.surveys.models import Response, Wave
-from workforce.survey.flow import (
-    completion_errors,
-    next_page,
-    previous_page,
-    progress,
-    relevant_pages,
-)
+from workforce.survey.flow import Route, completion_errors, route
 from workforce.survey.instrument import DEFAULT_LANGUAGE, Instrument
 
 COOKIE_NAME = "workforce_survey"
@@ -303,11 +297,12 @@ def survey_page(request: HttpRequest, slug: str) -> HttpResponse:
 
     instrument = response.instrument.load()
     answers = response.answers
+    pages = route(instrument, answers)
     requested = _int(request.GET.get("page"))
     page_index = (
         requested
-        if requested is not None and requested in relevant_pages(instrument, answers)
-        else page_to_show(instrument, response)
+        if requested is not None and requested in pages
+        else page_to_show(instrument, response, pages)
     )
     if page_index is None:
         return see_other(reverse("respond_review", args=[slug]))
@@ -318,6 +313,7 @@ def survey_page(request: HttpRequest, slug: str) -> HttpResponse:
         instrument,
         page_index,
         answers=answers,
+        pages=pages,
         return_to_review=request.GET.get("return") == "review",
     )
 
@@ -423,13 +419,15 @@ def save(request: HttpRequest, visit: Visit, response: Response) -> HttpResponse
     return see_other(cookie_path(slug))
 
 
-def page_to_show(instrument: Instrument, response: Response) -> int | None:
-    """The saved page if it still applies, else the next one that does; None: the review."""
-    pages = relevant_pages(instrument, response.answers)
-    if response.page in pages:
-        return response.page
-    later = [index for index in pages if index > response.page]
-    return later[0] if later else None
+def page_to_show(
+    instrument: Instrument, response: Response, pages: Route | None = None
+) -> int | None:
+    """The saved page if it still applies, else the next one that does; None: the review.
+
+    `pages` is the response's route, when the caller has worked it out already.
+    """
+    pages = pages or route(instrument, response.answers)
+    return response.page if response.page in pages else pages.after(response.page)
 
 
 def render_page(
@@ -444,13 +442,16 @@ def render_page(
     errors: tuple = (),
     notice: str = "",
     return_to_review: bool = False,
+    pages: Route | None = None,
 ) -> HttpResponse:
+    """Draw page `page_index` with `answers`; `pages` is their route if already known."""
+    pages = pages or route(instrument, answers)
     language = reading_language(instrument, visit, response)
     fields = forms.page_fields(
         instrument, page_index, answers, language=language, drafts=drafts, errors=errors
     )
     summary = forms.error_summary(fields) + forms.unplaced_errors(errors, fields)
-    position, total = progress(instrument, page_index, answers)
+    position, total = pages.progress(page_index)
     heading = forms.page_heading(instrument, page_index, language)
     return render(
         request,
@@ -466,8 +467,8 @@ def render_page(
             "error_summary": summary,
             "notice": notice,
             "revision": response.revision,
-            "has_previous": previous_page(instrument, page_index, answers) is not None,
-            "is_last": next_page(instrument, page_index, answers) is None,
+            "has_previous": pages.before(page_index) is not None,
+            "is_last": pages.after(page_index) is None,
             "return_to_review": return_to_review,
         },
     )
@@ -515,7 +516,7 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
         )
         for problem in problems
     ]
-    last_page = (relevant_pages(instrument, response.answers) or [0])[-1]
+    last_page = route(instrument, response.answers).last or 0
     return render(
         request,
         "surveys/respond/review.html",
