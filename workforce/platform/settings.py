@@ -173,6 +173,13 @@ TEMPLATES = [
             ],
         },
     },
+    # The respondent pages (`surveys/jinja2/`): see `workforce.platform.jinja2`.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "workforce.platform.jinja2.environment"},
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------------
