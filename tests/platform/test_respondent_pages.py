@@ -573,6 +573,39 @@ def test_a_change_from_the_review_saves_and_returns_to_the_review(ada):
     assert the_response().page == where_they_got_to  # resuming later does not go back
 
 
+# --- Work per page ----------------------------------------------------------------------------
+
+
+def test_a_page_is_shown_with_two_queries_and_saved_with_three(ada, django_assert_num_queries):
+    """The link's invitation (with wave, organization, instrument and opt-out) and the
+    unfinished response are one query each; saving adds one guarded UPDATE."""
+    browser = started(ada)
+    shown(browser)  # the instrument's definition parsed once in this process
+    page, revision = current_form(browser)
+    with django_assert_num_queries(2):
+        shown(browser)
+    with django_assert_num_queries(3):
+        browser.post(
+            f"/survey/{SLUG}/",
+            {"@page": page, "@revision": revision, "@direction": "save", "career_stage": "mid"},
+        )
+
+
+def test_no_page_reads_the_instruments_definition_once_it_is_parsed(ada):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = started(ada)
+    shown(browser)
+    with CaptureQueriesContext(connection) as queries:
+        shown(browser)
+        submit(browser, "next", career_stage="mid", sector="academia")
+        shown(browser, f"/survey/{SLUG}/review/")
+        browser.get(f"/survey/{SLUG}/saved/")
+    assert queries.captured_queries
+    assert not [query for query in queries.captured_queries if "definition" in query["sql"]]
+
+
 # --- Link problems ----------------------------------------------------------------------------
 
 

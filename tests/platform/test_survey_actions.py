@@ -686,6 +686,9 @@ def test_the_link_lookup_gives_the_invitation_wave_and_organization_the_orm_give
     assert field_values(found.wave.organization) == field_values(expected.wave.organization)
     assert found.member.pk == expected.member.pk
     assert found.member.opted_out is False
+    instrument = found.wave.instrument
+    assert instrument.pk == expected.wave.instrument_id
+    assert {"definition", "xlsform"} <= instrument.get_deferred_fields()
 
 
 def test_the_link_lookup_leaves_the_members_address_and_attributes_in_the_database(token):

@@ -177,7 +177,8 @@ def _invitation_for(token: str, *, lock: bool = False) -> Invitation:
     if lock:
         # The wave's organization too: every respondent page names it.
         invitation = (
-            Invitation.objects.select_related("wave__organization", "member")
+            Invitation.objects.select_related("wave__organization", "wave__instrument", "member")
+            .defer(*(f"wave__{name}" for name in LEFT_OUT_OF_RESPONSES))
             .select_for_update(of=("self",))
             .filter(tokens__token_hash=hash_token(token))
             .first()
@@ -218,7 +219,7 @@ def enter_with_token(token: str) -> Entry:
 def enter_open_link(slug: str, key: str) -> Entry:
     """Let in someone with the wave's open link; they get a fresh random resume secret."""
     wave = (
-        Wave.objects.select_related("organization")
+        Wave.objects.for_respondents()
         .filter(slug=slug, open_link_hash__isnull=False)
         .first()
     )
@@ -242,7 +243,7 @@ def resume_entry(wave_slug: str, token: str | None, resume_key: str) -> Entry:
             raise SurveyLinkError("not_found")
         return entry
     wave = (
-        Wave.objects.select_related("organization")
+        Wave.objects.for_respondents()
         .filter(slug=wave_slug, open_link_hash__isnull=False)
         .first()
     )

@@ -25,7 +25,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from workforce.platform.organizations.models import Organization
 from workforce.platform.surveys.models import (
-    LEFT_OUT_OF_RESPONSES,
+    INSTRUMENT_BULK,
     FrameMember,
     Instrument,
     Invitation,
@@ -39,9 +39,6 @@ Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 # A member's row is needed only for whether they opted out: their e-mail address and frame
 # attributes stay in the database.
 MEMBER_FIELDS = ("id", "opted_out")
-# The stored instrument without its bulk (the definition and the workbook): `load()` keeps
-# the parsed definition per process.
-LEFT_OUT_OF_INSTRUMENTS = tuple(name.split("__", 1)[1] for name in LEFT_OUT_OF_RESPONSES)
 
 
 @dataclass(frozen=True)
@@ -158,6 +155,7 @@ def _invitation_statement(connection: BaseDatabaseWrapper) -> _Statement:
         + sql.join(Invitation, "invitation", on=sql.column("token", InvitationToken, "invitation"))
         + sql.join(Wave, "wave", on=sql.column("invitation", Invitation, "wave"))
         + sql.join(Organization, "organization", on=sql.column("wave", Wave, "organization"))
+        + sql.join(Instrument, "instrument", on=sql.column("wave", Wave, "instrument"))
         + sql.join(FrameMember, "member", on=sql.column("invitation", Invitation, "member"))
         + f" WHERE {sql.column('token', InvitationToken, 'token_hash')} = %s"
     )
@@ -165,6 +163,7 @@ def _invitation_statement(connection: BaseDatabaseWrapper) -> _Statement:
         _Selected.of(Invitation, "invitation"),
         _Selected.of(Wave, "wave"),
         _Selected.of(Organization, "organization"),
+        _Selected.of(Instrument, "instrument", leaving_out=INSTRUMENT_BULK),
         _Selected.of(FrameMember, "member", only=MEMBER_FIELDS),
     ]
     return _Statement.build(connection, selected, rest)
@@ -181,7 +180,7 @@ def _response_statement(connection: BaseDatabaseWrapper, key: str) -> _Statement
     )
     selected = [
         _Selected.of(Response, "response"),
-        _Selected.of(Instrument, "instrument", leaving_out=LEFT_OUT_OF_INSTRUMENTS),
+        _Selected.of(Instrument, "instrument", leaving_out=INSTRUMENT_BULK),
     ]
     return _Statement.build(connection, selected, rest)
 
@@ -202,16 +201,19 @@ def _prepared(
 
 
 def invitation_by_token_hash(token_hash: str, *, using: str = "default") -> Invitation | None:
-    """The invitation a link's hash belongs to, its wave, organization and member attached.
+    """The invitation a link's hash belongs to, with its member, its wave and the wave's
+    organization and instrument attached.
 
-    The member has only ``opted_out`` loaded; anything else of theirs is read if asked for.
+    The member has only ``opted_out`` loaded (anything else of theirs is read if asked for),
+    the instrument everything but its bulk.
     """
     connection, statement = _prepared(using, "invitation", _invitation_statement)
     rows = statement.run(connection, [token_hash])
     if not rows:
         return None
-    invitation, wave, organization, member = rows[0]
+    invitation, wave, organization, instrument, member = rows[0]
     wave.organization = organization
+    wave.instrument = instrument
     invitation.wave = wave
     invitation.member = member
     return invitation

@@ -93,8 +93,17 @@ class Instrument(models.Model):
 # Parsed instrument definitions by (id, checksum), oldest dropped first.
 _LOADED_INSTRUMENTS: dict[tuple[int, str], InstrumentDefinition] = {}
 LOADED_INSTRUMENTS_KEPT = 32
-# A response's instrument without its bulk (definition JSON, workbook): `load()` has them.
-LEFT_OUT_OF_RESPONSES = ("instrument__definition", "instrument__xlsform")
+# An instrument's bulk (definition JSON, workbook), left out of the rows a respondent's pages
+# read: `load()` keeps the parsed definition per process.
+INSTRUMENT_BULK = ("definition", "xlsform")
+LEFT_OUT_OF_RESPONSES = tuple(f"instrument__{name}" for name in INSTRUMENT_BULK)
+
+
+class WaveQuerySet(models.QuerySet):
+    def for_respondents(self) -> WaveQuerySet:
+        """With what every respondent page names: the organization and the instrument, the
+        instrument without its bulk."""
+        return self.select_related("organization", "instrument").defer(*LEFT_OUT_OF_RESPONSES)
 
 
 class Wave(models.Model):
@@ -136,6 +145,8 @@ class Wave(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = WaveQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opens_on", "name"]

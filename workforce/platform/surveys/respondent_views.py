@@ -184,7 +184,7 @@ def current_visit(request: HttpRequest, slug: str) -> Visit | HttpResponse:
     """The visit the cookie describes, or the polite page saying why there is none."""
     content = read_cookie(request, slug)
     if content is None:
-        return link_problem(request, "no_cookie", wave=Wave.objects.filter(slug=slug).first())
+        return link_problem(request, "no_cookie", wave=_wave_at(slug))
     token = content.get("token") if isinstance(content.get("token"), str) else None
     try:
         entry = resume_entry(slug, token, content["resume_key"])
@@ -197,8 +197,12 @@ def current_visit(request: HttpRequest, slug: str) -> Visit | HttpResponse:
 def _error_wave(error: SurveyLinkError, slug: str | None = None) -> Wave | None:
     """The wave to name on the polite page (an unknown link names none, unless by address)."""
     if error.wave is None and slug is not None:
-        return Wave.objects.filter(slug=slug).first()
+        return _wave_at(slug)
     return error.wave
+
+
+def _wave_at(slug: str) -> Wave | None:
+    return Wave.objects.for_respondents().filter(slug=slug).first()
 
 
 # --- Entering with a link ---------------------------------------------------------------------
@@ -561,7 +565,7 @@ def saved_for_later(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     """The last page. It holds nothing of the respondent: the cookie is gone by now."""
-    wave = get_object_or_404(Wave, slug=slug)
+    wave = get_object_or_404(Wave.objects.for_respondents(), slug=slug)
     instrument = wave.instrument.load()
     return render(
         request,
