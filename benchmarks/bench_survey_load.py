@@ -772,7 +772,17 @@ def one_run(
 
 
 PROFILE_BUCKETS = (
-    ("template rendering", ("django/template/", "django/templatetags/", "django/utils/html")),
+    (
+        "template rendering",
+        (
+            "django/template/",
+            "django/templatetags/",
+            "django/utils/html",
+            "jinja2",  # the engine and the respondent templates it compiled (…/jinja2/…)
+            "markupsafe",
+            "workforce/platform/jinja2.py",
+        ),
+    ),
     ("database: ORM, driver, JSON columns", ("django/db/", "psycopg", "sqlite3", "json/")),
     ("survey core: page flow, expressions", ("workforce/survey/",)),
     ("survey views, forms, actions", ("workforce/platform/surveys", "workforce/platform/act")),
@@ -1045,7 +1055,7 @@ def main() -> None:
         default=os.environ.get("WORKFORCE_TEST_POSTGRES_URL", DEFAULT_POSTGRES),
         help="server to create the scratch database on",
     )
-    parser.add_argument("--users", type=integers, default=[16], help="e.g. 16 or 8,16,32")
+    parser.add_argument("--users", type=integers, default=[32], help="e.g. 32 or 8,16,32")
     parser.add_argument("--workers", type=integers, default=[2], help="e.g. 2 or 2,3,4")
     parser.add_argument("--duration", type=seconds_of, default=60.0, help="measured window")
     parser.add_argument("--warmup", type=seconds_of, default=8.0, help="before each window")
