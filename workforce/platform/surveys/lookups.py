@@ -1,13 +1,13 @@
-"""The two lookups behind every respondent page, as SQL written once per process.
+"""The two lookups behind every respondent page, as SQL built once per database connection.
 
 Every page a respondent sees or saves first finds the invitation of their link (with its
-wave, the wave's organization and whether the member opted out) and then their unfinished
-response. Django compiles a queryset's SQL anew on every run: for these two that took
-0.7 ms each on the reference machine, more than the database took to run them, on every
-page of every respondent. Here each statement is built from the models' metadata the first
-time a connection needs it and afterwards only run. Rows become model instances the way the
-ORM makes them: every value through its field's and its backend's converters (JSON, UUIDs,
-dates on SQLite), then ``Model.from_db``, with the columns left out deferred.
+wave, the wave's organization and instrument, and whether the member opted out) and then
+their unfinished response. Django compiles a queryset's SQL anew on every run: for these two
+that took 0.7 ms each on the reference machine, more than the database took to run them, on
+every page of every respondent. Here each statement is built from the models' metadata the
+first time a connection needs it and afterwards only run. Rows become model instances the
+way the ORM makes them: every value through its field's and its backend's converters (JSON,
+UUIDs, dates on SQLite), then ``Model.from_db``, with the columns left out deferred.
 
 The rest of the platform uses the ORM; only these two run often enough to be worth it.
 """
