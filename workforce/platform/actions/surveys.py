@@ -35,7 +35,7 @@ from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can
 from workforce.platform.surveys import lookups
 from workforce.platform.surveys.models import (
-    LEFT_OUT_OF_RESPONSES,
+    INSTRUMENT_BULK_PATHS,
     Export,
     FrameMember,
     Instrument,
@@ -178,7 +178,7 @@ def _invitation_for(token: str, *, lock: bool = False) -> Invitation:
         # The wave's organization too: every respondent page names it.
         invitation = (
             Invitation.objects.select_related("wave__organization", "wave__instrument", "member")
-            .defer(*(f"wave__{name}" for name in LEFT_OUT_OF_RESPONSES))
+            .defer(*(f"wave__{path}" for path in INSTRUMENT_BULK_PATHS))
             .select_for_update(of=("self",))
             .filter(tokens__token_hash=hash_token(token))
             .first()
@@ -218,15 +218,15 @@ def enter_with_token(token: str) -> Entry:
 
 def enter_open_link(slug: str, key: str) -> Entry:
     """Let in someone with the wave's open link; they get a fresh random resume secret."""
-    wave = (
-        Wave.objects.for_respondents()
-        .filter(slug=slug, open_link_hash__isnull=False)
-        .first()
-    )
+    wave = _wave_with_open_link(slug)
     if wave is None or not isinstance(key, str) or wave.open_link_hash != hash_token(key):
         raise SurveyLinkError("not_found")
     _check_open(wave)
     return Entry(wave=wave, token=None, resume_key=new_secret())
+
+
+def _wave_with_open_link(slug: str) -> Wave | None:
+    return Wave.objects.for_respondents().filter(slug=slug, open_link_hash__isnull=False).first()
 
 
 def resume_entry(wave_slug: str, token: str | None, resume_key: str) -> Entry:
@@ -242,11 +242,7 @@ def resume_entry(wave_slug: str, token: str | None, resume_key: str) -> Entry:
         if entry.wave.slug != wave_slug or (resume_key and resume_key != entry.resume_key):
             raise SurveyLinkError("not_found")
         return entry
-    wave = (
-        Wave.objects.for_respondents()
-        .filter(slug=wave_slug, open_link_hash__isnull=False)
-        .first()
-    )
+    wave = _wave_with_open_link(wave_slug)
     if wave is None or not isinstance(resume_key, str) or len(resume_key) < 32:
         raise SurveyLinkError("not_found")
     _check_open(wave)
@@ -366,11 +362,7 @@ def save_page(
         )
         if written:
             break
-        current = (
-            Response.objects.select_related("wave", "instrument")
-            .defer(*LEFT_OUT_OF_RESPONSES)
-            .get(pk=current.pk)
-        )
+        current = Response.objects.for_respondents().get(pk=current.pk)
     current.answers = outcome.answers
     current.page = reached
     current.revision += 1
@@ -389,8 +381,7 @@ def complete_response(response: Response, entry: Entry) -> Response:
     with transaction.atomic():
         locked = (
             Response.objects.select_for_update(of=("self",))
-            .select_related("wave", "instrument")
-            .defer(*LEFT_OUT_OF_RESPONSES)
+            .for_respondents()
             .get(pk=response.pk)
         )
         wave = locked.wave

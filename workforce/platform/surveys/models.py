@@ -77,7 +77,7 @@ class Instrument(models.Model):
 
         A stored version never changes, so each process reads its definition once (keyed by
         id and checksum) instead of on every page a respondent submits; queries on the
-        respondent's path leave the definition and workbook out (`LEFT_OUT_OF_RESPONSES`).
+        respondent's path leave the definition and workbook out (`INSTRUMENT_BULK`).
         """
         key = (self.pk, self.sha256)
         loaded = _LOADED_INSTRUMENTS.get(key) if self.pk is not None else None
@@ -94,16 +94,23 @@ class Instrument(models.Model):
 _LOADED_INSTRUMENTS: dict[tuple[int, str], InstrumentDefinition] = {}
 LOADED_INSTRUMENTS_KEPT = 32
 # An instrument's bulk (definition JSON, workbook), left out of the rows a respondent's pages
-# read: `load()` keeps the parsed definition per process.
+# read: `load()` keeps the parsed definition per process. The fields, and the paths to them
+# from a model with an `instrument` key.
 INSTRUMENT_BULK = ("definition", "xlsform")
-LEFT_OUT_OF_RESPONSES = tuple(f"instrument__{name}" for name in INSTRUMENT_BULK)
+INSTRUMENT_BULK_PATHS = tuple(f"instrument__{name}" for name in INSTRUMENT_BULK)
 
 
 class WaveQuerySet(models.QuerySet):
     def for_respondents(self) -> WaveQuerySet:
         """With what every respondent page names: the organization and the instrument, the
         instrument without its bulk."""
-        return self.select_related("organization", "instrument").defer(*LEFT_OUT_OF_RESPONSES)
+        return self.select_related("organization", "instrument").defer(*INSTRUMENT_BULK_PATHS)
+
+
+class ResponseQuerySet(models.QuerySet):
+    def for_respondents(self) -> ResponseQuerySet:
+        """With the wave and the instrument a page is checked against, without its bulk."""
+        return self.select_related("wave", "instrument").defer(*INSTRUMENT_BULK_PATHS)
 
 
 class Wave(models.Model):
@@ -258,6 +265,8 @@ class Response(models.Model):
     invitation = models.ForeignKey(
         Invitation, on_delete=models.PROTECT, null=True, blank=True, related_name="responses"
     )
+
+    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         # Ordered by a random key on purpose: no listing reveals the order of arrival.
