@@ -27,8 +27,8 @@ from workforce.survey.flow import (
     first_page,
     next_page,
     previous_page,
-    progress,
     relevant_pages,
+    route,
     submit_page,
     visible_questions,
 )
@@ -617,10 +617,10 @@ def test_the_first_page_is_the_first_relevant_one():
 
 def test_progress_counts_only_relevant_pages():
     form = career_survey()
-    assert progress(form, 0, {"sector": "industry"}) == (1, 3)
-    assert progress(form, 3, {"sector": "industry"}) == (3, 3)
-    assert progress(form, 3, {"sector": "academia"}) == (4, 4)
-    assert progress(form, 2, {"sector": "industry"}) == (3, 3)  # a page that just left the path
+    assert route(form, {"sector": "industry"}).progress(0) == (1, 3)
+    assert route(form, {"sector": "industry"}).progress(3) == (3, 3)
+    assert route(form, {"sector": "academia"}).progress(3) == (4, 4)
+    assert route(form, {"sector": "industry"}).progress(2) == (3, 3)  # a page that left the path
 
 
 # --- completing a response -------------------------------------------------------------------

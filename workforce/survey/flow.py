@@ -274,18 +274,6 @@ def previous_page(
     return route(instrument, answers, today=today).before(page_index)
 
 
-def progress(
-    instrument: Instrument,
-    page_index: int,
-    answers: Mapping,
-    *,
-    today: datetime.date | None = None,
-) -> tuple[int, int]:
-    """(position of this page among the relevant pages, counting from 1; how many there are);
-    see `Route.progress`."""
-    return route(instrument, answers, today=today).progress(page_index)
-
-
 # --- completing a response ----------------------------------------------------------------
 
 

@@ -380,7 +380,8 @@ def save(request: HttpRequest, visit: Visit, response: Response) -> HttpResponse
             notice=STALE_NOTICE,
         )
     if saved.stale:
-        shown = page_to_show(instrument, response)
+        pages = route(instrument, response.answers)
+        shown = page_to_show(instrument, response, pages)
         if shown is None:
             return see_other(reverse("respond_review", args=[slug]))
         return render_page(
@@ -390,6 +391,7 @@ def save(request: HttpRequest, visit: Visit, response: Response) -> HttpResponse
             instrument,
             shown,
             answers=response.answers,
+            pages=pages,
             notice=STALE_NOTICE,
         )
     if direction == "next" and outcome.errors:
