@@ -48,6 +48,7 @@ class _Selected:
     model: type[models.Model]
     alias: str
     fields: tuple[models.Field, ...]
+    attnames: tuple[str, ...]  # what ``Model.from_db`` is told the values are
 
     @classmethod
     def of(
@@ -63,11 +64,7 @@ class _Selected:
             for field in model._meta.concrete_fields
             if (not only or field.name in only) and field.name not in leaving_out
         )
-        return cls(model, alias, fields)
-
-    @property
-    def attnames(self) -> list[str]:
-        return [field.attname for field in self.fields]
+        return cls(model, alias, fields, tuple(field.attname for field in fields))
 
 
 @dataclass(frozen=True)
@@ -91,9 +88,9 @@ class _Statement:
     def build(
         cls, connection: BaseDatabaseWrapper, selected: Sequence[_Selected], rest: str
     ) -> _Statement:
-        quote = connection.ops.quote_name
+        sql = _Sql(connection)
         columns = [
-            f"{quote(part.alias)}.{quote(field.column)}"
+            sql.column(part.alias, part.model, field.name)
             for part in selected
             for field in part.fields
         ]
