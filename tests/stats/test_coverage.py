@@ -31,6 +31,9 @@ DOMAIN = {"stage": "early", "gender": "woman", "sector": "industry"}
 BY = list(DOMAIN)
 RAKING_VARIABLES = ["stage", "sector", "gender"]
 
+# The replications take most of a minute: one worker runs them, for every test here.
+pytestmark = pytest.mark.xdist_group("coverage-replications")
+
 
 @pytest.fixture(scope="module")
 def membership():
