@@ -10,6 +10,13 @@ settings.load_profile("workforce")
 
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `long` first: with `-n 2` they then run beside the short ones instead of
+    alone at the end, when the other worker has nothing left (collection order puts
+    tests/test_cli.py last). Otherwise the order is kept."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 class _Probe(pytest.Item):
     def runtest(self) -> None:  # never run: only its node ID is read
         pass

@@ -103,6 +103,7 @@ def test_synth_same_seed_twice_writes_identical_files(tmp_path):
     assert any(path.startswith("exports/") for path in digests[0])
 
 
+@pytest.mark.long
 def test_demo_no_serve_runs_every_stage_and_its_data_serves(tmp_path):
     """One demo (it takes a while): every stage's outputs, then the web app on its data."""
     process = workforce_subprocess(
