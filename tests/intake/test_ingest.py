@@ -3,6 +3,8 @@ shared IDs, blank IDs, impossible birth years, contradictory answers, and nothin
 
 from __future__ import annotations
 
+import importlib
+
 import pandas as pd
 import pytest
 
@@ -10,6 +12,8 @@ from workforce.intake import ingest, read_source
 from workforce.intake.detect import propose_columns, propose_mapping
 from workforce.intake.mapping import mapping_from_dict
 from workforce.standard import validate_records
+
+ingest_module = importlib.import_module("workforce.intake.ingest")  # `ingest` is the function
 
 
 def table_from(tmp_path, text, name="soc-2025.csv"):
@@ -123,6 +127,38 @@ def test_duplicates_blank_ids_and_contradictions_are_rejected_and_nothing_is_los
     assert validate_records(result.records) == []
     assert result.provenance["source_row"].tolist() == [2, 8]
     assert set(result.provenance["source_sha256"]) == {table.sha256}
+
+
+@pytest.mark.parametrize("beside", [False, True], ids=["in turn", "side by side"])
+def test_a_row_both_contradictory_and_sharing_an_id_is_rejected_for_its_answer(
+    tmp_path, monkeypatch, beside
+):
+    """A large export checks its IDs beside the columns and takes its rejected rows beside
+    the records (from `PARALLEL_ROWS` rows on); the outcome is the same as in turn, the
+    columns' rules first."""
+    monkeypatch.setattr(ingest_module, "PARALLEL_ROWS", 1 if beside else 10**9)
+    table = table_from(
+        tmp_path,
+        "ID,Gender,Race\n"
+        "1,Female,White\n"
+        "2,Male,Prefer not to say; Asian\n"  # contradictory, and its ID is shared
+        "2,Female,Black\n"
+        "3,Male,Asian\n"
+        "3,Male,Asian\n"  # exact copy
+        "4,Female,Prefer not to say\n",
+    )
+    result = ingest(table, confirmed(table), year=2025)
+    reasons = dict(zip(result.rejects["source_row"], result.rejects["reason"], strict=True))
+    assert sorted(reasons) == [3, 4, 6]
+    assert reasons[3].startswith("contradictory answer")
+    assert reasons[4].startswith("shared id")
+    assert reasons[6].startswith("duplicate row: exact duplicate of row 5")
+    assert result.records["record_id"].tolist() == ["1", "3", "4"]
+    kinds = [(p.row, p.kind) for p in result.report.problems]
+    assert kinds == [(3, "contradictory_answer"), (3, "shared_id"), (4, "shared_id"),
+                     (6, "duplicate_row")]
+    assert result.rejects.columns.tolist() == ["source_row", "reason", "ID", "Gender", "Race"]
+    assert result.rejects["Race"].tolist() == ["Prefer not to say; Asian", "Black", "Asian"]
 
 
 def test_the_json_summary_counts_every_problem(tmp_path):

@@ -23,7 +23,7 @@ keyed by record_id, so the records themselves hold exactly the standard's column
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,6 +111,25 @@ def _positions_at(outputs: dict[str, Coded], rows: np.ndarray) -> dict[str, np.n
     return result
 
 
+class _Beside:
+    """Runs a step on a second thread for a large file, or at once, in turn, for a small one
+    (below `PARALLEL_ROWS` a thread costs more than it saves)."""
+
+    def __init__(self, size: int) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1) if size >= PARALLEL_ROWS else None
+
+    def submit(self, function: Callable, *args) -> Future:
+        if self.pool is not None:
+            return self.pool.submit(function, *args)
+        done: Future = Future()
+        done.set_result(function(*args))
+        return done
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
 @dataclass
 class IngestResult:
     """Standard records (accepted rows), their provenance, the rejects and the report."""
@@ -182,6 +201,14 @@ class _Rows:
             if not self.reason[row]:
                 self.reason[row] = f"{kind.replace('_', ' ')}: {text}"
 
+    def absorb(self, other: _Rows) -> None:
+        """Add `other`'s problems after these: a row keeps the first reason it was rejected for,
+        exactly as if `other`'s rules had run after this one's."""
+        for row, problem in other.problems:
+            if problem.action == REJECTED and not self.reason[row]:
+                self.reason[row] = other.reason[row]
+        self.problems.extend(other.problems)
+
     def note(
         self,
         rows: np.ndarray,
@@ -237,44 +264,22 @@ def ingest(
     if undecided and unmapped == "stop":
         raise MappingIncomplete(table.name, undecided)
     rows = _Rows(table)
-    outputs: dict[str, Coded] = {}
     steps = len(mapping.columns) + 3
     by_method: dict[str, list[ColumnMapping]] = {}
     for column in mapping.columns:
         by_method.setdefault(column.method, []).append(column)
-
-    for done, column in enumerate(mapping.columns, start=1):
-        progress("ingesting", done, steps)
-        if column.method == "label":
-            _label_column(column, distinct(column.column), rows, outputs)
-        elif column.method == "multi":
-            _multi_column(column, distinct(column.column), distinct.keys(column), rows, outputs)
-        elif column.method in ("birth_year", "age"):
-            outputs["age_band"] = _age_column(column, distinct(column.column), year, rows)
-    if "omb1997_race" in by_method or "omb1997_hispanic" in by_method:
-        outputs["race_ethnicity"] = _omb1997(by_method, distinct, rows)
-    if "checkbox" in by_method:
-        outputs["race_ethnicity"] = _checkboxes(by_method["checkbox"], distinct, rows)
-    outputs["us_region"] = _region(by_method.get("us_state", []), outputs.get("country"), distinct)
-    progress("ingesting", steps - 2, steps)
-    ids = _record_ids(by_method.get("record_id", []), frame, mapping.org, year, table, rows)
-
-    rejected = rows.reason != ""
-    accepted = np.flatnonzero(~rejected)
-    at_accepted = _positions_at(outputs, accepted)
-    records = _records(standard, outputs, at_accepted, ids, accepted, table, mapping.org, year)
-    bad_records = _invalid_records(records, outputs, at_accepted, table)
-    if len(bad_records):  # a safety net: a mapping yielding non-standard codes rejects rows
-        for position, (column, value, message) in bad_records.items():
-            rows.reject(np.array([accepted[position]]), column, [value], "not_standard", message)
-        keep = np.setdiff1d(np.arange(len(accepted)), np.fromiter(bad_records, dtype=np.int64))
-        accepted = accepted[keep]
-        records = records.iloc[keep].reset_index(drop=True)
-        rejected = rows.reason != ""
+    # Two steps run beside the main line, on Arrow kernels that release the GIL, while it does
+    # work that mostly holds it: the member IDs are checked while the columns are decided,
+    # and the rejected rows are taken while the records are built and checked.
+    beside = _Beside(len(frame))
+    try:
+        records, accepted, rejects, rejected_rows = _rows_and_records(
+            table, mapping, year, standard, distinct, by_method, rows, beside, progress, steps
+        )
+    finally:
+        beside.shutdown()
     progress("ingesting", steps - 1, steps)
 
-    rejected_rows = np.flatnonzero(rejected)
-    rejects = _take_rows(frame, rejected_rows)
     rejects.insert(0, "reason", pd.Series(rows.reason[rejected_rows], dtype="str"))
     rejects.insert(0, "source_row", table.rows[rejected_rows])
     provenance = pd.DataFrame(
@@ -301,6 +306,63 @@ def ingest(
     )
     progress("ingesting", steps, steps)
     return IngestResult(records, provenance, rejects, report)
+
+
+def _rows_and_records(
+    table: SourceTable,
+    mapping: Mapping,
+    year: int,
+    standard,
+    distinct: _Distinct,
+    by_method: dict[str, list[ColumnMapping]],
+    rows: _Rows,
+    beside: _Beside,
+    progress: Progress,
+    steps: int,
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]:
+    """Every row's rules; then the records of the accepted rows, and the rejected rows as
+    read, each with their row positions."""
+    frame = table.frame
+    outputs: dict[str, Coded] = {}
+    id_rows = _Rows(table)  # the ID rules' findings, added after the columns' (as if in turn)
+    checked_ids = beside.submit(
+        _record_ids, by_method.get("record_id", []), frame, mapping.org, year, table, id_rows
+    )
+
+    for done, column in enumerate(mapping.columns, start=1):
+        progress("ingesting", done, steps)
+        if column.method == "label":
+            _label_column(column, distinct(column.column), rows, outputs)
+        elif column.method == "multi":
+            _multi_column(column, distinct(column.column), distinct.keys(column), rows, outputs)
+        elif column.method in ("birth_year", "age"):
+            outputs["age_band"] = _age_column(column, distinct(column.column), year, rows)
+    if "omb1997_race" in by_method or "omb1997_hispanic" in by_method:
+        outputs["race_ethnicity"] = _omb1997(by_method, distinct, rows)
+    if "checkbox" in by_method:
+        outputs["race_ethnicity"] = _checkboxes(by_method["checkbox"], distinct, rows)
+    outputs["us_region"] = _region(by_method.get("us_state", []), outputs.get("country"), distinct)
+    progress("ingesting", steps - 2, steps)
+    ids = checked_ids.result()
+    rows.absorb(id_rows)
+
+    rejected = rows.reason != ""
+    accepted = np.flatnonzero(~rejected)
+    rejected_rows = np.flatnonzero(rejected)
+    taken = beside.submit(_take_rows, frame, rejected_rows)
+    at_accepted = _positions_at(outputs, accepted)
+    records = _records(standard, outputs, at_accepted, ids, accepted, table, mapping.org, year)
+    bad_records = _invalid_records(records, outputs, at_accepted, table)
+    rejects = taken.result()
+    if len(bad_records):  # a safety net: a mapping yielding non-standard codes rejects rows
+        for position, (column, value, message) in bad_records.items():
+            rows.reject(np.array([accepted[position]]), column, [value], "not_standard", message)
+        keep = np.setdiff1d(np.arange(len(accepted)), np.fromiter(bad_records, dtype=np.int64))
+        accepted = accepted[keep]
+        records = records.iloc[keep].reset_index(drop=True)
+        rejected_rows = np.flatnonzero(rows.reason != "")
+        rejects = _take_rows(frame, rejected_rows)
+    return records, accepted, rejects, rejected_rows
 
 
 def _invalid_records(
