@@ -125,7 +125,10 @@ class _Beside:
         done.set_result(function(*args))
         return done
 
-    def shutdown(self) -> None:
+    def __enter__(self) -> _Beside:
+        return self
+
+    def __exit__(self, *exc) -> None:
         if self.pool is not None:
             self.pool.shutdown()
 
@@ -271,13 +274,51 @@ def ingest(
     # Two steps run beside the main line, on Arrow kernels that release the GIL, while it does
     # work that mostly holds it: the member IDs are checked while the columns are decided,
     # and the rejected rows are taken while the records are built and checked.
-    beside = _Beside(len(frame))
-    try:
-        records, accepted, rejects, rejected_rows = _rows_and_records(
-            table, mapping, year, standard, distinct, by_method, rows, beside, progress, steps
+    with _Beside(len(frame)) as beside:
+        outputs: dict[str, Coded] = {}
+        id_rows = _Rows(table)  # the ID rules' findings, added after the columns' (as if in turn)
+        checked_ids = beside.submit(
+            _record_ids, by_method.get("record_id", []), frame, mapping.org, year, table, id_rows
         )
-    finally:
-        beside.shutdown()
+
+        for done, column in enumerate(mapping.columns, start=1):
+            progress("ingesting", done, steps)
+            if column.method == "label":
+                _label_column(column, distinct(column.column), rows, outputs)
+            elif column.method == "multi":
+                _multi_column(column, distinct(column.column), distinct.keys(column), rows, outputs)
+            elif column.method in ("birth_year", "age"):
+                outputs["age_band"] = _age_column(column, distinct(column.column), year, rows)
+        if "omb1997_race" in by_method or "omb1997_hispanic" in by_method:
+            outputs["race_ethnicity"] = _omb1997(by_method, distinct, rows)
+        if "checkbox" in by_method:
+            outputs["race_ethnicity"] = _checkboxes(by_method["checkbox"], distinct, rows)
+        outputs["us_region"] = _region(
+            by_method.get("us_state", []), outputs.get("country"), distinct
+        )
+        progress("ingesting", steps - 2, steps)
+        ids = checked_ids.result()
+        rows.absorb(id_rows)
+
+        rejected = rows.reason != ""
+        accepted = np.flatnonzero(~rejected)
+        rejected_rows = np.flatnonzero(rejected)
+        taken = beside.submit(_take_rows, frame, rejected_rows)
+        at_accepted = _positions_at(outputs, accepted)
+        records = _records(standard, outputs, at_accepted, ids, accepted, table, mapping.org, year)
+        bad_records = _invalid_records(records, outputs, at_accepted, table)
+        rejects = taken.result()
+        if len(bad_records):  # a safety net: a mapping yielding non-standard codes rejects rows
+            # (rare: the rejected rows are then taken again, these among them)
+            for position, (column, value, message) in bad_records.items():
+                rows.reject(
+                    np.array([accepted[position]]), column, [value], "not_standard", message
+                )
+            keep = np.setdiff1d(np.arange(len(accepted)), np.fromiter(bad_records, dtype=np.int64))
+            accepted = accepted[keep]
+            records = records.iloc[keep].reset_index(drop=True)
+            rejected_rows = np.flatnonzero(rows.reason != "")
+            rejects = _take_rows(frame, rejected_rows)
     progress("ingesting", steps - 1, steps)
 
     rejects.insert(0, "reason", pd.Series(rows.reason[rejected_rows], dtype="str"))
@@ -306,63 +347,6 @@ def ingest(
     )
     progress("ingesting", steps, steps)
     return IngestResult(records, provenance, rejects, report)
-
-
-def _rows_and_records(
-    table: SourceTable,
-    mapping: Mapping,
-    year: int,
-    standard,
-    distinct: _Distinct,
-    by_method: dict[str, list[ColumnMapping]],
-    rows: _Rows,
-    beside: _Beside,
-    progress: Progress,
-    steps: int,
-) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]:
-    """Every row's rules; then the records of the accepted rows, and the rejected rows as
-    read, each with their row positions."""
-    frame = table.frame
-    outputs: dict[str, Coded] = {}
-    id_rows = _Rows(table)  # the ID rules' findings, added after the columns' (as if in turn)
-    checked_ids = beside.submit(
-        _record_ids, by_method.get("record_id", []), frame, mapping.org, year, table, id_rows
-    )
-
-    for done, column in enumerate(mapping.columns, start=1):
-        progress("ingesting", done, steps)
-        if column.method == "label":
-            _label_column(column, distinct(column.column), rows, outputs)
-        elif column.method == "multi":
-            _multi_column(column, distinct(column.column), distinct.keys(column), rows, outputs)
-        elif column.method in ("birth_year", "age"):
-            outputs["age_band"] = _age_column(column, distinct(column.column), year, rows)
-    if "omb1997_race" in by_method or "omb1997_hispanic" in by_method:
-        outputs["race_ethnicity"] = _omb1997(by_method, distinct, rows)
-    if "checkbox" in by_method:
-        outputs["race_ethnicity"] = _checkboxes(by_method["checkbox"], distinct, rows)
-    outputs["us_region"] = _region(by_method.get("us_state", []), outputs.get("country"), distinct)
-    progress("ingesting", steps - 2, steps)
-    ids = checked_ids.result()
-    rows.absorb(id_rows)
-
-    rejected = rows.reason != ""
-    accepted = np.flatnonzero(~rejected)
-    rejected_rows = np.flatnonzero(rejected)
-    taken = beside.submit(_take_rows, frame, rejected_rows)
-    at_accepted = _positions_at(outputs, accepted)
-    records = _records(standard, outputs, at_accepted, ids, accepted, table, mapping.org, year)
-    bad_records = _invalid_records(records, outputs, at_accepted, table)
-    rejects = taken.result()
-    if len(bad_records):  # a safety net: a mapping yielding non-standard codes rejects rows
-        for position, (column, value, message) in bad_records.items():
-            rows.reject(np.array([accepted[position]]), column, [value], "not_standard", message)
-        keep = np.setdiff1d(np.arange(len(accepted)), np.fromiter(bad_records, dtype=np.int64))
-        accepted = accepted[keep]
-        records = records.iloc[keep].reset_index(drop=True)
-        rejected_rows = np.flatnonzero(rows.reason != "")
-        rejects = _take_rows(frame, rejected_rows)
-    return records, accepted, rejects, rejected_rows
 
 
 def _invalid_records(
