@@ -9,7 +9,6 @@ settings.register_profile("workforce", deadline=None)
 settings.load_profile("workforce")
 
 
-
 def pytest_collection_modifyitems(config, items):
     """Tests marked `long` first: with `-n 2` they then run beside the short ones instead of
     alone at the end, when the other worker has nothing left (collection order puts
@@ -18,8 +17,10 @@ def pytest_collection_modifyitems(config, items):
 
 
 class _Probe(pytest.Item):
-    def runtest(self) -> None:  # never run: only its node ID is read
-        pass
+    """An item made only to read its node ID (see `pytest_sessionstart`)."""
+
+    def runtest(self) -> None:
+        raise AssertionError("the probe item is never collected, so never run")
 
 
 def pytest_sessionstart(session):
