@@ -306,6 +306,40 @@ def test_deviations_found_in_boxes_are_valid_certificates():
     assert audit(space, pattern.suppressed, primary, 5.0, [OUTSIDER, MEMBER]).passed
 
 
+def test_a_table_whose_cells_lie_in_order_gets_the_same_boxes_as_any_other():
+    """A table on its own reads its hidden cells as a view and skips sorting its boxes;
+    the boxes must be those the general path (any numbering, as in linked tables) gives."""
+    space = build(three_way(5, categories=6), "n", ["a", "b", "c"])
+    values = space.value_array()
+    hidden = np.random.default_rng(3).random(space.size) < 0.4
+    boxes = Boxes(space)
+    general = Boxes(space)
+    general.grids = [(grid, flat, axes, None) for grid, flat, axes, _start in general.grids]
+    assert boxes.grids[0][3] is not None  # the first table lies in order
+    for cell in range(space.size):
+        for totals in (False, True):
+            fast, fast_roomy = boxes.choose(cell, hidden, values, totals, rise=5.0)
+            slow, slow_roomy = general.choose(cell, hidden, values, totals, rise=5.0)
+            assert np.array_equal(fast, slow) and fast_roomy == slow_roomy
+
+
+def test_found_deviations_are_indexed_by_cell_in_the_order_found():
+    """Deviations are merged into the index in batches; each cell's entries must list the
+    deviations moving it in the order they were found, as a full sort would."""
+    found = secondary_module._Found()
+    found.facing(OUTSIDER, np.full(300, 10.0))
+    rng = np.random.default_rng(0)
+    for number in range(5 * found.BATCH + 7):
+        cells = np.sort(rng.choice(min(40 + number, 300), 6, replace=False))
+        found.add(Certificate(OUTSIDER, int(cells[0]), 1.0, cells, rng.random(6) + 0.5))
+        if number % found.BATCH == 3:
+            for cell in rng.integers(0, 40, 5):
+                numbers, amounts = found._moving(int(cell))
+                expected = [(i, float(c.amounts[c.cells == cell][0]))
+                            for i, c in enumerate(found.found) if cell in c.cells]
+                assert list(zip(numbers.tolist(), amounts.tolist(), strict=True)) == expected
+
+
 def test_a_found_deviation_serves_a_later_cell_stretched_or_reversed_while_cells_have_room():
     space = build(grid([[2, 9, 1], [6, 3, 8]]), "n", ["race", "gender"])
     values = space.value_array()
