@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from workforce.intake.allocator import jemalloc_while_running
 from workforce.intake.errors import IntakeError, MappingIncomplete
 from workforce.intake.mapping import (
     ColumnMapping,
@@ -236,6 +237,7 @@ class _Rows:
             )
 
 
+@jemalloc_while_running()
 def ingest(
     table: SourceTable,
     mapping: Mapping,

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from workforce.intake.allocator import jemalloc_while_running
 from workforce.intake.errors import IntakeError
 
 FORMATS = {
@@ -65,6 +66,7 @@ class SourceTable:
         return self.path.name
 
 
+@jemalloc_while_running()
 def read_source(path: Path | str, *, sheet: str | None = None) -> SourceTable:
     """Read one export; the format comes from the file name's extension."""
     path = Path(path)
