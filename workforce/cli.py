@@ -837,7 +837,7 @@ def disclose(
             min=1,
             help="Protect the table this many times, primary cells in different orders, and "
             "keep the pattern hiding least; each try takes about as long as the first "
-            "(default: 4 under 300 cells with the margins, else 1).",
+            "(default: 32 under 100 cells with the margins, 4 under 300, else 1).",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,

@@ -206,13 +206,17 @@ def random_tables(draw):
 @given(random_tables())
 def test_every_protected_random_table_passes_the_audit(table):
     inner, dims = table
-    result = protect_tables([TableSpec("t", inner, "n", dims)])
+    # Such small tables take 32 tries by default, each through the same code; four (the
+    # first order and three varied ones) cover it in an eighth of the time.
+    result = protect_tables([TableSpec("t", inner, "n", dims)], tries=4)
     assert result.publishable, result.audit.failures[:3]
 
 
-@settings(max_examples=10, deadline=None)
+# The same ten tables on every run: on 1,000 such tables none was more than a tenth above
+# the fewest, which is what this asserts, but a rare one could be, and CI must not flake.
+@settings(max_examples=10, deadline=None, derandomize=True)
 @given(random_tables().filter(lambda t: len(t[1]) <= 3 and len(t[0]) <= 12))
-def test_secondary_suppressions_are_close_to_the_fewest_possible(table):
+def test_secondary_suppressions_are_within_a_tenth_of_the_fewest_possible(table):
     inner, dims = table
     result = protect_tables([TableSpec("t", inner, "n", dims)])
     space = result.space
@@ -223,9 +227,9 @@ def test_secondary_suppressions_are_close_to_the_fewest_possible(table):
     fewest = exact.suppressed.sum()
     ours = (np.asarray(result.status) != PUBLISHED).sum()
     assert audit(space, exact.suppressed, primary, 5, [OUTSIDER, MEMBER]).passed
-    # On 200 such tables the gate's four tries hid 1.3% more cells than the fewest in all,
-    # at worst 2 more (14 where 12 protect).
-    assert ours <= max(fewest * 1.25, fewest + 2)
+    # On 1,000 such tables the gate's thirty-two tries hid 0.1% more cells than the fewest
+    # in all, at worst one more where 19 protect (see `gate.TRIES_BY_SIZE`).
+    assert ours <= fewest * 1.1
 
 
 @pytest.mark.parametrize("seed", [5, 9])
@@ -239,6 +243,19 @@ def test_four_way_tables_hide_at_most_a_tenth_more_than_the_fewest(seed):
     assert exact.proven
     ours = (np.asarray(result.status) != PUBLISHED).sum()
     assert ours <= exact.suppressed.sum() * 1.1
+
+
+@pytest.mark.parametrize(("seed", "exact_best"), [(10, 34), (12, 40)])
+def test_small_four_way_tables_hide_no_more_than_the_exact_programs_best_pattern(seed,
+                                                                                 exact_best):
+    """Two 2⁴ tables the exact program does not prove within minutes: its best patterns
+    (34 and 40 cells, from `optimal(..., time_limit=15)` against both attackers) are
+    where the gate's four tries hid 38 and 47; its default tries for such tables match
+    them."""
+    inner, dims = four_way(seed)
+    result = protect_tables([TableSpec("t", inner, "n", dims)])
+    assert result.publishable
+    assert (np.asarray(result.status) != PUBLISHED).sum() <= exact_best
 
 
 def test_the_exact_program_keeps_no_cell_that_nothing_moves():
@@ -524,7 +541,7 @@ def test_large_table_methods_pass_the_attackers_programs_on_random_tables(table)
         patch.object(gate_module, "LOCAL_FROM_CELLS", 0),
         patch.object(audit_module, "CERTIFIED_FROM_CELLS", 0),
     ):
-        result = protect_tables([TableSpec("t", inner, "n", dims)])
+        result = protect_tables([TableSpec("t", inner, "n", dims)], tries=4)
     assert result.publishable, result.audit.failures[:3]
     suppressed = np.asarray(result.status) != PUBLISHED
     primary = np.asarray(result.status) == "primary"
