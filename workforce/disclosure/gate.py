@@ -188,8 +188,8 @@ def protect_tables(
 # suppressions (11,360 in all), one try hid 4.6% more in all and more than a tenth more on
 # 190 tables; four tries 1.2% and 24 tables; sixteen 0.2% and one (10 where 9 protect);
 # thirty-two 0.1% and none, in 0.28 s a table. On the 4-dimensional 2⁴ tables of 81 cells
-# drawn with seeds 1–12, thirty-two tries hide as few cells as the exact program's best
-# pattern on every one (four tries: up to 18% more), in 0.2–2.3 s. Tables of a few hundred
+# drawn with seeds 1–12, thirty-two tries hide no more cells than the exact program's best
+# pattern on any (four tries: up to 18% more), in 0.2–2.3 s. Tables of a few hundred
 # cells take seconds a try and gain less (see `cheapest_pattern`).
 TRIES_BY_SIZE = ((100, 32), (300, 4))
 
