@@ -8,7 +8,10 @@ with mimalloc, some runs fast and some twice as slow. Most of the gain is in map
 checking, which allocate and free many column-sized buffers from several threads, and it
 holds only when the buffers read come from jemalloc too. So reading and ingesting run with
 jemalloc as Arrow's default pool, and the process's own default comes back afterwards.
-Where this pyarrow has no jemalloc (its Windows wheels), the default stays.
+It also gives memory back sooner, which matters in a web server's long-lived workers: two
+seconds after the result of that ingest was dropped the process held 151 MiB with jemalloc
+and 689 MiB with mimalloc (895 MiB at the peak). Where this pyarrow has no jemalloc (its
+Windows wheels), the default stays.
 
 The default pool is one per process: a web server may ingest two uploads at once, so the
 switch is counted, and the default comes back only when the last one ends. A buffer
