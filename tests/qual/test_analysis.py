@@ -3,8 +3,11 @@ and quotes refused for what would identify their speaker."""
 
 from __future__ import annotations
 
+import importlib
 import json
+from collections import OrderedDict
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -25,6 +28,8 @@ from workforce.qual.analysis import (
 from workforce.qual.codings import Coding, QualError
 from workforce.qual.deidentify import IdentifyingList
 from workforce.qual.project import OPEN_TEXT, Code, Participant, QualProject, Source, Turn
+
+analysis_module = importlib.import_module("workforce.qual.analysis")
 
 SAVED = "2025-01-15T00:00:00+00:00"
 CODES = [Code("belonging", "Belonging"), Code("pay", "Pay"), Code("mentorship", "Mentorship")]
@@ -170,6 +175,33 @@ def test_a_group_of_three_is_suppressed_and_its_margin_does_not_give_it_back():
     assert matrix.shares.loc[:, "east"].isna().all()
     # What is shown is the true count.
     assert matrix.counts.at["pay", "south"] in (7, None)
+
+
+def test_the_same_theme_table_is_gated_once_and_a_new_coding_gates_it_again(monkeypatch):
+    """The analysis page asks for the table on every view and again for its CSV: the gate's
+    result for the same tables and settings is kept, anything new asks again."""
+    asked = []
+    real = analysis_module.protect_tables
+
+    def counting(*args, **kwargs):
+        asked.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(analysis_module, "protect_tables", counting)
+    monkeypatch.setattr(analysis_module, "_REMEMBERED", OrderedDict())
+    raised = {"pay": {"north": 6, "south": 4, "east": 1}}
+    project = groups_project({"north": 6, "south": 7, "east": 3}, raised)
+    first = theme_by_group(project, by="group")
+    again = theme_by_group(project, by="group")
+    assert len(asked) == 1
+    assert again.counts.equals(first.counts) and again.status.equals(first.status)
+    theme_by_group(project, by="group", threshold=3)
+    assert len(asked) == 2
+    raised["pay"]["south"] = 5
+    changed = theme_by_group(groups_project({"north": 6, "south": 7, "east": 3}, raised),
+                             by="group")
+    assert len(asked) == 3
+    assert not np.array_equal(changed.gate.space.value_array(), first.gate.space.value_array())
 
 
 def base_cell(matrix, group: str) -> int:

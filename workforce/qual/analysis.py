@@ -21,7 +21,9 @@ shows, so its counts pass the disclosure gate; `exemplary_quotes` chooses passag
 from __future__ import annotations
 
 import bisect
-from collections import Counter
+import hashlib
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -321,10 +323,40 @@ def theme_by_group(
              for answer, n in (("no", size[g] - yes[g]), ("yes", yes[g]))])
         specs.append(TableSpec(code, inner, "count", (by, RAISED + code)))
     extra = {spec.name: _cells_of_groups(spec, small) for spec in specs} if small else None
-    result = protect_tables(specs, threshold=threshold, protection=protection, cost="counts",
-                            insiders=by if by == GROUP and len(groups) > 1 else None,
-                            extra_primary=extra)
+    result = _protected(specs, threshold=threshold, protection=protection, cost="counts",
+                        insiders=by if by == GROUP and len(groups) > 1 else None,
+                        extra_primary=extra)
     return _gated_matrix(result, by, codes, groups, small)
+
+
+# The analysis page gates its theme table each time it is shown, and its CSV again; on small
+# linked tables the gate takes up to a second or two (32 tries, see
+# `disclosure.gate.TRIES_BY_SIZE`). The gate gives the same result for the same tables and
+# settings, so the last few results are kept, keyed by what was asked: a new coding, another
+# grouping or another threshold asks the gate again.
+_REMEMBERED: OrderedDict[str, GateResult] = OrderedDict()
+_REMEMBER = 16
+_remembered_lock = threading.Lock()
+
+
+def _protected(specs: Sequence[TableSpec], **settings) -> GateResult:
+    asked = hashlib.sha256()
+    for spec in specs:
+        hierarchies = sorted((d, sorted(h.parent.items())) for d, h in spec.hierarchies.items())
+        asked.update(repr((spec.name, spec.count, spec.dims, hierarchies)).encode())
+        asked.update(spec.inner.to_csv(index=False).encode())
+    asked.update(repr(sorted(settings.items())).encode())
+    key = asked.hexdigest()
+    with _remembered_lock:
+        if key in _REMEMBERED:
+            _REMEMBERED.move_to_end(key)
+            return _REMEMBERED[key]
+    result = protect_tables(list(specs), **settings)
+    with _remembered_lock:
+        _REMEMBERED[key] = result
+        while len(_REMEMBERED) > _REMEMBER:
+            _REMEMBERED.popitem(last=False)
+    return result
 
 
 def _cells_of_groups(spec: TableSpec, groups: Sequence[str]) -> list[int]:
