@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import pyreadstat
 import pytest
 import xlsxwriter
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from workforce.intake import IntakeError, read_source
 
@@ -172,3 +176,90 @@ def test_a_quoted_cell_with_a_line_break_is_one_cell(tmp_path):
     assert table.frame["Notes"].tolist() == ["two\nlines", ""]
     assert table.frame["Gender"].tolist() == ["F", "M"]
     assert any("more lines than records" in note for note in table.notes)
+
+
+# --- one streamed pass over a large CSV -----------------------------------------------------
+
+
+def read_from_memory(path):
+    """The same file read the other way: whole into memory, then parsed (`_read_csv`)."""
+    from dataclasses import replace
+
+    from workforce.intake.read import _read_kind
+
+    data = path.read_bytes()
+    return replace(_read_kind(path, data, "csv", None), sha256=hashlib.sha256(data).hexdigest())
+
+
+def assert_same_table(streamed, in_memory):
+    pd.testing.assert_frame_equal(streamed.frame, in_memory.frame)
+    assert streamed.rows.tolist() == in_memory.rows.tolist()
+    assert (streamed.sha256, streamed.encoding, streamed.notes) == (
+        in_memory.sha256,
+        in_memory.encoding,
+        in_memory.notes,
+    )
+
+
+def many_rows(count, start=0):
+    return "".join(f"{i:07d};Ünïcode name {i};{i % 7}\r\n" for i in range(start, start + count))
+
+
+def test_a_large_export_read_in_one_pass_is_the_file_read_whole(tmp_path):
+    # Over 2 MB: the parser reads several blocks, past the sample the delimiter came from.
+    text = "ID;Name;Group\r\n" + many_rows(40_000) + "\r\n" + many_rows(40_000, 40_000)
+    path = write_csv(tmp_path / "nsgc-2025.csv", text, bom=codecs.BOM_UTF8)
+    assert path.stat().st_size > 2 * 2**20
+    table = read_source(path)
+    assert len(table.frame) == 80_000 and table.frame["Name"].iloc[-1] == "Ünïcode name 79999"
+    assert table.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert any("more lines than records" in note for note in table.notes)  # the blank line
+    assert_same_table(table, read_from_memory(path))
+
+
+@pytest.mark.parametrize(
+    "late,expected",
+    [
+        ("0080000;Zürich;1\r\n".encode("cp1252"), "read as cp1252"),  # not UTF-8, 2 MB in
+        (b'0080000;"two\r\nlines";1\r\n', "more lines than records"),
+    ],
+)
+def test_what_only_shows_deep_in_a_large_export_is_read_as_from_a_small_one(
+    tmp_path, late, expected
+):
+    path = tmp_path / "acmg-2025.csv"
+    path.write_bytes(("ID;Name;Group\r\n" + many_rows(80_000)).encode() + late)
+    table = read_source(path)
+    assert len(table.frame) == 80_001
+    assert table.frame["Name"].iloc[-1] in ("Zürich", "two\r\nlines")
+    assert any(expected in note for note in table.notes)
+    assert_same_table(table, read_from_memory(path))
+
+
+csv_text = st.lists(
+    st.lists(
+        st.text(alphabet=st.sampled_from('ab é,;"\t\r\n'), max_size=6), min_size=1, max_size=4
+    ),
+    min_size=1,
+    max_size=6,
+).map(lambda rows: "\n".join(",".join(row) for row in rows))
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=csv_text, bom=st.sampled_from([b"", codecs.BOM_UTF8]), cp1252=st.booleans())
+def test_the_one_pass_reader_agrees_with_the_whole_file_reader_on_any_text(text, bom, cp1252):
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "fuzz.csv"
+        path.write_bytes(bom + text.encode("cp1252" if cp1252 else "utf-8"))
+        assume(path.stat().st_size)  # an empty file stops before either reader
+        outcomes = []
+        for read in (read_source, read_from_memory):
+            try:
+                outcomes.append(read(path))
+            except IntakeError as error:
+                outcomes.append(str(error))
+        streamed, in_memory = outcomes
+        if isinstance(in_memory, str):
+            assert streamed == in_memory
+        else:
+            assert_same_table(streamed, in_memory)

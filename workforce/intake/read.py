@@ -74,6 +74,10 @@ def read_source(path: Path | str, *, sheet: str | None = None) -> SourceTable:
     if kind is None:
         known = ", ".join(sorted(set(FORMATS)))
         raise IntakeError(f"{path.name}: unsupported file type {path.suffix!r}; use one of {known}")
+    if kind == "csv":
+        streamed = _stream_csv(path)
+        if streamed is not None:
+            return streamed
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -179,11 +183,108 @@ def sniff_delimiter(sample: str) -> str:
     return best
 
 
-def _read_csv(path: Path, data: bytes, digest: str, kind: str, sheet: str | None) -> SourceTable:
+SAMPLE_BYTES = 65536  # what the delimiter and the header are read from
+
+
+class _HashingStream(io.RawIOBase):
+    """A file read once, front to back, by the CSV parser, counted and hashed on the way.
+
+    The parser reads the file in blocks on a thread of its own while other threads parse the
+    blocks before; the checksum and the line count ride along on each block (hashlib releases
+    the GIL), so the file is never held whole in memory, never read twice, and the checksum
+    is of exactly the bytes parsed. The first `SAMPLE_BYTES` are read ahead for sniffing; the
+    parser is then handed the file from `start` on, after any byte-order mark.
+    """
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+        self.newlines = 0
+        self.last = b""
+        self.head = self._take(SAMPLE_BYTES)
+        self.pending = b""
+
+    def _take(self, size: int) -> bytes:
+        pieces, wanted = [], size
+        while wanted > 0:
+            piece = self.raw.read(wanted)
+            if not piece:
+                break
+            pieces.append(piece)
+            wanted -= len(piece)
+        block = b"".join(pieces)
+        self.sha256.update(block)
+        self.newlines += block.count(b"\n")
+        self.last = block[-1:] or self.last
+        return block
+
+    def start(self, offset: int) -> None:
+        self.pending = self.head[offset:]
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            size = 1 << 62
+        size = min(size, 1 << 24)
+        if not self.pending:
+            return self._take(size)
+        block, self.pending = self.pending[:size], self.pending[size:]
+        return block + self._take(size - len(block)) if len(block) < size else block
+
+    def drain(self) -> None:
+        while self.read(1 << 24):
+            pass
+
+    @property
+    def lines(self) -> int:
+        return self.newlines + (0 if self.last == b"\n" else 1)
+
+
+def _stream_csv(path: Path) -> SourceTable | None:
+    """The usual CSV export (UTF-8, no line break inside a cell) read in one streamed pass.
+
+    None for anything else (an empty, UTF-16, binary or not-UTF-8 file, a cell holding a line
+    break, a parse error), which `_read_csv` then reads from memory and explains.
+    """
     import pyarrow as pa
 
-    body, encoding, notes = _utf8_body(path.name, data)
-    sample = body[:65536].decode("utf-8", errors="ignore")
+    try:
+        with open(path, "rb", buffering=0) as raw:
+            stream = _HashingStream(raw)
+            head = stream.head
+            if not head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                return None
+            skip = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+            if b"\x00" in head:
+                return None
+            notes: list[str] = []
+            delimiter, names = _csv_layout(path.name, head[skip:], notes)
+            stream.start(skip)
+            try:
+                table = _arrow_csv(stream, names, delimiter, newlines_in_values=False)
+            except pa.ArrowInvalid:
+                return None
+            stream.drain()
+    except OSError as error:
+        raise IntakeError(f"{path.name}: cannot be read ({error.strerror or error})") from None
+    encoding = "utf-8-sig" if skip else "utf-8"
+    return _csv_source(
+        path,
+        stream.sha256.hexdigest(),
+        encoding,
+        table,
+        stream.lines,
+        delimiter,
+        notes,
+        newlines=False,
+    )
+
+
+def _csv_layout(name: str, body_head: bytes, notes: list[str]) -> tuple[str, list[str]]:
+    """The delimiter and the column names, from the first `SAMPLE_BYTES` of the text."""
+    sample = body_head[:SAMPLE_BYTES].decode("utf-8", errors="ignore")
     delimiter = sniff_delimiter(sample)
     lines = sample.splitlines()
     try:
@@ -191,8 +292,38 @@ def _read_csv(path: Path, data: bytes, digest: str, kind: str, sheet: str | None
     except csv.Error:
         header = []
     if not any(name.strip() for name in header):
-        raise IntakeError(f"{path.name}, row 1: no header row (the first line is empty)")
-    names = _unique_names(header, notes)
+        raise IntakeError(f"{name}, row 1: no header row (the first line is empty)")
+    return delimiter, _unique_names(header, notes)
+
+
+def _csv_source(
+    path: Path,
+    digest: str,
+    encoding: str,
+    table,
+    lines: int,
+    delimiter: str,
+    notes: list[str],
+    *,
+    newlines: bool,
+) -> SourceTable:
+    if newlines or lines > table.num_rows + 1:
+        notes.append(
+            "the file has more lines than records (blank lines, or line breaks inside "
+            "cells): row numbers count records, the header being row 1"
+        )
+    frame = table.to_pandas(types_mapper=_str_types)
+    if delimiter != ",":
+        notes.append(f"delimiter {delimiter!r}")
+    rows = np.arange(2, len(frame) + 2)
+    return SourceTable(path, digest, "csv", encoding, None, 1, frame, rows, notes=tuple(notes))
+
+
+def _read_csv(path: Path, data: bytes, digest: str, kind: str, sheet: str | None) -> SourceTable:
+    import pyarrow as pa
+
+    body, encoding, notes = _utf8_body(path.name, data)
+    delimiter, names = _csv_layout(path.name, body, notes)
     newlines, decoded = False, False
     while True:
         try:
@@ -213,24 +344,21 @@ def _read_csv(path: Path, data: bytes, digest: str, kind: str, sheet: str | None
                     f"{path.name}: not a readable CSV file: {_arrow_message(error)}"
                 ) from None
     lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
-    if newlines or lines > table.num_rows + 1:
-        notes.append(
-            "the file has more lines than records (blank lines, or line breaks inside "
-            "cells): row numbers count records, the header being row 1"
-        )
-    frame = table.to_pandas(types_mapper=_str_types)
-    if delimiter != ",":
-        notes.append(f"delimiter {delimiter!r}")
-    rows = np.arange(2, len(frame) + 2)
-    return SourceTable(path, digest, kind, encoding, None, 1, frame, rows, notes=tuple(notes))
+    return _csv_source(path, digest, encoding, table, lines, delimiter, notes, newlines=newlines)
 
 
-def _arrow_csv(body: bytes, names: list[str], delimiter: str, *, newlines_in_values: bool):
+def _arrow_csv(
+    body: bytes | io.RawIOBase,
+    names: list[str],
+    delimiter: str,
+    *,
+    newlines_in_values: bool,
+):
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     return pacsv.read_csv(
-        io.BytesIO(body),
+        io.BytesIO(body) if isinstance(body, bytes) else body,
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter, newlines_in_values=newlines_in_values
