@@ -175,13 +175,23 @@ class _Distinct:
 
 
 class _Rows:
-    """Rejections and problems gathered while columns are decided."""
+    """Rejections and problems gathered while columns are decided.
+
+    `reasons` holds, for each rejected row, the first reason it was rejected for; a dict,
+    since rejected rows are few and every other row has none.
+    """
 
     def __init__(self, table: SourceTable) -> None:
         self.table = table
         self.size = len(table.frame)
-        self.reason = np.full(self.size, "", dtype=object)
+        self.reasons: dict[int, str] = {}
         self.problems: list[tuple[int, Problem]] = []
+
+    def rejected(self) -> np.ndarray:
+        """A row mask: True where the row was rejected."""
+        mask = np.zeros(self.size, dtype=bool)
+        mask[np.fromiter(self.reasons, dtype=np.int64, count=len(self.reasons))] = True
+        return mask
 
     def reject(
         self,
@@ -191,26 +201,13 @@ class _Rows:
         kind: str,
         message: Callable[[str], str] | str | list[str],
     ) -> None:
-        for position, (row, value) in enumerate(zip(rows, values, strict=True)):
-            if isinstance(message, list):
-                text = message[position]
-            else:
-                text = message(value) if callable(message) else message
-            self.problems.append(
-                (
-                    int(row),
-                    Problem(int(self.table.rows[row]), column, str(value), kind, text, REJECTED),
-                )
-            )
-            if not self.reason[row]:
-                self.reason[row] = f"{kind.replace('_', ' ')}: {text}"
+        self._record(rows, column, values, kind, message, REJECTED)
 
     def absorb(self, other: _Rows) -> None:
         """Add `other`'s problems after these: a row keeps the first reason it was rejected for,
         exactly as if `other`'s rules had run after this one's."""
-        for row, problem in other.problems:
-            if problem.action == REJECTED and not self.reason[row]:
-                self.reason[row] = other.reason[row]
+        for row, reason in other.reasons.items():
+            self.reasons.setdefault(row, reason)
         self.problems.extend(other.problems)
 
     def note(
@@ -221,20 +218,27 @@ class _Rows:
         kind: str,
         message: Callable[[str], str],
     ) -> None:
-        for row, value in zip(rows, values, strict=True):
-            self.problems.append(
-                (
-                    int(row),
-                    Problem(
-                        int(self.table.rows[row]),
-                        column,
-                        str(value),
-                        kind,
-                        message(value),
-                        SET_UNKNOWN,
-                    ),
-                )
-            )
+        self._record(rows, column, values, kind, message, SET_UNKNOWN)
+
+    def _record(self, rows, column, values, kind, message, action) -> None:
+        # A rule flags many rows with few distinct values: each message is written once.
+        written: dict[str, str] = {}
+        label = kind.replace("_", " ")
+        source_rows = self.table.rows[rows].tolist()
+        for position, (row, value) in enumerate(zip(rows.tolist(), values, strict=True)):
+            value = str(value)
+            if isinstance(message, list):
+                text = message[position]
+            elif callable(message):
+                text = written.get(value)
+                if text is None:
+                    text = written[value] = message(value)
+            else:
+                text = message
+            problem = Problem(source_rows[position], column, value, kind, text, action)
+            self.problems.append((row, problem))
+            if action == REJECTED and row not in self.reasons:
+                self.reasons[row] = f"{label}: {text}"
 
 
 @jemalloc_while_running()
@@ -302,7 +306,7 @@ def ingest(
         ids = checked_ids.result()
         rows.absorb(id_rows)
 
-        rejected = rows.reason != ""
+        rejected = rows.rejected()
         accepted = np.flatnonzero(~rejected)
         rejected_rows = np.flatnonzero(rejected)
         taken = beside.submit(_take_rows, frame, rejected_rows)
@@ -319,11 +323,12 @@ def ingest(
             keep = np.setdiff1d(np.arange(len(accepted)), np.fromiter(bad_records, dtype=np.int64))
             accepted = accepted[keep]
             records = records.iloc[keep].reset_index(drop=True)
-            rejected_rows = np.flatnonzero(rows.reason != "")
+            rejected_rows = np.flatnonzero(rows.rejected())
             rejects = _take_rows(frame, rejected_rows)
     progress("ingesting", steps - 1, steps)
 
-    rejects.insert(0, "reason", pd.Series(rows.reason[rejected_rows], dtype="str"))
+    reasons = [rows.reasons[row] for row in rejected_rows.tolist()]
+    rejects.insert(0, "reason", pd.Series(reasons, dtype="str"))
     rejects.insert(0, "source_row", table.rows[rejected_rows])
     provenance = pd.DataFrame(
         {
@@ -707,7 +712,7 @@ def _checkboxes(columns: list[ColumnMapping], distinct: _Distinct, rows: _Rows) 
         else:
             results.append(DECLINED if DECLINED in chosen else UNKNOWN)
     inverse = inverse.reshape(-1)
-    bad = np.flatnonzero(np.isin(inverse, contradictory))
+    bad = _rows_holding(inverse, contradictory, len(distinct))
     rows.reject(
         bad,
         "race_ethnicity",
@@ -768,7 +773,7 @@ def _record_ids(
     ids = pc.utf8_trim_whitespace(_arrow_text(frame[column]))
     blank = np.flatnonzero(_numpy_bool(pc.equal(ids, "")))
     rows.reject(
-        blank, column, frame[column].to_numpy()[blank], "blank_id", "the member ID is blank"
+        blank, column, frame[column].iloc[blank].tolist(), "blank_id", "the member ID is blank"
     )
     repeated = np.flatnonzero(_repeated(ids))
     repeated = np.setdiff1d(repeated, blank)
@@ -849,8 +854,18 @@ def _flag_positions(
     """Pass the rows whose distinct value is in `bad` to `record` (`rows.reject` or `rows.note`)."""
     if not bad:
         return
-    hit = np.flatnonzero(np.isin(positions, bad))
-    record(hit, column.column, [uniques[positions[r]] for r in hit], kind, message)
+    hit = _rows_holding(positions, bad, len(uniques))
+    record(hit, column.column, [uniques[position] for position in positions[hit]], kind, message)
+
+
+def _rows_holding(positions: np.ndarray, items: list[int], size: int) -> np.ndarray:
+    """The rows whose position (into `size` distinct values) is one of `items`.
+
+    A lookup table over the few distinct values: one pass, where `np.isin` sorts.
+    """
+    wanted = np.zeros(size, dtype=bool)
+    wanted[items] = True
+    return np.flatnonzero(wanted[positions])
 
 
 def _records(
@@ -908,8 +923,9 @@ def _repeat(text: str, size: int) -> pd.Series:
     """
     data = text.encode("utf-8")
     offsets = np.arange(size + 1, dtype=np.int64) * len(data)
-    column = pa.LargeStringArray.from_buffers(size, pa.py_buffer(offsets),
-                                              pa.py_buffer(data * size))
+    column = pa.LargeStringArray.from_buffers(
+        size, pa.py_buffer(offsets), pa.py_buffer(data * size)
+    )
     return pd.Series(column, dtype="str")
 
 
