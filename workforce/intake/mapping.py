@@ -15,6 +15,7 @@ Values are keyed by their text with spaces collapsed and case folded, so " White
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -366,12 +367,11 @@ def split_answers(
     text = value_key(cell)
     if not text:
         return [""]
-    if not separators:
-        return [text]
-    pattern = "|".join(re.escape(separator) for separator in separators)
-    parts = re.split(f"({pattern})", text)
-    pieces, joiners = parts[0::2], parts[1::2]
     known = known if known is not None else set()
+    if not separators or text in known:  # most cells: one answer, the whole cell
+        return [text]
+    parts = _separators_pattern(separators).split(text)
+    pieces, joiners = parts[0::2], parts[1::2]
     answers: list[str] = []
     start = 0
     while start < len(pieces):
@@ -394,6 +394,12 @@ def split_answers(
             answers.append(chosen)
         start = end
     return answers or [""]
+
+
+@functools.lru_cache(maxsize=64)
+def _separators_pattern(separators: tuple[str, ...]) -> re.Pattern:
+    """Splits at any of the separators, keeping them (as the odd parts)."""
+    return re.compile("(" + "|".join(re.escape(separator) for separator in separators) + ")")
 
 
 def _known_label(text: str) -> bool:
@@ -476,14 +482,23 @@ def undecided_values(
             continue
         shared = distinct(column.column) if distinct is not None else None
         per_cell = keys(column) if keys is not None else None
+        if per_cell is not None and all(
+            _is_decided(column, key) for cell in per_cell for key in cell
+        ):
+            continue  # nothing to ask about: no need to count rows
         totals, _, _, _ = column_keys(column, frame[column.column], shared, per_cell)
         for key, rows in totals.items():
-            decision = column.values.get(key)
-            if decision is not None and decision.decided:
+            if _is_decided(column, key):
                 continue
+            decision = column.values.get(key)
             proposal = decision or propose_value(column, key, None, standard)
             result.append(UndecidedValue(column.column, key, rows, proposal.code, proposal.reason))
     return result
+
+
+def _is_decided(column: ColumnMapping, key: str) -> bool:
+    decision = column.values.get(key)
+    return decision is not None and decision.decided
 
 
 def require_complete(mapping: Mapping, frame: pd.DataFrame, source: str) -> None:
