@@ -222,3 +222,28 @@ def test_a_combination_the_standard_does_not_allow_rejects_only_its_rows(tmp_pat
     (problem,) = result.report.problems
     assert (problem.row, problem.column, problem.kind) == (3, "career_stage", "not_standard")
     assert "'retired;student' is not a career_stage code" in problem.message
+
+
+def test_every_cell_deciding_a_combination_the_standard_does_not_allow_is_rejected(tmp_path):
+    """Different cells, the same codes: each distinct set of codes is checked once, and
+    every row reaching it is rejected."""
+    table = table_from(
+        tmp_path, "ID,Career\n1,Student\n2,Student;Retired\n3,Retired;Student\n4,Retired\n"
+    )
+    decided = {"code": None, "reason": "exact", "confirmed": True}
+    mapping = mapping_from_dict({
+        "format": 1, "org": "soc", "version": 1, "standard_version": 1,
+        "columns": {
+            "ID": {"dimension": "record_id", "method": "record_id"},
+            "Career": {
+                "dimension": "career_stage", "method": "multi", "separators": [";"],
+                "values": {"student": {**decided, "code": "student"},
+                           "retired": {**decided, "code": "retired"}},
+            },
+        },
+    })
+    result = ingest(table, mapping, year=2025)
+    assert result.records["record_id"].tolist() == ["1", "4"]
+    assert result.rejects["source_row"].tolist() == [3, 4]
+    assert [problem.value for problem in result.report.problems] == [
+        "retired;student", "retired;student"]

@@ -395,16 +395,23 @@ def _invalid_records(
                 signature = signature * width + at_accepted[name]
             first, inverse = _first_occurrences(signature)
             found = {name: records[name].iloc[first].tolist() for name in group}
-        items.append((group, found, inverse))
-    length = max((len(found[group[0]]) for group, found, _ in items), default=1)
+        # Many items decide the same codes (thousands of distinct multi-select cells, a few
+        # hundred distinct answers): each distinct set of codes is validated once.
+        decided = list(zip(*(found[name] for name in group), strict=True))
+        first = dict.fromkeys(decided)
+        numbered = {codes: number for number, codes in enumerate(first)}
+        checked = np.fromiter((numbered[codes] for codes in decided), np.int64, len(decided))
+        found = {name: [codes[k] for codes in first] for k, name in enumerate(group)}
+        items.append((group, found, inverse, checked))
+    length = max((len(found[group[0]]) for group, found, _, _ in items), default=1)
     sample = records.iloc[np.zeros(length, dtype=np.int64)].reset_index(drop=True)
     sample["record_id"] = [f"r{i}" for i in range(length)]
-    owner: dict[str, tuple[int, np.ndarray]] = {}
-    for group, found, inverse in items:
+    owner: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
+    for group, found, inverse, checked in items:
         for name in group:
             values = found[name]
             sample[name] = [values[i % len(values)] for i in range(length)]
-            owner[name] = (len(values), inverse)
+            owner[name] = (len(values), inverse, checked)
     bad: dict[int, tuple[str, str, str]] = {}
     for violation in validate_records(sample):
         if violation.row is None or violation.row < 0 or violation.column not in owner:
@@ -412,9 +419,9 @@ def _invalid_records(
                 f"{table.name}: the mapping does not yield standard records: "
                 f"column {violation.column!r}: {violation.message}"
             )
-        count, inverse = owner[violation.column]
-        item = violation.row % count
-        for position in np.flatnonzero(inverse == item):
+        count, inverse, checked = owner[violation.column]
+        items_deciding = np.flatnonzero(checked == violation.row % count)
+        for position in _rows_holding(inverse, items_deciding.tolist(), len(checked)):
             bad.setdefault(
                 int(position), (violation.column, str(violation.value), violation.message)
             )
@@ -567,7 +574,8 @@ def _age_column(
     column: ColumnMapping, values: tuple[np.ndarray, list[str]], year: int, rows: _Rows
 ) -> Coded:
     positions, uniques = values
-    bands, impossible, unreadable = [], [], []
+    bands: list[str | None] = []
+    impossible, unreadable, ages = [], [], {}
     for index, raw in enumerate(uniques):
         text = raw.strip()
         try:
@@ -585,7 +593,12 @@ def _age_column(
             impossible.append(index)
             bands.append(UNKNOWN)
             continue
-        bands.append(str(standard_age_band(age=int(age))))
+        ages[index] = int(age)
+        bands.append(None)  # banded below, all ages at once
+    if ages:
+        banded = standard_age_band(age=pd.Series(list(ages.values()), dtype=np.int64))
+        for index, band in zip(ages, banded.astype(str), strict=True):
+            bands[index] = band
     what = "birth year" if column.method == "birth_year" else "age"
     _flag_positions(
         rows.note,
