@@ -263,3 +263,13 @@ def test_the_one_pass_reader_agrees_with_the_whole_file_reader_on_any_text(text,
             assert streamed == in_memory
         else:
             assert_same_table(streamed, in_memory)
+
+
+@settings(max_examples=100, deadline=None)
+@given(piece=st.binary(min_size=1, max_size=64), tail=st.binary(max_size=64))
+def test_line_breaks_are_counted_exactly_across_blocks(piece, tail):
+    from workforce.intake.read import count_newlines
+
+    data = piece * (2 * 2**20 // len(piece) + 1) + tail  # over two megabyte blocks
+    assert count_newlines(data) == data.count(b"\n")
+    assert count_newlines(tail) == tail.count(b"\n")
