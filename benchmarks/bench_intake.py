@@ -221,9 +221,9 @@ def main() -> None:
         "median_ratio_to_default_read": round(
             median(run["seconds"] for run in ingests)
             / median(run["seconds"] for run in default_floor), 2),
-        # CPU time (every thread) of the typical run: the work done, whatever the machine's
-        # share of its cores at the time; on two cores a ratio of CPU above 2 caps the ratio
-        # of wall time above 1.
+        # CPU time (every thread) of the typical run: the work done, whatever share of its
+        # cores the machine gave it. Where the floor keeps every core busy, the ratio of wall
+        # times cannot fall much below the ratio of CPU times.
         "floor_median_cpu_seconds": round(median(run["cpu_seconds"] for run in every_floor), 3),
         "ingest_median_cpu_seconds": round(median(run["cpu_seconds"] for run in ingests), 3),
         "median_cpu_ratio": round(

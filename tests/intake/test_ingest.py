@@ -155,12 +155,8 @@ def test_a_row_both_contradictory_and_sharing_an_id_is_rejected_for_its_answer(
     assert reasons[6].startswith("duplicate row: exact duplicate of row 5")
     assert result.records["record_id"].tolist() == ["1", "3", "4"]
     kinds = [(p.row, p.kind) for p in result.report.problems]
-    assert kinds == [
-        (3, "contradictory_answer"),
-        (3, "shared_id"),
-        (4, "shared_id"),
-        (6, "duplicate_row"),
-    ]
+    assert kinds == [(3, "contradictory_answer"), (3, "shared_id"), (4, "shared_id"),
+                     (6, "duplicate_row")]
     assert result.rejects.columns.tolist() == ["source_row", "reason", "ID", "Gender", "Race"]
     assert result.rejects["Race"].tolist() == ["Prefer not to say; Asian", "Black", "Asian"]
 
@@ -204,35 +200,28 @@ def test_shared_ids_are_found_whether_or_not_the_export_is_sorted(tmp_path):
         assert result.report.counts() == {"shared_id": 2}
 
 
+def career_mapping():
+    """Career stage as a multi-select column: every code standard, but the standard takes one."""
+    decided = {"code": None, "reason": "exact", "confirmed": True}
+    return mapping_from_dict({
+        "format": 1, "org": "soc", "version": 1, "standard_version": 1,
+        "columns": {
+            "ID": {"dimension": "record_id", "method": "record_id"},
+            "Career": {
+                "dimension": "career_stage", "method": "multi", "separators": [";"],
+                "values": {"student": {**decided, "code": "student"},
+                           "retired": {**decided, "code": "retired"}},
+            },
+        },
+    })
+
+
 def test_a_combination_the_standard_does_not_allow_rejects_only_its_rows(tmp_path):
     """Each code is standard, but career stage takes one: "Student;Retired" is rejected."""
     table = table_from(tmp_path, "ID,Career\n1,Student\n2,Student;Retired\n3,Retired\n")
-    decided = {"code": None, "reason": "exact", "confirmed": True}
-    mapping = mapping_from_dict(
-        {
-            "format": 1,
-            "org": "soc",
-            "version": 1,
-            "standard_version": 1,
-            "columns": {
-                "ID": {"dimension": "record_id", "method": "record_id"},
-                "Career": {
-                    "dimension": "career_stage",
-                    "method": "multi",
-                    "separators": [";"],
-                    "values": {
-                        "student": {**decided, "code": "student"},
-                        "retired": {**decided, "code": "retired"},
-                    },
-                },
-            },
-        }
-    )
-    result = ingest(table, mapping, year=2025)
+    result = ingest(table, career_mapping(), year=2025)
     assert result.records[["record_id", "career_stage"]].values.tolist() == [
-        ["1", "student"],
-        ["3", "retired"],
-    ]
+        ["1", "student"], ["3", "retired"]]
     assert result.rejects["source_row"].tolist() == [3]
     (problem,) = result.report.problems
     assert (problem.row, problem.column, problem.kind) == (3, "career_stage", "not_standard")
@@ -245,34 +234,11 @@ def test_every_cell_deciding_a_combination_the_standard_does_not_allow_is_reject
     table = table_from(
         tmp_path, "ID,Career\n1,Student\n2,Student;Retired\n3,Retired;Student\n4,Retired\n"
     )
-    decided = {"code": None, "reason": "exact", "confirmed": True}
-    mapping = mapping_from_dict(
-        {
-            "format": 1,
-            "org": "soc",
-            "version": 1,
-            "standard_version": 1,
-            "columns": {
-                "ID": {"dimension": "record_id", "method": "record_id"},
-                "Career": {
-                    "dimension": "career_stage",
-                    "method": "multi",
-                    "separators": [";"],
-                    "values": {
-                        "student": {**decided, "code": "student"},
-                        "retired": {**decided, "code": "retired"},
-                    },
-                },
-            },
-        }
-    )
-    result = ingest(table, mapping, year=2025)
+    result = ingest(table, career_mapping(), year=2025)
     assert result.records["record_id"].tolist() == ["1", "4"]
     assert result.rejects["source_row"].tolist() == [3, 4]
     assert [problem.value for problem in result.report.problems] == [
-        "retired;student",
-        "retired;student",
-    ]
+        "retired;student", "retired;student"]
 
 
 def test_a_problem_as_plain_data_holds_every_field_as_asdict_gives_it():
@@ -280,8 +246,6 @@ def test_a_problem_as_plain_data_holds_every_field_as_asdict_gives_it():
 
     from workforce.intake.report import REJECTED, Problem
 
-    problem = Problem(
-        7, "Race", "Prefer not to say; White", "contradictory_answer", "says", REJECTED
-    )
+    problem = Problem(7, "Race", "Prefer not to say; White", "contradictory_answer", "…", REJECTED)
     assert problem.as_dict() == asdict(problem)
     assert list(problem.as_dict()) == list(asdict(problem))

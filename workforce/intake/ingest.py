@@ -936,9 +936,8 @@ def _repeat(text: str, size: int) -> pd.Series:
     """
     data = text.encode("utf-8")
     offsets = np.arange(size + 1, dtype=np.int64) * len(data)
-    column = pa.LargeStringArray.from_buffers(
-        size, pa.py_buffer(offsets), pa.py_buffer(data * size)
-    )
+    column = pa.LargeStringArray.from_buffers(size, pa.py_buffer(offsets),
+                                              pa.py_buffer(data * size))
     return pd.Series(column, dtype="str")
 
 
