@@ -273,3 +273,20 @@ def test_line_breaks_are_counted_exactly_across_blocks(piece, tail):
     data = piece * (2 * 2**20 // len(piece) + 1) + tail  # over two megabyte blocks
     assert count_newlines(data) == data.count(b"\n")
     assert count_newlines(tail) == tail.count(b"\n")
+
+
+def test_the_one_pass_stream_hands_over_every_byte_however_it_is_asked(tmp_path):
+    from workforce.intake.read import SAMPLE_BYTES, _HashingStream
+
+    data = codecs.BOM_UTF8 + bytes(range(256)) * (3 * SAMPLE_BYTES // 256) + b"end\n"
+    path = tmp_path / "m.csv"
+    path.write_bytes(data)
+    for sizes in ([-1], [1, 7, SAMPLE_BYTES, 5, -1], [SAMPLE_BYTES + 3] * 5 + [-1]):
+        with open(path, "rb", buffering=0) as raw:
+            stream = _HashingStream(raw)
+            stream.start(len(codecs.BOM_UTF8))
+            read = b"".join(stream.read(size) for size in sizes)
+            assert stream.read(10) == b""
+        assert read == data[len(codecs.BOM_UTF8) :]
+        assert stream.sha256.hexdigest() == hashlib.sha256(data).hexdigest()
+        assert stream.lines == data.count(b"\n")

@@ -242,13 +242,13 @@ class _HashingStream(io.RawIOBase):
         return True
 
     def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes (fewer only at the end of the file); everything left without it."""
         if size is None or size < 0:
-            size = 1 << 62
-        size = min(size, 1 << 24)
-        if not self.pending:
-            return self._take(size)
+            return b"".join(iter(lambda: self.read(1 << 24), b""))
         block, self.pending = self.pending[:size], self.pending[size:]
-        return block + self._take(size - len(block)) if len(block) < size else block
+        if len(block) < size:
+            block += self._take(size - len(block))
+        return block
 
     def drain(self) -> None:
         while self.read(1 << 24):
