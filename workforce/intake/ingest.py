@@ -397,11 +397,10 @@ def _invalid_records(
             found = {name: records[name].iloc[first].tolist() for name in group}
         # Many items decide the same codes (thousands of distinct multi-select cells, a few
         # hundred distinct answers): each distinct set of codes is validated once.
-        decided = list(zip(*(found[name] for name in group), strict=True))
-        first = dict.fromkeys(decided)
-        numbered = {codes: number for number, codes in enumerate(first)}
-        checked = np.fromiter((numbered[codes] for codes in decided), np.int64, len(decided))
-        found = {name: [codes[k] for codes in first] for k, name in enumerate(group)}
+        numbered: dict[tuple[str, ...], int] = {}
+        decided = zip(*(found[name] for name in group), strict=True)
+        checked = np.array([numbered.setdefault(codes, len(numbered)) for codes in decided])
+        found = {name: [codes[k] for codes in numbered] for k, name in enumerate(group)}
         items.append((group, found, inverse, checked))
     length = max((len(found[group[0]]) for group, found, _, _ in items), default=1)
     sample = records.iloc[np.zeros(length, dtype=np.int64)].reset_index(drop=True)
@@ -466,11 +465,6 @@ def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # --- per-column rules -----------------------------------------------------------------------
 
 
-def _decision(column: ColumnMapping, key: str):
-    decision = column.values.get(key)
-    return decision if decision is not None and decision.decided else None
-
-
 def _undecided_message(column: ColumnMapping) -> Callable[[str], str]:
     return lambda value: (
         f"{value!r} is not a known value; map it in the mapping file or mark it unknown"
@@ -487,7 +481,7 @@ def _label_column(
     codes, undecided = [], []
     also: dict[str, list[str]] = {}
     for index, raw in enumerate(uniques):
-        decision = _decision(column, value_key(raw))
+        decision = column.decided(value_key(raw))
         if decision is None:
             undecided.append(index)
             codes.append(UNKNOWN)
@@ -523,7 +517,7 @@ def _multi_column(
         detail: set[str] = set()
         decided = True
         for key in cell:
-            decision = _decision(column, key)
+            decision = column.decided(key)
             if decision is None:
                 decided = False
                 break
@@ -640,7 +634,7 @@ def _omb1997(by_method: dict[str, list[ColumnMapping]], distinct: _Distinct, row
     r_positions, r_uniques = distinct(race.column)
     h_answers, h_undecided = [], []
     for index, raw in enumerate(h_uniques):
-        decision = _decision(hispanic, value_key(raw))
+        decision = hispanic.decided(value_key(raw))
         if decision is None:
             h_undecided.append(index)
         h_answers.append(decision.code if decision else UNKNOWN)
@@ -649,7 +643,7 @@ def _omb1997(by_method: dict[str, list[ColumnMapping]], distinct: _Distinct, row
     for index, cell in enumerate(distinct.keys(race)):
         codes = set()
         for key in cell:
-            decision = _decision(race, key)
+            decision = race.decided(key)
             if decision is None:
                 r_undecided.append(index)
                 break
@@ -698,7 +692,7 @@ def _checkboxes(columns: list[ColumnMapping], distinct: _Distinct, rows: _Rows) 
         positions, uniques = distinct(column.column)
         ticked, undecided = [], []
         for index, raw in enumerate(uniques):
-            decision = _decision(column, value_key(raw))
+            decision = column.decided(value_key(raw))
             if decision is None:
                 undecided.append(index)
             ticked.append(decision is not None and decision.code == "yes")

@@ -99,6 +99,11 @@ class ColumnMapping:
     reason: str = ""
     confidence: float | None = None
 
+    def decided(self, key: str) -> ValueDecision | None:
+        """The decision for a value key, if a person has confirmed one; else None."""
+        decision = self.values.get(key)
+        return decision if decision is not None and decision.decided else None
+
     def to_yaml(self) -> dict:
         entry: dict = {"dimension": self.dimension, "method": self.method}
         if self.code is not None:
@@ -483,22 +488,17 @@ def undecided_values(
         shared = distinct(column.column) if distinct is not None else None
         per_cell = keys(column) if keys is not None else None
         if per_cell is not None and all(
-            _is_decided(column, key) for cell in per_cell for key in cell
+            column.decided(key) is not None for cell in per_cell for key in cell
         ):
             continue  # nothing to ask about: no need to count rows
         totals, _, _, _ = column_keys(column, frame[column.column], shared, per_cell)
         for key, rows in totals.items():
-            if _is_decided(column, key):
+            if column.decided(key) is not None:
                 continue
             decision = column.values.get(key)
             proposal = decision or propose_value(column, key, None, standard)
             result.append(UndecidedValue(column.column, key, rows, proposal.code, proposal.reason))
     return result
-
-
-def _is_decided(column: ColumnMapping, key: str) -> bool:
-    decision = column.values.get(key)
-    return decision is not None and decision.decided
 
 
 def require_complete(mapping: Mapping, frame: pd.DataFrame, source: str) -> None:

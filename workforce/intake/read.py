@@ -250,10 +250,6 @@ class _HashingStream(io.RawIOBase):
             block += self._take(size - len(block))
         return block
 
-    def drain(self) -> None:
-        while self.read(1 << 24):
-            pass
-
     @property
     def lines(self) -> int:
         return self.newlines + (0 if self.last == b"\n" else 1)
@@ -270,23 +266,23 @@ def _stream_csv(path: Path) -> SourceTable | None:
     try:
         with open(path, "rb", buffering=0) as raw:
             stream = _HashingStream(raw)
-            head = stream.head
-            if not head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            if not stream.head:
                 return None
-            skip = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
-            if b"\x00" in head:
+            try:  # the same checks of its start as a file read whole
+                body_head, encoding, notes = _utf8_body(path.name, stream.head)
+            except IntakeError:
                 return None
-            notes: list[str] = []
-            delimiter, names = _csv_layout(path.name, head[skip:], notes)
-            stream.start(skip)
+            if encoding == "utf-16":
+                return None
+            delimiter, names = _csv_layout(path.name, body_head, notes)
+            stream.start(len(stream.head) - len(body_head))  # after a byte-order mark
             try:
                 table = _arrow_csv(stream, names, delimiter, newlines_in_values=False)
             except pa.ArrowInvalid:
                 return None
-            stream.drain()
+            stream.read()  # to the end, should the parser have stopped short of it
     except OSError as error:
         raise IntakeError(f"{path.name}: cannot be read ({error.strerror or error})") from None
-    encoding = "utf-8-sig" if skip else "utf-8"
     return _csv_source(
         path,
         stream.sha256.hexdigest(),
