@@ -41,7 +41,9 @@ MODULES_DIR = Path(__file__).resolve().parent.parent / "workforce" / "survey" / 
 MODULE_NAMES = ("demographics", "climate", "harassment")
 
 DECLINED_LABEL = "Prefer not to say"
-VERSION = "1"
+# Each module's version: a module whose content changes gets a new one, since the platform
+# refuses to import a form again under a version it holds with different content.
+VERSIONS = {"demographics": "2", "climate": "1", "harassment": "1"}
 # A fixed creation date keeps two builds byte-identical.
 CREATED = datetime.datetime(2025, 1, 1, 0, 0, 0)
 AUTHOR = "Workforce consortium"
@@ -116,7 +118,7 @@ class Module:
         return {
             "form_id": self.form_id,
             "form_title": self.title,
-            "version": VERSION,
+            "version": VERSIONS[self.form_id],
         }
 
 
@@ -134,12 +136,21 @@ def standard_options(standard: Standard, dimension: str) -> list[tuple[str, str]
 
 
 def definitions_hint(standard: Standard, dimension: str) -> str:
-    """A hint spelling out the codes whose meaning is not plain from the label alone."""
+    """A hint spelling out the answers whose meaning is not plain from the label alone.
+
+    Only answers the respondent is offered: the missing-data codes' definitions are written
+    for data stewards ("not collected, blank, or a source value that cannot be mapped"), and
+    declined is offered as plainly as "Prefer not to say".
+    """
     found = standard.dimension(dimension)
+    offered = {code for code, _ in standard_options(standard, dimension)}
     parts = [
         f"{code.label}: {code.definition.rstrip('.')}."
         for code in found.codes
-        if code.definition and code.definition.rstrip(".") != code.label
+        if code.code in offered
+        and code.code not in found.missing_codes
+        and code.definition
+        and code.definition.rstrip(".") != code.label
     ]
     return " ".join(parts)
 

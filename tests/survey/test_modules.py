@@ -116,6 +116,26 @@ def test_demographics_choice_lists_are_the_standards_codes_and_labels(instrument
     assert demographics.question("age").standard == "age_band"
 
 
+def test_a_hint_explains_only_answers_the_respondent_is_offered(instruments, standard):
+    # The standard defines its missing-data codes for data stewards ("Unknown: not
+    # collected, blank, or a source value that cannot be mapped"); a member reads the hint.
+    demographics = instruments["demographics"]
+    explained = 0
+    for question in demographics.questions:
+        if question.standard is None or not question.hints:
+            continue
+        dimension = standard.dimension(question.standard)
+        offered = {choice.name for choice in demographics.choice_list(question)}
+        hint = question.hint("en")
+        for code in dimension.codes:
+            if code.code in dimension.missing_codes or code.code not in offered:
+                assert f"{code.label}:" not in hint, (question.name, hint)
+            elif code.definition and f"{code.label}:" in hint:
+                explained += 1
+    assert "Unknown" not in " ".join(respondent_texts(demographics))
+    assert explained >= 8  # nonbinary, another orientation, the career stages, ...
+
+
 def test_country_list_puts_the_united_states_first_and_offers_every_iso_code(instruments, standard):
     demographics = instruments["demographics"]
     names = [choice.name for choice in demographics.choice_list(demographics.question("country"))]
