@@ -126,7 +126,10 @@ def test_the_code_select_offers_the_dimensions_codes_with_declined_and_unknown(p
 def test_an_unmapped_value_is_clearly_marked(proposed):
     page = proposed.content.decode()
     assert "1 value unmapped." in page
-    martian_row = page.split('<span class="value-text">martian</span>')[1].split("</tr>")[0]
+    # Named first in the list at the top of the page, then in its column's table.
+    listed, in_table = page.split('<span class="value-text">martian</span>')[1:]
+    assert "Unmapped" in listed.split("</li>")[0]
+    martian_row = in_table.split("</tr>")[0]
     assert "Unmapped" in martian_row
     assert '<option value="" selected>— choose a code —</option>' in martian_row
 
@@ -264,7 +267,13 @@ def test_the_next_export_reuses_the_mapping_and_asks_only_about_new_values(
     assert values["martian"].decision.code == "unknown"  # decided last year, not asked again
     page = response.content.decode()
     assert "1 value is new" in page
-    assert page.count('class="badge badge-new"') == 1
+    # Listed at the top of the long page, a link to its field, and marked in its table.
+    attention = page.split('id="attention-heading"')[1].split("</nav>")[0]
+    field_id = values["klingon"].bound.id_for_label
+    assert attention.count("<li>") == 1
+    assert f'href="#{field_id}"' in attention and "klingon" in attention
+    assert page.count(f'id="{field_id}"') == 1
+    assert page.count('class="badge badge-new"') == 2
 
     response = confirm(steward_client, response, klingon="other")
     second = IngestRun.objects.get(upload__original_filename="ashg_members_2025.csv")

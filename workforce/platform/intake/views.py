@@ -47,6 +47,9 @@ DOWNLOADS = {
     "problems.csv": PROBLEMS_FILE,
 }
 
+# How many values needing a decision the top of an upload's page links to.
+ATTENTION_LISTED = 25
+
 
 def _file_columns(run: IngestRun, proposal) -> list[str]:
     return run.values.get("file_columns") or [column.column for column in proposal.columns]
@@ -79,6 +82,12 @@ def _upload_page(
                 ColumnRow(name, proposal.column(name)) for name in _file_columns(current, proposal)
             ]
     values = [row for column in columns for row in column.values]
+    # On a long page (every distinct value of every column) the values that need a person
+    # are listed at the top, each a link to its field.
+    attention = [
+        (column.mapping, row) for column in columns for row in column.values
+        if row.new or row.blocking
+    ]
     context = {
         "organization": organization,
         "upload": upload,
@@ -92,6 +101,8 @@ def _upload_page(
         "new_count": sum(row.new for row in values),
         "blocking_count": sum(row.blocking for row in values),
         "check_count": sum(row.needs_check and not row.blocking for row in values),
+        "attention": attention[:ATTENTION_LISTED],
+        "attention_more": max(len(attention) - ATTENTION_LISTED, 0),
     }
     return render(request, "intake/upload_detail.html", context)
 
