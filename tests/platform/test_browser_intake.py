@@ -1,4 +1,5 @@
-"""In a real browser: a data steward corrects one value's code with the keyboard and confirms.
+"""In a real browser: a data steward finds the value needing a decision, codes it with the keyboard
+and confirms.
 
 Drives Debian's headless Chromium (the ``browser`` fixture in conftest.py) against a live
 test server, on a desktop and on a 390-pixel phone. Screenshots go to
@@ -7,10 +8,12 @@ test server, on a desktop and on a 390-pixel phone. Screenshots go to
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from axe_check import assert_accessible
 
 from workforce.platform.actions.users import do_set_password
 
@@ -73,10 +76,15 @@ def test_a_steward_decides_an_unmapped_value_with_the_keyboard_and_confirms(
     )
     # Nothing is wider than the screen: tables stack into cards on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert_accessible(page, f"the proposed mapping on a {device}")
 
     martian = page.get_by_label("martian", exact=True)
     assert martian.input_value() == ""
-    martian.focus()
+    # Listed at the top of the page; its link lands on the value's field, wherever that is.
+    attention = page.get_by_role("navigation", name="Needs your attention")
+    attention.get_by_role("link", name=re.compile("martian")).focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == martian.get_attribute("id")
     page.keyboard.type("Unknown")  # a closed <select> jumps to the option typed
     assert martian.input_value() == "unknown"
     page.screenshot(path=str(SCREENSHOTS / f"workforce-browser-intake-decision-{device}.png"))
@@ -91,6 +99,7 @@ def test_a_steward_decides_an_unmapped_value_with_the_keyboard_and_confirms(
         path=str(SCREENSHOTS / f"workforce-browser-intake-report-{device}.png"), full_page=True
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert_accessible(page, f"the validation report on a {device}")
 
     # Checked through the site, not the ORM: a query from inside Playwright's event loop
     # would leave a connection open that PostgreSQL's test teardown trips over.

@@ -20,6 +20,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from axe_check import assert_accessible
 
 from workforce.platform.actions.organizations import do_grant_role
 from workforce.platform.actions.qual import do_import_qual_project
@@ -34,13 +35,6 @@ CHROMIUM = "/usr/bin/chromium"  # the ``browser`` fixture (conftest.py) launches
 PASSWORD = "a synthetic coder password"
 SCREENS = Path("/tmp/qual_screens")
 SCREENS_WEB_IMPORT = Path("/tmp/qual_screens2")
-AXE_OPTIONS = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    },
-    "resultTypes": ["violations"],
-}
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -110,13 +104,6 @@ def project(ashg, people):
         ashg, core_project(), {"group-1": original}, people["lee"],
         {"ana": people["ana"], "ben": people["ben"]}, acting_user=None,
     )
-
-
-def assert_accessible(page, what: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=AXE_OPTIONS)
-    assert results.violations_count == 0, f"{what} ({page.url}):\n{results.generate_report()}"
 
 
 def check(page, what: str, screens: Path = SCREENS) -> None:

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from axe_check import assert_accessible
 
 from workforce.platform.actions.reports import do_publish_report
 from workforce.platform.actions.users import do_set_password
@@ -19,13 +20,6 @@ from workforce.platform.actions.users import do_set_password
 CHROMIUM = "/usr/bin/chromium"  # the ``browser`` fixture (conftest.py) launches this one
 PASSWORD = "a synthetic steward password"
 SCREENS = Path("/tmp/report_screens")
-AXE_OPTIONS = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    },
-    "resultTypes": ["violations"],
-}
 
 pytestmark = [
     pytest.mark.platform,
@@ -47,13 +41,6 @@ def steward(nsgc_steward):
 @pytest.fixture
 def report(nsgc, report_dirs):
     return do_publish_report(nsgc, report_dirs["nsgc"], acting_user=None)
-
-
-def assert_accessible(page, what: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=AXE_OPTIONS)
-    assert results.violations_count == 0, f"{what} ({page.url}):\n{results.generate_report()}"
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from axe_check import assert_accessible
 from django.utils import timezone
 from test_respondent_pages import FRAME, SLUG, climate_instrument, invite, make_wave
 
@@ -37,14 +38,6 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 # WCAG's reflow width: 1280 pixels at 400% zoom (and narrower than a 640-pixel 200% zoom).
 NARROW = {"width": 320, "height": 640}
-# WCAG 2.2 A and AA, and axe's best practices (landmarks, heading order, …).
-AXE_OPTIONS = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    },
-    "resultTypes": ["violations"],
-}
 
 pytestmark = [
     pytest.mark.platform,
@@ -67,14 +60,6 @@ def chromium() -> Iterator:
             yield browser
         finally:
             browser.close()
-
-
-def assert_accessible(page, what: str) -> None:
-    """No axe-core violation on the page; otherwise a readable list of them."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=AXE_OPTIONS)
-    assert results.violations_count == 0, f"{what} ({page.url}):\n{results.generate_report()}"
 
 
 def screenshot(page, name: str) -> None:
