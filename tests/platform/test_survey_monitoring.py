@@ -136,3 +136,29 @@ def test_the_groupings_offered_are_those_the_frame_has(wave):
     content = "member_id,email,career_stage,sector,favourite_colour\nm1,a@x.example,early,,blue\n"
     do_load_frame(wave, content, filename="frame.csv", acting_user=None)
     assert groupings(wave) == ["career_stage"]
+
+
+def test_a_standard_attribute_reads_as_the_standards_labels_in_its_order(wave):
+    stages = ["mid"] * 6 + ["student"] * 6 + ["declined"] * 5 + ["early"] * 7 + ["emeritus"] * 5
+    content = "member_id,email,career_stage\n" + "\n".join(
+        f"m{n},m{n}@members.example,{stage}" for n, stage in enumerate(stages, start=1)
+    )
+    do_load_frame(wave, content, filename="frame.csv", acting_user=None)
+    wave.invitations.update(status="sent")
+    rows = response_rates(wave, "career_stage")
+    # Students first and "declined" after the career stages, as the standard lists them; a
+    # value the standard does not know is shown as the frame has it, after them.
+    assert [(row.group, row.label) for row in rows] == [
+        ("student", "Student"),
+        ("early", "Early career"),
+        ("mid", "Mid career"),
+        ("declined", "Declined to answer"),
+        ("emeritus", "emeritus"),
+        ("All members", "All members"),
+    ]
+
+
+def test_a_society_reads_as_its_name(wave, ashg):
+    frame(wave, {"ashg": 6, "elsewhere": 6})
+    labels = [row.label for row in response_rates(wave, "society")]
+    assert labels == [ashg.name, "elsewhere", "All members"]

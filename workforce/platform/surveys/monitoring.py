@@ -15,9 +15,12 @@ sum has a single hidden cell. The total row is always there; its counts follow t
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from workforce.platform.organizations.models import Organization
 from workforce.platform.surveys.models import FrameMember, Invitation, Wave
+from workforce.standard import load_standard
 
 SMALL = "<5"  # a count from 1 to 4
 WITHHELD = "·"  # a larger count hidden so that a small one cannot be derived
@@ -31,7 +34,11 @@ COUNTS = ("invited", "started", "completed", "partial")
 
 @dataclass(frozen=True)
 class RateRow:
-    """One line of a monitoring table: counts as shown (text), never the small exact ones."""
+    """One line of a monitoring table: counts as shown (text), never the small exact ones.
+
+    `group` is the attribute's value as the frame holds it; `label` is what a person reads
+    (the standard's label of a code, a society's name).
+    """
 
     group: str
     invited: str
@@ -40,6 +47,7 @@ class RateRow:
     partial: str
     rate: str
     is_total: bool = False
+    label: str = ""
 
 
 def _counts(invitations) -> dict[str, int]:
@@ -96,8 +104,8 @@ def _rate(completed: int, invited: int, hidden: bool) -> str:
 def response_rates(wave: Wave, by: str | None = None) -> list[RateRow]:
     """The wave's invitation counts and completion rate, overall or by a member attribute.
 
-    Rows are the groups in order of their names (members without the attribute last), then
-    the total. Rates are completed ÷ invited.
+    Rows are the groups in the standard's order of their codes, or by name (members without
+    the attribute last), then the total. Rates are completed ÷ invited.
     """
     invitations = Invitation.objects.filter(wave=wave).values_list("status", "member__attributes")
     by_group: dict[str, list[str]] = defaultdict(list)
@@ -110,7 +118,13 @@ def response_rates(wave: Wave, by: str | None = None) -> list[RateRow]:
     table = {group: _counts(statuses) for group, statuses in by_group.items()}
     table[TOTAL] = _counts(everyone)
     shown = _protect(table, TOTAL)
-    order = sorted(by_group, key=lambda name: (name == NOT_GIVEN, name.lower()))
+    labels, rank = _group_names(by, by_group)
+    order = sorted(
+        by_group,
+        key=lambda name: (
+            name == NOT_GIVEN, name not in rank, rank.get(name, 0), labels[name].lower()
+        ),
+    )
     rows = []
     for group in [*order, TOTAL]:
         cells = shown[group]
@@ -121,9 +135,34 @@ def response_rates(wave: Wave, by: str | None = None) -> list[RateRow]:
                 **cells,
                 rate=_rate(table[group]["completed"], table[group]["invited"], rate_hidden),
                 is_total=group == TOTAL,
+                label=labels.get(group, group),
             )
         )
     return rows
+
+
+def _group_names(by: str | None, groups: Iterable[str]) -> tuple[dict[str, str], dict[str, int]]:
+    """What a person reads for each value of a grouping, and the values' order.
+
+    A standard dimension's codes read as the standard's labels, in the standard's order
+    (students before trainees before early career ..., declined and unknown last); a
+    society reads as its name. A value the frame holds that neither knows is shown as it is,
+    after the known ones.
+    """
+    labels = {group: group for group in groups}
+    rank: dict[str, int] = {}
+    standard = load_standard()
+    if by in standard.dimensions:
+        for position, code in enumerate(standard.dimension(by).codes):
+            if code.code in labels:
+                labels[code.code] = code.label
+                rank[code.code] = position
+    elif by == "society":
+        for code, name in Organization.objects.filter(code__in=list(labels)).values_list(
+            "code", "name"
+        ):
+            labels[code] = name
+    return labels, rank
 
 
 def groupings(wave: Wave) -> list[str]:
