@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.html import escape
+from test_respondent_pages import make_wave
 
 from workforce.platform.permissions import Action
 
@@ -172,6 +173,13 @@ def test_the_dashboard_tells_a_viewer_they_see_published_results_only(acmg_viewe
     page = client_for(acmg_viewer).get("/dashboard/").content.decode()
     assert "Published results only" in page
     assert "/uploads/" not in page
+
+
+def test_the_dashboard_links_each_societys_survey_waves(staff, orgs, client_for):
+    make_wave(orgs["ashg"])
+    page = client_for(staff).get("/dashboard/").content.decode()
+    assert 'href="/organizations/ashg/surveys/">1 wave<' in page
+    assert 'href="/organizations/nsgc/surveys/">None yet<' in page
 
 
 def test_the_dashboard_tells_an_outsider_how_to_get_a_role(outsider, client_for):

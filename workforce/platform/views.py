@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import DatabaseError, connection
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -10,8 +12,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from workforce.platform.organizations.models import Organization
-from workforce.platform.permissions import public, signed_in, visible_organizations
+from workforce.platform.permissions import (
+    Action,
+    VisibleOrganization,
+    public,
+    signed_in,
+    visible_organizations,
+)
 from workforce.platform.reports.models import PublishedReport
+from workforce.platform.surveys.models import Wave
 
 
 @public
@@ -27,13 +36,35 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     visible = visible_organizations(request.user)
-    counts = dict(
-        PublishedReport.objects.filter(organization__in=[v.organization for v in visible])
+    organizations = [v.organization for v in visible]
+    reports = dict(
+        PublishedReport.objects.filter(organization__in=organizations)
         .values_list("organization")
         .annotate(count=Count("id"))
     )
-    rows = [(item, counts.get(item.organization.pk, 0)) for item in visible]
+    waves = dict(
+        Wave.objects.filter(organization__in=organizations)
+        .values_list("organization")
+        .annotate(count=Count("id"))
+    )
+    rows = [
+        DashboardRow(
+            item,
+            reports.get(item.organization.pk, 0),
+            waves.get(item.organization.pk, 0) if item.can(Action.VIEW_SURVEY_MONITORING) else None,
+        )
+        for item in visible
+    ]
     return render(request, "dashboard.html", {"visible": rows})
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    """One organization on the dashboard: the role, and what there is to open."""
+
+    item: VisibleOrganization
+    report_count: int
+    wave_count: int | None  # None: this role does not see the society's surveys
 
 
 @public
