@@ -172,6 +172,14 @@ def test_staff_create_a_wave_from_the_form(ashg, staff, client_for):
     )
 
 
+def test_a_new_wave_is_proposed_to_stay_open_six_weeks(ashg, staff, client_for):
+    response = client_for(staff).get("/organizations/ashg/surveys/new/")
+    form = response.context["form"]
+    opens, closes = form["opens_on"].initial, form["closes_on"].initial
+    assert (closes - opens).days == 42
+    assert "Choose a questionnaire" in response.content.decode()
+
+
 def test_a_wave_form_that_closes_before_it_opens_says_so(ashg, staff, client_for):
     from workforce.platform.actions.surveys import do_add_instrument
 

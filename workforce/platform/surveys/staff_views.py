@@ -37,6 +37,9 @@ from workforce.platform.surveys.monitoring import groupings, response_rates
 
 log = structlog.get_logger(__name__)
 
+# How long a new wave is proposed to stay open: member surveys run six to eight weeks, time
+# for the invitation and two or three reminders.
+OPEN_WEEKS = 6
 # Enough for a frame of tens of thousands of members.
 MAX_FRAME_BYTES = 50 * 1024 * 1024
 MAX_XLSFORM_BYTES = 10 * 1024 * 1024
@@ -54,14 +57,23 @@ class WaveForm(forms.Form):
     slug = forms.SlugField(
         max_length=80, help_text="Part of the survey's address: lower-case, e.g. climate-2025."
     )
-    instrument = forms.ModelChoiceField(queryset=Instrument.objects.all())
+    instrument = forms.ModelChoiceField(
+        queryset=Instrument.objects.all(),
+        label="Questionnaire",
+        empty_label="Choose a questionnaire",
+        help_text="An imported XLSForm; the consortium member survey combines the standard "
+        "modules.",
+    )
     mode = forms.ChoiceField(
         choices=Wave.Mode.choices,
         help_text="Anonymous: nothing links an answer to a member. Confidential: consortium "
         "staff can see who answered what.",
     )
     opens_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Member surveys usually stay open six to eight weeks.",
+    )
     consent_text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Shown before the first question; its first paragraph goes in the e-mails.",
@@ -159,7 +171,9 @@ def instrument_list(request: HttpRequest, organization: Organization) -> HttpRes
 @require_http_methods(["GET", "HEAD", "POST"])
 def wave_new(request: HttpRequest, organization: Organization) -> HttpResponse:
     today = timezone.localdate()
-    form = WaveForm(initial={"opens_on": today, "closes_on": today + datetime.timedelta(days=28)})
+    form = WaveForm(
+        initial={"opens_on": today, "closes_on": today + datetime.timedelta(weeks=OPEN_WEEKS)}
+    )
     if request.method == "POST":
         form = WaveForm(request.POST)
         if form.is_valid():
