@@ -464,11 +464,15 @@ def test_save_and_finish_later_then_the_link_again_resumes_at_the_same_page(ada)
     assert "Your answers are saved" in saved
     assert "open the link in your invitation e-mail again" in saved
 
-    elsewhere = arrive(ada)  # another day, another browser
-    page = shown(elsewhere).content.decode()
+    elsewhere = Client()  # another day, another browser
+    entered = elsewhere.get(ada)
+    assert entered["Location"] == f"/survey/{SLUG}/?resumed=1"
+    page = shown(elsewhere, entered["Location"]).content.decode()
     assert "Page 2 of 3" in page
+    assert "Welcome back. Your earlier answers are saved" in page  # why page 2, not page 1
     assert 'value="woman" checked>' in page
     assert 'value="asian" checked>' in page and 'value="white" checked>' in page
+    assert "Welcome back" not in shown(elsewhere).content.decode()  # said once
 
 
 def test_save_and_finish_later_does_not_drop_a_typed_value_silently(ada):
@@ -710,8 +714,9 @@ def test_the_open_link_gives_each_browser_its_own_response(wave):
     assert "on this device and in this browser" in saved
 
     # The same browser opening the open link again carries on where it left.
-    first.get(f"/survey/{SLUG}/open/{key}/")
-    assert "Page 2 of 3" in shown(first).content.decode()
+    again = first.get(f"/survey/{SLUG}/open/{key}/")
+    page = shown(first, again["Location"]).content.decode()
+    assert "Page 2 of 3" in page and "Welcome back" in page
 
     second = Client()
     second.get(f"/survey/{SLUG}/open/{key}/")

@@ -57,6 +57,10 @@ from workforce.survey.instrument import DEFAULT_LANGUAGE, Instrument
 COOKIE_NAME = "workforce_survey"
 
 STALE_NOTICE = "This page was already saved in another window; here are your latest answers."
+# Shown once to someone who opens their link again with answers already saved, perhaps days
+# later or on another device, so that landing in the middle of the survey makes sense.
+RESUMED_NOTICE = "Welcome back. Your earlier answers are saved; carry on where you left off."
+RESUMED = "resumed"  # the query parameter that asks for it
 SAVE_REFUSED_NOTICE = (
     "Your other answers are saved. The answers marked below could not be saved: correct "
     "them and choose “Save and finish later” again, or leave now without them."
@@ -218,7 +222,8 @@ def enter_with_link(request: HttpRequest, token: str) -> HttpResponse:
         entry = enter_with_token(token)
     except SurveyLinkError as error:
         return link_problem(request, error.kind, wave=_error_wave(error))
-    response = see_other(cookie_path(entry.wave.slug))
+    saved = current_response(entry)
+    response = see_other(_continue_at(entry.wave.slug, resumed=saved is not None))
     write_cookie(
         response, request, entry.wave, token=token, resume_key=entry.resume_key, language=None
     )
@@ -235,13 +240,23 @@ def enter_open(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         entry = enter_open_link(slug, key)
     except SurveyLinkError as error:
         return link_problem(request, error.kind, wave=_error_wave(error, slug))
-    response = see_other(cookie_path(slug))
     if _resumable(request, slug):
-        return response  # coming back on the same device: carry on where they left
+        # Coming back on the same device: carry on where they left.
+        return see_other(_continue_at(slug, resumed=True))
+    response = see_other(cookie_path(slug))
     write_cookie(
         response, request, entry.wave, token=None, resume_key=entry.resume_key, language=None
     )
     return response
+
+
+def _continue_at(slug: str, *, resumed: bool) -> str:
+    """The wave's address, asking the page shown there to welcome back a returning respondent."""
+    return cookie_path(slug) + (f"?{RESUMED}=1" if resumed else "")
+
+
+def _welcome_back(request: HttpRequest) -> str:
+    return RESUMED_NOTICE if request.GET.get(RESUMED) == "1" else ""
 
 
 def _resumable(request: HttpRequest, slug: str) -> bool:
@@ -318,6 +333,7 @@ def survey_page(request: HttpRequest, slug: str) -> HttpResponse:
         page_index,
         answers=answers,
         pages=pages,
+        notice=_welcome_back(request),
         return_to_review=request.GET.get("return") == "review",
     )
 
