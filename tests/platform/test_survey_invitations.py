@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import smtplib
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.locmem import EmailBackend
+from django.test import Client
 from test_survey_actions import (
     ANSWERS,
     frame_csv,
@@ -26,7 +28,13 @@ from workforce.platform.actions.surveys import (
     submit_synthetic_response,
 )
 from workforce.platform.surveys import tasks
-from workforce.platform.surveys.models import Invitation, InvitationToken, Mailing, hash_token
+from workforce.platform.surveys.models import (
+    FrameMember,
+    Invitation,
+    InvitationToken,
+    Mailing,
+    hash_token,
+)
 
 pytestmark = pytest.mark.platform
 
@@ -77,6 +85,22 @@ def test_an_invitation_says_what_when_and_whom_to_ask_in_text_and_html(wave, mai
     assert message.extra_headers["List-Unsubscribe"] == (
         f"<http://testserver.invalid/s/{token}/opt-out/>"
     )
+
+
+def test_a_mail_program_unsubscribes_in_one_click_as_rfc_8058_describes(wave, mailoutbox):
+    load_members(wave, 1)
+    invite(wave, mailoutbox)
+    [message] = mailoutbox
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    address = message.extra_headers["List-Unsubscribe"].strip("<>")
+    # The mail program's POST: that body, no cookie, no CSRF token, no page opened first.
+    done = Client(enforce_csrf_checks=True).post(
+        urlsplit(address).path,
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert done.status_code == 200
+    assert FrameMember.objects.get(wave=wave).opted_out
 
 
 @pytest.fixture(autouse=True)

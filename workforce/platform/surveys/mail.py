@@ -64,7 +64,12 @@ def survey_message(
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[invitation.member.email],
         reply_to=[context["contact"]],
-        headers={"List-Unsubscribe": f"<{context['opt_out_link']}>"},
+        headers={
+            "List-Unsubscribe": f"<{context['opt_out_link']}>",
+            # RFC 8058 one-click: a mail program posts to the link without opening a page.
+            # Large mailbox providers ask it of anyone sending thousands of messages a day.
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
         connection=connection,
     )
     message.attach_alternative(render_to_string("surveys/mail/message.html", context), "text/html")
