@@ -562,6 +562,44 @@ def survey_remind(slug: Annotated[str, typer.Argument(help="The wave.")]) -> Non
     _mailing(slug, reminders=True)
 
 
+@survey_app.command("bounces", no_args_is_help=True)
+def survey_bounces(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="A mail service's bounce list (CSV with an email column, or one address a "
+            "line), or the undeliverable reports themselves (mbox or .eml)."
+        ),
+    ],
+) -> None:
+    """Record bounces reported after sending: no more reminders to those addresses."""
+    from workforce.platform.surveys.operations import record_bounces
+
+    with _survey_errors():
+        recorded = record_bounces(files)
+    for result in recorded:
+        bounces = result.bounces
+        count = len(bounces.addresses)
+        console.print(
+            f"{bounces.file}: {count} bounced address{'' if count == 1 else 'es'}; "
+            f"{result.invitations} invitation{'' if result.invitations == 1 else 's'} "
+            "marked bounced",
+            highlight=False,
+        )
+        if result.unmatched:
+            console.print(
+                f"  {len(result.unmatched)} matched no unfinished invitation of a running wave "
+                f"(already answered, or not invited): {', '.join(result.unmatched[:10])}"
+                + (" ..." if len(result.unmatched) > 10 else ""),
+                highlight=False,
+            )
+        for skipped in bounces.skipped:
+            console.print(
+                f"  {bounces.file}, {skipped.where}: {skipped.value!r} not taken: {skipped.reason}",
+                highlight=False,
+            )
+
+
 @survey_app.command("export", no_args_is_help=True)
 def survey_export(
     slug: Annotated[str, typer.Argument(help="The wave.")],

@@ -157,6 +157,48 @@ def test_invite_remind_and_export_in_every_format(open_wave, mailoutbox, tmp_pat
     assert Response.objects.count() == 1
 
 
+def test_bounces_reported_later_stop_the_reminders_to_those_addresses(
+    open_wave, mailoutbox, tmp_path
+):
+    assert workforce("survey", "invite", SLUG).exit_code == 0
+    tokens = links(mailoutbox)
+    submit_synthetic_response(
+        open_wave, {0: {"clim_belong_1": "agree"}}, token=tokens["ada@members.example"]
+    )
+    # The mail service's export: one address bounced, one answered since, one never invited.
+    export = tmp_path / "bounces.csv"
+    export.write_text(
+        "email,type\nGrace@Members.example,Permanent\nada@members.example,Permanent\n"
+        "nobody@members.example,Permanent\nGrace Hopper,Permanent\n",
+        encoding="utf-8",
+    )
+    result = workforce("survey", "bounces", export)
+    assert result.exit_code == 0, result.output
+    output = said(result)
+    assert "bounces.csv: 3 bounced addresses; 1 invitation marked bounced" in output
+    assert (
+        "2 matched no unfinished invitation of a running wave (already answered, or not "
+        "invited): ada@members.example, nobody@members.example"
+    ) in output
+    assert "bounces.csv, row 5: 'Grace Hopper' not taken: not an e-mail address" in output
+
+    mailoutbox.clear()
+    assert workforce("survey", "remind", SLUG).exit_code == 0
+    assert [m.to[0] for m in mailoutbox] == ["barbara@members.example"]
+
+
+def test_a_bounce_file_that_cannot_be_read_changes_nothing(open_wave, mailoutbox, tmp_path):
+    assert workforce("survey", "invite", SLUG).exit_code == 0
+    good = tmp_path / "good.txt"
+    good.write_text("grace@members.example\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,when\nGrace,today\n", encoding="utf-8")
+    result = runner.invoke(app, ["survey", "bounces", str(good), str(bad)])
+    assert result.exit_code == 1
+    assert "bad.csv, row 1: no column for the address" in said(result)
+    assert not Invitation.objects.filter(status=Invitation.Status.BOUNCED).exists()
+
+
 def test_an_unknown_wave_is_named_and_exits_non_zero(db):
     result = runner.invoke(app, ["survey", "invite", "no-such-wave"])
     assert result.exit_code == 1

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from workforce.platform import django_setup, migrate
+from workforce.survey.bounces import BounceFileError, Bounces, read_bounces
 
 
 class OperationError(Exception):
@@ -282,3 +283,45 @@ def wave_summary(slug: str) -> dict:
         "overall": response_rates(wave),
         "by": {attribute: response_rates(wave, by=attribute) for attribute in groupings(wave)},
     }
+
+
+@dataclass(frozen=True)
+class RecordedBounces:
+    """One file of bounces: what it held, and how many invitations each address marked."""
+
+    bounces: Bounces
+    marked: dict[str, int]
+
+    @property
+    def invitations(self) -> int:
+        return sum(self.marked.values())
+
+    @property
+    def unmatched(self) -> list[str]:
+        """Addresses with no unfinished invitation in a running wave (done, or never sent)."""
+        return [address for address, count in self.marked.items() if count == 0]
+
+
+def record_bounces(paths: list[Path]) -> list[RecordedBounces]:
+    """Mark bounced the unfinished invitations to every address the files report as bounced.
+
+    Every file is read before anything is marked, so a file that cannot be read changes
+    nothing; each address is marked in every running wave it was invited to.
+    """
+    from workforce.platform.actions.surveys import do_record_bounce
+
+    setup()
+    read, problems = [], []
+    for path in paths:
+        try:
+            read.append(read_bounces(path))
+        except BounceFileError as error:
+            problems.append(str(error))
+    if problems:
+        raise OperationError(problems)
+    return [
+        RecordedBounces(
+            bounces, {address: do_record_bounce(address) for address in bounces.addresses}
+        )
+        for bounces in read
+    ]
