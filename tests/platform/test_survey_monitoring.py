@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_survey_actions import ANSWERS, invite, load_members, make_wave
 
 from workforce.platform.actions.surveys import (
@@ -11,7 +13,13 @@ from workforce.platform.actions.surveys import (
     submit_synthetic_response,
 )
 from workforce.platform.surveys.models import Invitation
-from workforce.platform.surveys.monitoring import groupings, response_rates
+from workforce.platform.surveys.monitoring import (
+    COUNTS,
+    TOTAL,
+    _protect,
+    groupings,
+    response_rates,
+)
 
 pytestmark = pytest.mark.platform
 
@@ -92,6 +100,52 @@ def test_no_hidden_count_can_be_worked_out_from_the_rest_of_the_table(wave):
     for row in rows:
         shown = [row.started, row.completed, row.partial]
         assert sum(not value.isdigit() for value in shown) != 1, (row.group, shown)
+
+
+def test_a_few_members_midway_do_not_hide_the_response_rate(wave):
+    frame(wave, {"ashg": 40})
+    set_status(wave, "ashg", "done", 20)
+    set_status(wave, "ashg", "started", 2)
+    # started = completed + partial: "started" is the one withheld, not what the rate needs.
+    assert as_table(response_rates(wave)) == [("All members", "40", "·", "20", "<5", "50%")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 12), st.integers(0, 12)),
+        min_size=0,
+        max_size=5,
+    )
+)
+def test_no_table_lets_a_count_under_five_be_worked_out(groups):
+    """Any groups (invited, completed, partial): small counts hidden, and no sum of the
+    table (a column over the groups and the total, or started = completed + partial) has
+    exactly one hidden cell, which subtraction would give away."""
+    table = {}
+    for number, (invited, completed, partial) in enumerate(groups):
+        completed = min(completed, invited)
+        partial = min(partial, invited - completed)
+        table[f"g{number}"] = {
+            "invited": invited,
+            "started": completed + partial,
+            "completed": completed,
+            "partial": partial,
+        }
+    table[TOTAL] = {name: sum(row[name] for row in table.values()) for name in COUNTS}
+    shown = _protect(table, TOTAL)
+    for group, row in table.items():
+        for name in COUNTS:
+            if 0 < row[name] < 5:
+                assert shown[group][name] == "<5"
+            if shown[group][name].isdigit():
+                assert int(shown[group][name]) == row[name]
+    relations = [[(group, name) for group in table] for name in COUNTS if len(table) > 1]
+    in_row = ("started", "completed", "partial")
+    relations += [[(group, name) for name in in_row] for group in table]
+    for cells in relations:
+        hidden = [cell for cell in cells if not shown[cell[0]][cell[1]].isdigit()]
+        assert len(hidden) != 1, (cells, shown)
 
 
 def test_a_tiny_wave_shows_its_total_as_under_five(wave):

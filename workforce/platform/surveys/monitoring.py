@@ -8,8 +8,9 @@ A count of 1 to 4 is shown as "<5" and a rate built from one is hidden: a stewar
 knows a group of three could otherwise learn who has not answered. That alone is not enough,
 because the counts are tied together: the groups add up to the total, and in every row
 started = completed + partial. Where one hidden cell could be worked out from the others of
-such a sum, a second, complementary cell is withheld ("·"), the smallest that helps, until no
-sum has a single hidden cell. The total row is always there; its counts follow the same rules.
+such a sum, a second, complementary cell is withheld ("·"), until no sum has a single hidden
+cell: "started" before the others, since the response rate needs completed and invited, then
+the smallest that helps. The total row is always there; its counts follow the same rules.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ TOTAL = "All members"
 # The member attributes monitoring offers to group by, when the frame has them.
 GROUPINGS = ("society", "career_stage", "sector")
 COUNTS = ("invited", "started", "completed", "partial")
+# Which count to withhold first when one more must go: "started" (completed + partial) says
+# least, and the response rate needs completed and invited, the numbers a wave is run by.
+_SPARE = {"started": 0, "partial": 1, "completed": 2, "invited": 3}
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ def _protect(table: dict[str, dict[str, int]], total: str) -> dict[str, dict[str
             # A zero is known to be zero whatever is shown, so withhold a count that is not.
             others = [c for c in cells if c not in hidden and table[c[0]][c[1]] > 0]
             if others:
-                hidden.add(min(others, key=lambda cell: table[cell[0]][cell[1]]))
+                hidden.add(min(others, key=lambda cell: (_SPARE[cell[1]], table[cell[0]][cell[1]])))
                 changed = True
     return {
         group: {
