@@ -94,6 +94,7 @@ def test_organization_views_check_an_action():
         "organizations/<slug:code>/surveys/<slug:slug>/open-link/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/<slug:slug>/invitations/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/<slug:slug>/reminders/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/<slug:slug>/bounces/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/<slug:slug>/exports/": Action.EXPORT_SURVEY_RESPONSES,
         "organizations/<slug:code>/surveys/<slug:slug>/exports/<int:pk>/download/": (
             Action.EXPORT_SURVEY_RESPONSES

@@ -228,6 +228,65 @@ def test_the_send_button_sends_and_the_page_shows_the_progress(ashg, staff, clie
     assert Mailing.objects.get().status == "done"
 
 
+@pytest.mark.parametrize(("person", "org", "expected"), MANAGE_STEP, ids=ids(MANAGE_STEP))
+def test_recording_bounces(person, org, expected, people, waves, client_for, mailoutbox):
+    wave = waves[org]
+    load_members(wave, 2)
+    invite(wave, mailoutbox)
+    upload = SimpleUploadedFile("bounced.txt", b"member00001@members.example\n")
+    url = f"/organizations/{org}/surveys/{org}-pulse/bounces/"
+    assert_answer(client_for(people[person]).post(url, {"file": upload}), expected)
+    bounced = wave.invitations.filter(status="bounced").count()
+    assert bounced == (1 if expected == "302" else 0)
+
+
+def test_bounces_reported_later_are_recorded_for_this_wave_and_what_is_not_taken_is_listed(
+    ashg, nsgc, staff, client_for, mailoutbox
+):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    elsewhere = make_wave(nsgc, slug="nsgc-pulse")
+    for each in (wave, elsewhere):
+        load_members(each, 3)
+        invite(each, mailoutbox)
+    client = client_for(staff)
+    page = client.get("/organizations/ashg/surveys/ashg-pulse/").content.decode()
+    assert "Bounces reported later" in page and "Record bounces" in page
+
+    upload = SimpleUploadedFile(
+        "bounces.csv",
+        b"email,type\nMember00002@members.example,Permanent\nnobody@members.example,Permanent\n"
+        b"Grace Hopper,Permanent\n",
+    )
+    response = client.post("/organizations/ashg/surveys/ashg-pulse/bounces/", {"file": upload})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "bounces.csv: 2 bounced addresses; 1 invitation of this wave marked bounced; 1 matched "
+        "no unfinished invitation here. They get no reminders."
+    ) in body
+    assert "<caption>Lines and messages of bounces.csv not taken</caption>" in body
+    assert '<th scope="row">row 4</th><td><code>Grace Hopper</code></td>' in body
+    bounced = wave.invitations.filter(status="bounced")
+    assert [i.member.email for i in bounced] == ["member00002@members.example"]
+    assert not elsewhere.invitations.filter(status="bounced").exists()  # only this wave's
+
+
+def test_a_bounce_file_that_cannot_be_read_is_refused_with_the_reason(
+    ashg, staff, client_for, mailoutbox
+):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    load_members(wave, 1)
+    invite(wave, mailoutbox)
+    upload = SimpleUploadedFile("export.csv", b"name,when\nGrace,today\n")
+    response = client_for(staff).post(
+        "/organizations/ashg/surveys/ashg-pulse/bounces/", {"file": upload}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "No bounce was recorded." in body
+    assert "export.csv, row 1: no column for the address" in body
+
+
 def test_a_broken_workbook_is_refused_with_its_problems(staff, consortium, client_for):
     upload = SimpleUploadedFile("broken.xlsx", b"this is not a workbook")
     response = client_for(staff).post(

@@ -24,7 +24,6 @@ import email
 import email.policy
 import email.utils
 import io
-import mailbox
 import re
 from dataclasses import dataclass, field
 from email.message import Message
@@ -35,6 +34,7 @@ from pathlib import Path
 _ADDRESS = re.compile(r"^[^@\s<>\",;]+@[^@\s<>\",;]+\.[^@\s<>\",;]+$")
 ADDRESS_COLUMNS = ("email", "e-mail", "email_address", "email address", "address", "recipient")
 _REPORT_MARKERS = (b"multipart/report", b"message/delivery-status")
+_MBOX_SEPARATOR = re.compile(rb"(?:\A|\r?\n)From [^\n]*\n")
 
 
 class BounceFileError(Exception):
@@ -71,13 +71,18 @@ def read_bounces(path: Path | str) -> Bounces:
         data = path.read_bytes()
     except OSError as error:
         raise BounceFileError(f"{path.name}: cannot be read ({error.strerror or error})") from None
+    return bounces_from(data, path.name)
+
+
+def bounces_from(data: bytes, name: str) -> Bounces:
+    """The same from a file's bytes (an upload, say); `name` is what messages call it."""
     if not data.strip():
-        raise BounceFileError(f"{path.name}: the file is empty")
+        raise BounceFileError(f"{name}: the file is empty")
     if b"\x00" in data:
-        raise BounceFileError(f"{path.name}: not a text file (it holds NUL bytes)")
+        raise BounceFileError(f"{name}: not a text file (it holds NUL bytes)")
     if any(marker in data[:1 << 20].lower() for marker in _REPORT_MARKERS):
-        return _from_reports(path, data)
-    return _from_list(path.name, data)
+        return _from_reports(name, data)
+    return _from_list(name, data)
 
 
 # --- Lists ------------------------------------------------------------------------------------
@@ -134,25 +139,24 @@ def _text(name: str, data: bytes) -> str:
 # --- Delivery status notifications ------------------------------------------------------------
 
 
-def _from_reports(path: Path, data: bytes) -> Bounces:
-    found = Bounces(path.name)
-    if data.startswith(b"From "):
-        try:
-            messages = list(mailbox.mbox(path, factory=_parse, create=False))
-        except (OSError, mailbox.Error) as error:
-            raise BounceFileError(f"{path.name}: not a readable mbox file ({error})") from None
-    else:
-        messages = [_parse(io.BytesIO(data))]
+def _from_reports(name: str, data: bytes) -> Bounces:
+    found = Bounces(name)
+    saved = _mbox_messages(data) if data.startswith(b"From ") else [data]
+    messages = [_parse(raw) for raw in saved]
     for number, message in enumerate(messages, start=1):
         where = f"message {number}" if len(messages) > 1 else "the message"
         _take_report(found, message, where)
     return found
 
 
-def _parse(source) -> Message:
-    if hasattr(source, "read"):
-        return email.message_from_binary_file(source, policy=email.policy.compat32)
-    return email.message_from_bytes(bytes(source), policy=email.policy.compat32)
+def _mbox_messages(data: bytes) -> list[bytes]:
+    """The messages of an mbox file: each begins with a line starting "From " (a body line
+    that starts so is written ">From " by the program that saved it)."""
+    return [raw for raw in _MBOX_SEPARATOR.split(data) if raw.strip()]
+
+
+def _parse(raw: bytes) -> Message:
+    return email.message_from_bytes(raw, policy=email.policy.compat32)
 
 
 def _take_report(found: Bounces, message: Message, where: str) -> None:

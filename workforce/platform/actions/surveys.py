@@ -959,17 +959,21 @@ def do_send_reminders(wave: Wave, *, acting_user: User | None) -> Mailing:
 
 
 @transaction.atomic
-def do_record_bounce(email: str, *, acting_user: User | None = None) -> int:
-    """Mark the unfinished invitations to ``email`` bounced, in every wave still running.
+def do_record_bounce(
+    email: str, *, acting_user: User | None = None, wave: Wave | None = None
+) -> int:
+    """Mark the unfinished invitations to ``email`` bounced, in every wave still running
+    (only in ``wave`` when given).
 
     For bounces the mail server reports after it accepted the message. Returns how many
     invitations changed.
     """
     address = normalize_email(email)
+    invitations = Invitation.objects.select_for_update().select_related("wave__organization")
+    if wave is not None:
+        invitations = invitations.filter(wave=wave)
     invitations = list(
-        Invitation.objects.select_for_update()
-        .select_related("wave__organization")
-        .filter(
+        invitations.filter(
             member__email=address,
             wave__status__in=(Wave.Status.DRAFT, Wave.Status.OPEN),
             status__in=(Invitation.Status.PENDING, Invitation.Status.SENT),

@@ -27,6 +27,7 @@ from workforce.platform.actions.surveys import (
     do_import_instrument,
     do_load_frame,
     do_open_wave,
+    do_record_bounce,
     do_send_invitations,
     do_send_reminders,
 )
@@ -34,6 +35,7 @@ from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can, organization_view
 from workforce.platform.surveys.models import Export, Instrument, Mailing, Response, Wave
 from workforce.platform.surveys.monitoring import groupings, response_rates
+from workforce.survey.bounces import BounceFileError, Bounces, bounces_from
 
 log = structlog.get_logger(__name__)
 
@@ -88,6 +90,15 @@ class FrameForm(forms.Form):
         label="Frame (CSV)",
         help_text="Columns member_id and email, plus any attributes such as society, "
         "career_stage or sector.",
+    )
+
+
+class BouncesForm(forms.Form):
+    file = forms.FileField(
+        label="Bounce list or reports",
+        help_text="Your mail service's list of bounced addresses (CSV with an email column, "
+        "or one address a line), or the undeliverable reports saved from the mailbox (mbox "
+        "or .eml). Only permanent failures count.",
     )
 
 
@@ -200,6 +211,8 @@ def _wave_page(
     *,
     frame_form: FrameForm | None = None,
     frame_problems=None,
+    bounces_form: BouncesForm | None = None,
+    bounces_skipped: Bounces | None = None,
     open_link: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -235,6 +248,8 @@ def _wave_page(
         "export_form": ExportForm(),
         "frame_form": frame_form or FrameForm(),
         "frame_problems": frame_problems,
+        "bounces_form": bounces_form or BouncesForm(),
+        "bounces_skipped": bounces_skipped,
         "open_link": open_link,
     }
     return render(request, "surveys/staff/wave_detail.html", context, status=status)
@@ -270,6 +285,41 @@ def wave_frame(request: HttpRequest, organization: Organization, slug: str) -> H
             f"{upload.name} could not be added; they are listed below.",
         )
         return _wave_page(request, organization, wave, frame_problems=load.problems)
+    return redirect("survey_wave", code=organization.code, slug=wave.slug)
+
+
+@organization_view(Action.MANAGE_SURVEYS)
+@require_POST
+def wave_bounces(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
+    """Bounces the mail side reported after sending: those invitations get no reminders."""
+    wave = _wave(organization, slug)
+    form = BouncesForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _wave_page(request, organization, wave, bounces_form=form, status=400)
+    upload = form.cleaned_data["file"]
+    if upload.size > MAX_FRAME_BYTES:
+        form.add_error("file", f"{upload.name} is larger than 50 MB.")
+        return _wave_page(request, organization, wave, bounces_form=form, status=400)
+    try:
+        bounces = bounces_from(upload.read(), upload.name)
+    except BounceFileError as error:
+        form.add_error("file", str(error))
+        return _wave_page(request, organization, wave, bounces_form=form, status=400)
+    marked = {
+        address: do_record_bounce(address, acting_user=request.user, wave=wave)
+        for address in bounces.addresses
+    }
+    count, changed = len(marked), sum(marked.values())
+    unmatched = sum(1 for n in marked.values() if n == 0)
+    messages.success(
+        request,
+        f"{upload.name}: {count} bounced address{'' if count == 1 else 'es'}; {changed} "
+        f"invitation{'' if changed == 1 else 's'} of this wave marked bounced"
+        + (f"; {unmatched} matched no unfinished invitation here" if unmatched else "")
+        + ". They get no reminders.",
+    )
+    if bounces.skipped:
+        return _wave_page(request, organization, wave, bounces_skipped=bounces)
     return redirect("survey_wave", code=organization.code, slug=wave.slug)
 
 

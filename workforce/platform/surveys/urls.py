@@ -23,6 +23,7 @@ urlpatterns = [
     path(WAVE + "open-link/", staff_views.wave_open_link, name="survey_wave_open_link"),
     path(WAVE + "invitations/", staff_views.wave_invitations, name="survey_wave_invitations"),
     path(WAVE + "reminders/", staff_views.wave_reminders, name="survey_wave_reminders"),
+    path(WAVE + "bounces/", staff_views.wave_bounces, name="survey_wave_bounces"),
     path(WAVE + "exports/", staff_views.export_new, name="survey_export_new"),
     path(
         WAVE + "exports/<int:pk>/download/",
