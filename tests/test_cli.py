@@ -219,3 +219,20 @@ def test_manage_runs_a_django_management_command(tmp_path):
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr
     assert "System check identified no issues" in stdout
+
+
+def test_the_survey_commands_work_in_a_shell_of_their_own(tmp_path):
+    """As a person types them: a process of its own, Django not configured beforehand."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        process = workforce_subprocess(["survey", *args], tmp_path)
+        stdout, stderr = process.communicate(timeout=120)
+        return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
+
+    imported = run("modules", "--import")
+    assert imported.returncode == 0, imported.stderr
+    assert "Imported consortium_member_survey" in imported.stdout
+    missing = run("wave", "status", "no-such-wave")
+    assert missing.returncode == 1
+    assert "no survey wave 'no-such-wave'" in missing.stdout + missing.stderr
+    assert "settings are not configured" not in missing.stdout + missing.stderr

@@ -343,9 +343,11 @@ def _survey_errors():
     # The command line is a process that can wait: its background work (mailings, exports)
     # runs in it, unless the environment chose the database queue explicitly.
     os.environ.setdefault("WORKFORCE_TASKS", "immediate")
+    from workforce.platform import django_setup
     from workforce.platform.surveys.operations import OperationError
 
     with _platform_errors():
+        django_setup()  # before anything imports the platform's models
         try:
             yield
         except OperationError as error:

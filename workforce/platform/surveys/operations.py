@@ -30,7 +30,11 @@ class OperationError(Exception):
 
 
 def setup() -> None:
-    """Django set up and the schema current (a fresh data directory works at once)."""
+    """Django set up and the schema current (a fresh data directory works at once).
+
+    Every function here calls it first, before it imports what it needs: the platform's
+    models and actions can be imported only once Django is configured.
+    """
     django_setup()
     migrate()
 
@@ -73,11 +77,11 @@ def _imported(stored, instrument) -> ImportedForm:
 
 def import_form(path: Path) -> ImportedForm:
     """Import an XLSForm workbook as an instrument version (the same file twice is one)."""
+    setup()
     from django.core.exceptions import ValidationError
 
     from workforce.platform.actions.surveys import do_import_instrument
 
-    setup()
     try:
         workbook = Path(path).read_bytes()
     except OSError as error:
@@ -95,10 +99,10 @@ def import_form(path: Path) -> ImportedForm:
 
 def import_standard_modules() -> ImportedForm:
     """The standard modules as one instrument (`standard_instrument`), kept like an import."""
+    setup()
     from workforce.platform.actions.surveys import do_add_instrument
     from workforce.survey.modules import standard_instrument
 
-    setup()
     instrument = standard_instrument()
     stored = do_add_instrument(instrument, acting_user=None)
     return _imported(stored, instrument)
@@ -160,11 +164,11 @@ def create_wave(
     year: int | None = None,
 ):
     """A draft wave of organization `org` on instrument `form_id`."""
+    setup()
     from django.core.exceptions import ValidationError
 
     from workforce.platform.actions.surveys import do_create_wave
 
-    setup()
     organization = find_organization(org)
     instrument = find_instrument(form_id, version)
     try:
@@ -187,11 +191,11 @@ def create_wave(
 
 def load_frame(slug: str, path: Path):
     """Add the members listed in a CSV file to a wave's frame; returns the `FrameLoad`."""
+    setup()
     from django.core.exceptions import ValidationError
 
     from workforce.platform.actions.surveys import do_load_frame
 
-    setup()
     wave = find_wave(slug)
     try:
         content = Path(path).read_bytes()
@@ -204,11 +208,11 @@ def load_frame(slug: str, path: Path):
 
 
 def change_status(slug: str, *, open_it: bool):
+    setup()
     from django.core.exceptions import ValidationError
 
     from workforce.platform.actions.surveys import do_close_wave, do_open_wave
 
-    setup()
     wave = find_wave(slug)
     try:
         if open_it:
@@ -224,11 +228,11 @@ def send(slug: str, *, reminders: bool):
     With the database task queue the mailing is queued for `workforce manage db_worker`;
     with WORKFORCE_TASKS=immediate it has been sent when this returns.
     """
+    setup()
     from django.core.exceptions import ValidationError
 
     from workforce.platform.actions.surveys import do_send_invitations, do_send_reminders
 
-    setup()
     wave = find_wave(slug)
     action = do_send_reminders if reminders else do_send_invitations
     try:
@@ -245,13 +249,13 @@ def export(slug: str, *, format: str, out: Path) -> tuple[Path, int]:
     The export runs as the same task the web pages queue, in this process, so the command
     returns when the file is complete (and leaves nothing at `out` when it fails).
     """
+    setup()
     from django.core.exceptions import ValidationError
 
     from workforce.platform.actions.surveys import do_export_responses
     from workforce.platform.surveys.models import Export
     from workforce.platform.surveys.tasks import write_export
 
-    setup()
     wave = find_wave(slug)
     try:
         job = do_export_responses(wave, format, acting_user=None)
@@ -274,9 +278,9 @@ def export(slug: str, *, format: str, out: Path) -> tuple[Path, int]:
 
 def wave_summary(slug: str) -> dict:
     """The wave's settings and response rates overall and by each frame attribute."""
+    setup()
     from workforce.platform.surveys.monitoring import groupings, response_rates
 
-    setup()
     wave = find_wave(slug)
     return {
         "wave": wave,
@@ -308,9 +312,9 @@ def record_bounces(paths: list[Path]) -> list[RecordedBounces]:
     Every file is read before anything is marked, so a file that cannot be read changes
     nothing; each address is marked in every running wave it was invited to.
     """
+    setup()
     from workforce.platform.actions.surveys import do_record_bounce
 
-    setup()
     read, problems = [], []
     for path in paths:
         try:
