@@ -84,7 +84,12 @@ def test_a_steward_decides_an_unmapped_value_with_the_keyboard_and_confirms(
     attention = page.get_by_role("navigation", name="Needs your attention")
     attention.get_by_role("link", name=re.compile("martian")).focus()
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == martian.get_attribute("id")
+    # The jump to the fragment is a navigation of its own: wait for it, briefly.
+    page.wait_for_function(
+        "id => document.activeElement && document.activeElement.id === id",
+        arg=martian.get_attribute("id"),
+        timeout=5000,
+    )
     page.keyboard.type("Unknown")  # a closed <select> jumps to the option typed
     assert martian.input_value() == "unknown"
     page.screenshot(path=str(SCREENSHOTS / f"workforce-browser-intake-decision-{device}.png"))

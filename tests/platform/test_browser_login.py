@@ -43,7 +43,11 @@ def test_a_steward_signs_in_with_the_keyboard_and_sees_only_their_society(
     page.goto(live_server.url + "/login/")
 
     # The e-mail field has focus on arrival; Tab moves to the password, Enter submits.
-    assert page.evaluate("document.activeElement.id") == "id_username"
+    # (`autofocus` is applied by the browser after the page loads, later on a busy machine:
+    # wait for it, briefly, rather than read the focus at once.)
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'id_username'", timeout=5000
+    )
     page.keyboard.type(steward.email)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "id_password"
