@@ -343,6 +343,9 @@ def _survey_errors():
     # The command line is a process that can wait: its background work (mailings, exports)
     # runs in it, unless the environment chose the database queue explicitly.
     os.environ.setdefault("WORKFORCE_TASKS", "immediate")
+    # What happened is printed for the person at the terminal (and kept as audit events);
+    # the platform's own events (a task started, a batch sent) only on asking for them.
+    os.environ.setdefault("WORKFORCE_LOG_LEVEL", "WARNING")
     from workforce.platform import django_setup
     from workforce.platform.surveys.operations import OperationError
 
@@ -463,8 +466,15 @@ def wave_create(
             _print_frame_load(load_frame(slug, frame), frame)
 
 
+def _count(number: int, noun: str) -> str:
+    """``1 member``, ``3 members``, ``1,200 invitations``."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _print_frame_load(loaded, path: Path) -> None:
-    console.print(f"{path.name}: {loaded.added:,} members added to the frame.", highlight=False)
+    console.print(
+        f"{path.name}: {_count(loaded.added, 'member')} added to the frame.", highlight=False
+    )
     for problem in loaded.problems:
         err_console.print(f"  {problem}", highlight=False)
     if loaded.problems:
@@ -538,15 +548,16 @@ def _mailing(slug: str, *, reminders: bool) -> None:
 
     with _survey_errors():
         mailing = send(slug, reminders=reminders)
-    what = "reminders" if reminders else "invitations"
+    what = "reminder" if reminders else "invitation"
     if mailing.status == "done":
         console.print(
-            f"{slug}: {mailing.sent:,} {what} sent, {mailing.failed:,} refused by the mail server.",
+            f"{slug}: {_count(mailing.sent, what)} sent, {mailing.failed:,} refused by the mail "
+            "server.",
             highlight=False,
         )
     else:
         console.print(
-            f"{slug}: {mailing.total:,} {what} queued ({mailing.status}); "
+            f"{slug}: {_count(mailing.total, what)} queued ({mailing.status}); "
             "`workforce manage db_worker` sends them.",
             highlight=False,
         )

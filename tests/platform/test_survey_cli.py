@@ -214,4 +214,5 @@ def test_a_frame_row_without_an_address_is_reported_and_the_rest_kept(open_wave,
     result = runner.invoke(app, ["survey", "wave", "frame", SLUG, str(more)])
     assert result.exit_code == 1
     assert "more.csv" in result.output and "email" in result.output
+    assert "more.csv: 1 member added to the frame." in said(result)
     assert open_wave.frame.count() == 4
