@@ -236,3 +236,10 @@ def test_the_survey_commands_work_in_a_shell_of_their_own(tmp_path):
     assert missing.returncode == 1
     assert "no survey wave 'no-such-wave'" in missing.stdout + missing.stderr
     assert "settings are not configured" not in missing.stdout + missing.stderr
+    # A fresh data directory has no organization yet: the message says where they are added.
+    no_org = run("wave", "create", "pulse", "--org", "consortium", "--form",
+                 "consortium_member_survey", "--opens", "2027-03-01", "--closes", "2027-04-12")
+    assert no_org.returncode == 1
+    said = " ".join((no_org.stdout + no_org.stderr).split())
+    assert "no organization 'consortium': this data directory has none yet" in said
+    assert "/admin/" in said

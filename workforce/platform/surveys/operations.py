@@ -143,9 +143,13 @@ def find_organization(code: str):
     organization = Organization.objects.filter(code=code).first()
     if organization is None:
         known = list(Organization.objects.order_by("code").values_list("code", flat=True))
-        raise OperationError(
-            f"no organization {code!r}; organizations: {', '.join(known) or 'none yet'}"
-        )
+        if not known:
+            raise OperationError(
+                f"no organization {code!r}: this data directory has none yet. Add the "
+                "consortium and its societies in the web admin (/admin/, after `workforce "
+                "manage createsuperuser`), or try everything on `workforce demo`'s data."
+            )
+        raise OperationError(f"no organization {code!r}; organizations: {', '.join(known)}")
     return organization
 
 
