@@ -261,16 +261,25 @@ def wave_detail(request: HttpRequest, organization: Organization, slug: str) -> 
     return _wave_page(request, organization, _wave(organization, slug))
 
 
+def _uploaded(form: forms.Form):
+    """The form's file when the form is valid and the file at most 50 MB; else None, and the
+    form says why."""
+    if not form.is_valid():
+        return None
+    upload = form.cleaned_data["file"]
+    if upload.size > MAX_FRAME_BYTES:
+        form.add_error("file", f"{upload.name} is larger than 50 MB.")
+        return None
+    return upload
+
+
 @organization_view(Action.MANAGE_SURVEYS)
 @require_POST
 def wave_frame(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
     wave = _wave(organization, slug)
     form = FrameForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _wave_page(request, organization, wave, frame_form=form, status=400)
-    upload = form.cleaned_data["file"]
-    if upload.size > MAX_FRAME_BYTES:
-        form.add_error("file", f"{upload.name} is larger than 50 MB.")
+    upload = _uploaded(form)
+    if upload is None:
         return _wave_page(request, organization, wave, frame_form=form, status=400)
     try:
         load = do_load_frame(wave, upload.read(), filename=upload.name, acting_user=request.user)
@@ -294,11 +303,8 @@ def wave_bounces(request: HttpRequest, organization: Organization, slug: str) ->
     """Bounces the mail side reported after sending: those invitations get no reminders."""
     wave = _wave(organization, slug)
     form = BouncesForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _wave_page(request, organization, wave, bounces_form=form, status=400)
-    upload = form.cleaned_data["file"]
-    if upload.size > MAX_FRAME_BYTES:
-        form.add_error("file", f"{upload.name} is larger than 50 MB.")
+    upload = _uploaded(form)
+    if upload is None:
         return _wave_page(request, organization, wave, bounces_form=form, status=400)
     try:
         bounces = bounces_from(upload.read(), upload.name)
