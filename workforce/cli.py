@@ -466,9 +466,9 @@ def wave_create(
             _print_frame_load(load_frame(slug, frame), frame)
 
 
-def _count(number: int, noun: str) -> str:
-    """``1 member``, ``3 members``, ``1,200 invitations``."""
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+def _count(number: int, noun: str, plural: str = "s") -> str:
+    """``1 member``, ``3 members``, ``1,200 invitations``, ``2 addresses`` (plural "es")."""
+    return f"{number:,} {noun}{'' if number == 1 else plural}"
 
 
 def _print_frame_load(loaded, path: Path) -> None:
@@ -590,13 +590,10 @@ def survey_bounces(
 
     with _survey_errors():
         recorded = record_bounces(files)
-    for result in recorded:
-        bounces = result.bounces
-        count = len(bounces.addresses)
+    for bounces, result in recorded:
         console.print(
-            f"{bounces.file}: {count} bounced address{'' if count == 1 else 'es'}; "
-            f"{result.invitations} invitation{'' if result.invitations == 1 else 's'} "
-            "marked bounced",
+            f"{bounces.file}: {_count(len(bounces.addresses), 'bounced address', 'es')}; "
+            f"{_count(result.invitations, 'invitation')} marked bounced",
             highlight=False,
         )
         if result.unmatched:
@@ -626,7 +623,7 @@ def survey_export(
     target = out or Path(f"{slug}{'-records' if format == 'records' else ''}.{suffix}")
     with _survey_errors():
         path, rows = export(slug, format=format, out=target)
-    console.print(f"Wrote {rows:,} row{'' if rows == 1 else 's'} to {path}", highlight=False)
+    console.print(f"Wrote {_count(rows, 'row')} to {path}", highlight=False)
 
 
 @contextmanager

@@ -992,6 +992,36 @@ def do_record_bounce(
     return len(invitations)
 
 
+
+@dataclass(frozen=True)
+class BouncesRecorded:
+    """What recording a file's bounces did: how many invitations each address marked."""
+
+    marked: dict[str, int]
+
+    @property
+    def invitations(self) -> int:
+        return sum(self.marked.values())
+
+    @property
+    def unmatched(self) -> list[str]:
+        """Addresses with no unfinished invitation to mark (already answered, or not invited)."""
+        return [address for address, count in self.marked.items() if count == 0]
+
+
+@transaction.atomic
+def do_record_bounces(
+    addresses: list[str], *, acting_user: User | None = None, wave: Wave | None = None
+) -> BouncesRecorded:
+    """`do_record_bounce` for every address of one file, all of them or none."""
+    return BouncesRecorded(
+        {
+            address: do_record_bounce(address, acting_user=acting_user, wave=wave)
+            for address in addresses
+        }
+    )
+
+
 # --- Exports ----------------------------------------------------------------------------------
 
 

@@ -16,9 +16,13 @@ import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workforce.platform import django_setup, migrate
 from workforce.survey.bounces import BounceFileError, Bounces, read_bounces
+
+if TYPE_CHECKING:  # the actions import the models, which need Django configured first
+    from workforce.platform.actions.surveys import BouncesRecorded
 
 
 class OperationError(Exception):
@@ -293,31 +297,15 @@ def wave_summary(slug: str) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class RecordedBounces:
-    """One file of bounces: what it held, and how many invitations each address marked."""
-
-    bounces: Bounces
-    marked: dict[str, int]
-
-    @property
-    def invitations(self) -> int:
-        return sum(self.marked.values())
-
-    @property
-    def unmatched(self) -> list[str]:
-        """Addresses with no unfinished invitation in a running wave (done, or never sent)."""
-        return [address for address, count in self.marked.items() if count == 0]
-
-
-def record_bounces(paths: list[Path]) -> list[RecordedBounces]:
-    """Mark bounced the unfinished invitations to every address the files report as bounced.
+def record_bounces(paths: list[Path]) -> list[tuple[Bounces, BouncesRecorded]]:
+    """Mark bounced the unfinished invitations to every address the files report as bounced;
+    each file's `Bounces` and `BouncesRecorded`.
 
     Every file is read before anything is marked, so a file that cannot be read changes
     nothing; each address is marked in every running wave it was invited to.
     """
     setup()
-    from workforce.platform.actions.surveys import do_record_bounce
+    from workforce.platform.actions.surveys import do_record_bounces
 
     read, problems = [], []
     for path in paths:
@@ -327,9 +315,4 @@ def record_bounces(paths: list[Path]) -> list[RecordedBounces]:
             problems.append(str(error))
     if problems:
         raise OperationError(problems)
-    return [
-        RecordedBounces(
-            bounces, {address: do_record_bounce(address) for address in bounces.addresses}
-        )
-        for bounces in read
-    ]
+    return [(bounces, do_record_bounces(bounces.addresses)) for bounces in read]

@@ -27,7 +27,7 @@ from workforce.platform.actions.surveys import (
     do_import_instrument,
     do_load_frame,
     do_open_wave,
-    do_record_bounce,
+    do_record_bounces,
     do_send_invitations,
     do_send_reminders,
 )
@@ -311,12 +311,10 @@ def wave_bounces(request: HttpRequest, organization: Organization, slug: str) ->
     except BounceFileError as error:
         form.add_error("file", str(error))
         return _wave_page(request, organization, wave, bounces_form=form, status=400)
-    marked = {
-        address: do_record_bounce(address, acting_user=request.user, wave=wave)
-        for address in bounces.addresses
-    }
-    count, changed = len(marked), sum(marked.values())
-    unmatched = sum(1 for n in marked.values() if n == 0)
+    recorded = do_record_bounces(bounces.addresses, acting_user=request.user, wave=wave)
+    count, changed, unmatched = (
+        len(bounces.addresses), recorded.invitations, len(recorded.unmatched)
+    )
     messages.success(
         request,
         f"{upload.name}: {count} bounced address{'' if count == 1 else 'es'}; {changed} "
