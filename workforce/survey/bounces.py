@@ -55,13 +55,17 @@ class Bounces:
     """The addresses that bounced for good (lower-cased, each once, in the order first seen)."""
 
     file: str
-    addresses: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # A dict keeps each address once, in the order first seen, with a constant-time check
+    # (a service's list can hold tens of thousands).
+    _seen: dict[str, None] = field(default_factory=dict, repr=False)
+
+    @property
+    def addresses(self) -> list[str]:
+        return list(self._seen)
 
     def add(self, address: str) -> None:
-        address = address.strip().lower()
-        if address not in self.addresses:
-            self.addresses.append(address)
+        self._seen.setdefault(address.strip().lower())
 
 
 def read_bounces(path: Path | str) -> Bounces:
