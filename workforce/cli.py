@@ -346,11 +346,9 @@ def _survey_errors():
     # What happened is printed for the person at the terminal (and kept as audit events);
     # the platform's own events (a task started, a batch sent) only on asking for them.
     os.environ.setdefault("WORKFORCE_LOG_LEVEL", "WARNING")
-    from workforce.platform import django_setup
     from workforce.platform.surveys.operations import OperationError
 
     with _platform_errors():
-        django_setup()  # before anything imports the platform's models
         try:
             yield
         except OperationError as error:
