@@ -42,8 +42,8 @@ log = structlog.get_logger(__name__)
 # How long a new wave is proposed to stay open: member surveys run six to eight weeks, time
 # for the invitation and two or three reminders.
 OPEN_WEEKS = 6
-# Enough for a frame of tens of thousands of members.
-MAX_FRAME_BYTES = 50 * 1024 * 1024
+# Enough for a frame of tens of thousands of members, or a bounce list as long.
+MAX_LIST_BYTES = 50 * 1024 * 1024
 MAX_XLSFORM_BYTES = 10 * 1024 * 1024
 
 
@@ -267,7 +267,7 @@ def _uploaded(form: forms.Form):
     if not form.is_valid():
         return None
     upload = form.cleaned_data["file"]
-    if upload.size > MAX_FRAME_BYTES:
+    if upload.size > MAX_LIST_BYTES:
         form.add_error("file", f"{upload.name} is larger than 50 MB.")
         return None
     return upload
