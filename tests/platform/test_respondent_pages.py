@@ -577,6 +577,53 @@ def test_a_change_from_the_review_saves_and_returns_to_the_review(ada):
     assert the_response().page == where_they_got_to  # resuming later does not go back
 
 
+def test_a_member_who_answered_every_page_and_left_comes_back_to_the_review(ada):
+    browser = started(ada)
+    answer_everything(browser)  # and then closed the tab without submitting
+
+    elsewhere = Client()  # another day
+    entered = elsewhere.get(ada)
+    assert entered["Location"] == f"/survey/{SLUG}/?resumed=1"
+    moved_on = elsewhere.get(entered["Location"])
+    assert moved_on.status_code == 303
+    assert moved_on["Location"] == f"/survey/{SLUG}/review/?resumed=1"
+    review = shown(elsewhere, moved_on["Location"]).content.decode()
+    assert "Welcome back. You have answered every page" in review
+    assert ">Submit my answers</button>" in review
+    assert "Welcome back" not in shown(elsewhere, f"/survey/{SLUG}/review/").content.decode()
+
+
+def test_back_from_the_last_page_after_the_review_walks_back_through_the_pages(ada):
+    browser = started(ada)
+    answer_everything(browser)
+    review = shown(browser, f"/survey/{SLUG}/review/").content.decode()
+    back_link = re.search(r'<a href="([^"]+)">Back to the last page</a>', review).group(1)
+    last_page = shown(browser, back_link.replace("&amp;", "&")).content.decode()
+    assert '<h2 class="page-heading">Climate</h2>' in last_page
+    page_index = re.search(r'name="@page" value="(\d+)"', last_page).group(1)
+    revision = re.search(r'name="@revision" value="(\d+)"', last_page).group(1)
+
+    went_back = browser.post(
+        f"/survey/{SLUG}/",
+        {
+            "@page": page_index,
+            "@revision": revision,
+            "@return": "review",
+            "@direction": "back",
+            "belonging": "agree",
+        },
+    )
+
+    assert went_back.status_code == 303
+    earlier = shown(browser, went_back["Location"]).content.decode()
+    assert '<h2 class="page-heading">About you</h2>' in earlier  # not the review, not Climate
+    assert submit(browser, gender="woman", race_ethnicity=["black"])["Location"] == (
+        f"/survey/{SLUG}/"
+    )
+    assert '<h2 class="page-heading">Climate</h2>' in shown(browser).content.decode()
+    assert submit(browser, belonging="agree")["Location"] == f"/survey/{SLUG}/review/"
+
+
 # --- Work per page ----------------------------------------------------------------------------
 
 

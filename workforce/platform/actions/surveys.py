@@ -327,9 +327,8 @@ def save_page(
         stale = revision != current.revision
         if stale and page != current.page:
             unchanged = PageOutcome(answers=dict(current.answers), errors=(), drafts={})
-            return SaveOutcome(
-                current, unchanged, stale=True, next_page=current.page, finished=False
-            )
+            shown = None if current.page >= len(instrument.pages) else current.page
+            return SaveOutcome(current, unchanged, stale=True, next_page=shown, finished=False)
         outcome = flow.submit_page(
             instrument, page, form, current.answers, language=current.language, today=today
         )
@@ -342,8 +341,14 @@ def save_page(
             target = flow.next_page(instrument, page, outcome.answers, today=today)
             finished = target is None
         # Where the respondent had got to moves only when they save that page; a change made
-        # from the review leaves it.
-        reached = (page if target is None else target) if page == current.page else current.page
+        # from the review leaves it, unless they go back from there (then they are back on
+        # the pages). Past the last page stands for the review, so that someone who answered
+        # every page and left before submitting comes back to the review, not the last page.
+        at_review = current.page >= len(instrument.pages)
+        if page == current.page or (at_review and direction == "back"):
+            reached = len(instrument.pages) if finished else page if target is None else target
+        else:
+            reached = current.page
         # Written only if nothing changed the response since it was read: no other window
         # saved a page (the revision), it was not submitted, and closing the wave did not cut
         # its key. Otherwise it is read again and the page judged against what is there now.

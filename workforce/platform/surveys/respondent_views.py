@@ -61,6 +61,11 @@ STALE_NOTICE = "This page was already saved in another window; here are your lat
 # later or on another device, so that landing in the middle of the survey makes sense.
 RESUMED_NOTICE = "Welcome back. Your earlier answers are saved; carry on where you left off."
 RESUMED = "resumed"  # the query parameter that asks for it
+# The same, to someone who had answered every page and left before submitting.
+RESUMED_AT_REVIEW_NOTICE = (
+    "Welcome back. You have answered every page and your answers are saved; check them and "
+    "submit them below."
+)
 SAVE_REFUSED_NOTICE = (
     "Your other answers are saved. The answers marked below could not be saved: correct "
     "them and choose “Save and finish later” again, or leave now without them."
@@ -324,7 +329,8 @@ def survey_page(request: HttpRequest, slug: str) -> HttpResponse:
         else page_to_show(instrument, response, pages)
     )
     if page_index is None:
-        return see_other(reverse("respond_review", args=[slug]))
+        resumed = f"?{RESUMED}=1" if _welcome_back(request) else ""
+        return see_other(reverse("respond_review", args=[slug]) + resumed)
     return render_page(
         request,
         visit,
@@ -548,6 +554,7 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
             "sections": forms.review_sections(instrument, response.answers, language=language),
             "problems": missing,
             "back_link": _page_link(slug, last_page, ""),
+            "notice": RESUMED_AT_REVIEW_NOTICE if _welcome_back(request) and not missing else "",
         },
     )
 
