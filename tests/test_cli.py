@@ -221,13 +221,16 @@ def test_manage_runs_a_django_management_command(tmp_path):
     assert "System check identified no issues" in stdout
 
 
-def test_the_survey_commands_work_in_a_shell_of_their_own(tmp_path):
+def test_the_survey_and_org_commands_work_in_a_shell_of_their_own(tmp_path):
     """As a person types them: a process of its own, Django not configured beforehand."""
 
-    def run(*args: str) -> subprocess.CompletedProcess:
-        process = workforce_subprocess(["survey", *args], tmp_path)
+    def workforce(*args: str) -> subprocess.CompletedProcess:
+        process = workforce_subprocess(list(args), tmp_path)
         stdout, stderr = process.communicate(timeout=120)
         return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return workforce("survey", *args)
 
     imported = run("modules", "--import")
     assert imported.returncode == 0, imported.stderr
@@ -237,9 +240,21 @@ def test_the_survey_commands_work_in_a_shell_of_their_own(tmp_path):
     assert "no survey wave 'no-such-wave'" in missing.stdout + missing.stderr
     assert "settings are not configured" not in missing.stdout + missing.stderr
     # A fresh data directory has no organization yet: the message says where they are added.
+    consent = tmp_path / "consent.txt"
+    consent.write_text("Taking part is voluntary.", encoding="utf-8")
     no_org = run("wave", "create", "pulse", "--org", "consortium", "--form",
-                 "consortium_member_survey", "--opens", "2027-03-01", "--closes", "2027-04-12")
+                 "consortium_member_survey", "--opens", "2027-03-01", "--closes", "2027-04-12",
+                 "--consent", str(consent))
     assert no_org.returncode == 1
     said = " ".join((no_org.stdout + no_org.stderr).split())
     assert "no organization 'consortium': this data directory has none yet" in said
-    assert "/admin/" in said
+    assert "workforce org add CODE --name NAME --consortium" in said
+    # Set up from the shell as the message says; then the wave is created.
+    added = workforce("org", "add", "consortium", "--name", "Genomics Workforce", "--consortium")
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert "Added consortium (Genomics Workforce), the consortium." in added.stdout
+    created = run("wave", "create", "pulse", "--org", "consortium", "--form",
+                  "consortium_member_survey", "--opens", "2027-03-01", "--closes", "2027-04-12",
+                  "--consent", str(consent))
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert "Created wave pulse (anonymous) of consortium" in created.stdout

@@ -34,6 +34,11 @@ stats_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(stats_app, name="stats")
+org_app = typer.Typer(
+    help="Organizations: the consortium, its societies, and who holds which role.",
+    no_args_is_help=True,
+)
+app.add_typer(org_app, name="org")
 qual_app = typer.Typer(
     help="Focus groups and open-text answers: import and de-identify transcripts, agreement "
     "between coders, themes by group through the disclosure gate, REFI-QDA exchange.",
@@ -336,7 +341,7 @@ def _ingest_run(
 
 
 @contextmanager
-def _survey_errors():
+def _operation_errors():
     """Configuration mistakes and fixable problems as plain lines, exit code 1 or 2."""
     import os
 
@@ -346,7 +351,7 @@ def _survey_errors():
     # What happened is printed for the person at the terminal (and kept as audit events);
     # the platform's own events (a task started, a batch sent) only on asking for them.
     os.environ.setdefault("WORKFORCE_LOG_LEVEL", "WARNING")
-    from workforce.platform.surveys.operations import OperationError
+    from workforce.platform.operations import OperationError
 
     with _platform_errors():
         try:
@@ -357,6 +362,115 @@ def _survey_errors():
             raise typer.Exit(1) from None
 
 
+# --- org --------------------------------------------------------------------------------------
+
+
+@org_app.command("list")
+def org_list() -> None:
+    """The consortium and its societies, with how many people hold each role there."""
+    from rich.table import Table
+
+    from workforce.platform.organizations.operations import list_organizations
+
+    with _operation_errors():
+        lines = list_organizations()
+    if not lines:
+        console.print(
+            "No organization yet: add the consortium with `workforce org add CODE --name NAME "
+            "--consortium`.",
+            highlight=False,
+        )
+        return
+    table = Table(box=None, header_style="bold")
+    for column in ("code", "name", "kind", "belongs to", "people"):
+        table.add_column(column)
+    for line in lines:
+        people = ", ".join(f"{count} {label.lower()}" for label, count in line.people.items())
+        table.add_row(line.code, line.name, line.kind, line.parent, people or "none yet")
+    console.print(table)
+
+
+@org_app.command("add", no_args_is_help=True)
+def org_add(
+    code: Annotated[str, typer.Argument(help="Short snake_case name used in links, e.g. nsgc.")],
+    name: Annotated[
+        str, typer.Option(help="Full name, e.g. National Society of Genetic Counselors.")
+    ],
+    consortium: Annotated[
+        bool, typer.Option("--consortium", help="This is the consortium, not a society.")
+    ] = False,
+    parent: Annotated[
+        str | None,
+        typer.Option(help="The consortium a society belongs to (when there are several)."),
+    ] = None,
+) -> None:
+    """Add the consortium, or a society that belongs to it."""
+    from workforce.platform.organizations.operations import add_organization
+
+    with _operation_errors():
+        added = add_organization(code, name, consortium=consortium, parent=parent)
+    where = f", a society of {added.parent.code}" if added.parent else ", the consortium"
+    console.print(f"Added {added.code} ({added.name}){where}.", highlight=False)
+
+
+@org_app.command("grant", no_args_is_help=True)
+def org_grant(
+    email: Annotated[str, typer.Argument(help="The person's e-mail address (their sign-in).")],
+    org: Annotated[str, typer.Argument(help="Organization code.")],
+    role: Annotated[
+        str,
+        typer.Argument(help="consortium_staff, data_steward, analyst or viewer."),
+    ],
+    full_name: Annotated[str, typer.Option("--name", help="Their name, for a new account.")] = "",
+    password: Annotated[
+        bool,
+        typer.Option(
+            "--password/--no-password",
+            help="Ask for a new account's password (without one it cannot sign in yet).",
+        ),
+    ] = True,
+) -> None:
+    """Give a person a role in an organization (replacing any role they held there)."""
+    from workforce.platform.organizations.operations import grant_role, needs_password
+
+    with _operation_errors():
+        secret = None
+        if needs_password(email, org, role) and password:
+            secret = typer.prompt(
+                f"Password for the new account {email}", hide_input=True, confirmation_prompt=True
+            )
+        granted = grant_role(email, org, role, full_name=full_name, password=secret)
+    if granted.account_created:
+        console.print(f"Created the account {granted.email}.", highlight=False)
+    was = f" (was {granted.previous_role.lower()})" if granted.previous_role else ""
+    console.print(
+        f"{granted.email} is now {granted.role.lower()} in {granted.organization}{was}.",
+        highlight=False,
+    )
+    if not granted.can_sign_in:
+        console.print(
+            "The account has no password yet, so it cannot sign in: set one with "
+            f"`workforce manage changepassword {granted.email}`.",
+            highlight=False,
+        )
+
+
+@org_app.command("revoke", no_args_is_help=True)
+def org_revoke(
+    email: Annotated[str, typer.Argument(help="The person's e-mail address.")],
+    org: Annotated[str, typer.Argument(help="Organization code.")],
+) -> None:
+    """Take away the role a person holds in an organization (their account stays)."""
+    from workforce.platform.organizations.operations import revoke_role
+
+    with _operation_errors():
+        revoked = revoke_role(email, org)
+    if revoked is None:
+        console.print(f"{email} held no role in {org}; nothing changed.", highlight=False)
+    else:
+        console.print(f"{email} is no longer {revoked.lower()} in {org}.", highlight=False)
+
+
 @survey_app.command("import", no_args_is_help=True)
 def survey_import(
     form: Annotated[Path, typer.Argument(help="The XLSForm workbook (.xlsx).")],
@@ -364,7 +478,7 @@ def survey_import(
     """Import an XLSForm as an instrument version; every problem is listed with its row."""
     from workforce.platform.surveys.operations import import_form
 
-    with _survey_errors():
+    with _operation_errors():
         imported = import_form(form)
     console.print(
         f"Imported [bold]{imported.form_id}[/bold] version {imported.version} "
@@ -392,7 +506,7 @@ def survey_modules(
         return
     from workforce.platform.surveys.operations import import_standard_modules
 
-    with _survey_errors():
+    with _operation_errors():
         imported = import_standard_modules()
     console.print(
         f"Imported [bold]{imported.form_id}[/bold] version {imported.version} "
@@ -418,12 +532,12 @@ def wave_create(
     form: Annotated[str, typer.Option(help="Form id of an imported instrument.")],
     opens: Annotated[str, typer.Option(help="First day open, YYYY-MM-DD.")],
     closes: Annotated[str, typer.Option(help="Last day open, YYYY-MM-DD.")],
+    consent: Annotated[
+        Path, typer.Option(help="Text file with the consent text members read before starting.")
+    ],
     name: Annotated[str, typer.Option(help="Name shown to members.")] = "",
     version: Annotated[str | None, typer.Option(help="Instrument version (newest).")] = None,
     mode: Annotated[str, typer.Option(help="anonymous or confidential.")] = "anonymous",
-    consent: Annotated[
-        Path | None, typer.Option(help="Text file with the consent text members read.")
-    ] = None,
     contact: Annotated[str, typer.Option(help="Address members can write to.")] = "",
     frame: Annotated[
         Path | None, typer.Option(help="CSV of members to invite (member_id, email, ...).")
@@ -434,14 +548,18 @@ def wave_create(
     from workforce.platform.surveys.operations import create_wave, load_frame
 
     opens_on, closes_on = _date(opens, "--opens"), _date(closes, "--closes")
-    with _survey_errors():
-        consent_text = ""
-        if consent is not None:
-            try:
-                consent_text = consent.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as error:
-                err_console.print(f"[red]error:[/red] {consent}: cannot be read ({error})")
-                raise typer.Exit(1) from None
+    with _operation_errors():
+        try:
+            consent_text = consent.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            err_console.print(f"[red]error:[/red] {consent}: cannot be read ({error})")
+            raise typer.Exit(1) from None
+        if not consent_text.strip():
+            err_console.print(
+                f"[red]error:[/red] {consent}: the file is empty; it holds the text members "
+                "read before they start"
+            )
+            raise typer.Exit(1)
         wave = create_wave(
             org=org,
             slug=slug,
@@ -487,7 +605,7 @@ def wave_frame(
     """Add members to a wave's frame; bad rows are listed by row, column and value."""
     from workforce.platform.surveys.operations import load_frame
 
-    with _survey_errors():
+    with _operation_errors():
         loaded = load_frame(slug, frame)
     _print_frame_load(loaded, frame)
     if loaded.problems:
@@ -499,7 +617,7 @@ def wave_open(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
     """Open a wave: its instrument version and mode are frozen from now on."""
     from workforce.platform.surveys.operations import change_status
 
-    with _survey_errors():
+    with _operation_errors():
         wave = change_status(slug, open_it=True)
     console.print(f"{wave.slug} is {wave.status}.", highlight=False)
 
@@ -509,7 +627,7 @@ def wave_close(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
     """Close a wave: its links stop working and say so politely."""
     from workforce.platform.surveys.operations import change_status
 
-    with _survey_errors():
+    with _operation_errors():
         wave = change_status(slug, open_it=False)
     console.print(f"{wave.slug} is {wave.status}.", highlight=False)
 
@@ -521,7 +639,7 @@ def wave_status(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
 
     from workforce.platform.surveys.operations import wave_summary
 
-    with _survey_errors():
+    with _operation_errors():
         summary = wave_summary(slug)
     wave = summary["wave"]
     console.print(
@@ -544,7 +662,7 @@ def wave_status(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
 def _mailing(slug: str, *, reminders: bool) -> None:
     from workforce.platform.surveys.operations import send
 
-    with _survey_errors():
+    with _operation_errors():
         mailing = send(slug, reminders=reminders)
     what = "reminder" if reminders else "invitation"
     if mailing.status == "done":
@@ -586,7 +704,7 @@ def survey_bounces(
     """Record bounces reported after sending: no more reminders to those addresses."""
     from workforce.platform.surveys.operations import record_bounces
 
-    with _survey_errors():
+    with _operation_errors():
         recorded = record_bounces(files)
     for bounces, result in recorded:
         console.print(
@@ -619,7 +737,7 @@ def survey_export(
 
     suffix = "csv" if format == "records" else format
     target = out or Path(f"{slug}{'-records' if format == 'records' else ''}.{suffix}")
-    with _survey_errors():
+    with _operation_errors():
         path, rows = export(slug, format=format, out=target)
     console.print(f"Wrote {_count(rows, 'row')} to {path}", highlight=False)
 

@@ -18,39 +18,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workforce.platform import django_setup, migrate
+from workforce.platform.operations import OperationError, setup, validation_messages
+from workforce.platform.organizations.operations import find_organization
 from workforce.survey.bounces import BounceFileError, Bounces, read_bounces
 
 if TYPE_CHECKING:  # the actions import the models, which need Django configured first
     from workforce.platform.actions.surveys import BouncesRecorded
-
-
-class OperationError(Exception):
-    """A problem a person can fix; `messages` lists each one."""
-
-    def __init__(self, messages: list[str] | str):
-        self.messages = [messages] if isinstance(messages, str) else list(messages)
-        super().__init__("; ".join(self.messages))
-
-
-def setup() -> None:
-    """Django set up and the schema current (a fresh data directory works at once).
-
-    Every function here calls it first, before it imports what it needs: the platform's
-    models and actions can be imported only once Django is configured.
-    """
-    django_setup()
-    migrate()
-
-
-def _validation_messages(error) -> list[str]:
-    if hasattr(error, "message_dict"):
-        return [
-            f"{field}: {message}" if field != "__all__" else message
-            for field, messages in error.message_dict.items()
-            for message in messages
-        ]
-    return list(error.messages)
 
 
 @dataclass(frozen=True)
@@ -95,7 +68,7 @@ def import_form(path: Path) -> ImportedForm:
     except ValidationError as error:
         name = Path(path).name
         raise OperationError(
-            [m if m.startswith(name) else f"{name}: {m}" for m in _validation_messages(error)]
+            [m if m.startswith(name) else f"{name}: {m}" for m in validation_messages(error)]
         ) from None
     instrument = stored.load()
     return _imported(stored, instrument)
@@ -141,22 +114,6 @@ def find_wave(slug: str):
     return wave
 
 
-def find_organization(code: str):
-    from workforce.platform.organizations.models import Organization
-
-    organization = Organization.objects.filter(code=code).first()
-    if organization is None:
-        known = list(Organization.objects.order_by("code").values_list("code", flat=True))
-        if not known:
-            raise OperationError(
-                f"no organization {code!r}: this data directory has none yet. Add the "
-                "consortium and its societies in the web admin (/admin/, after `workforce "
-                "manage createsuperuser`), or try everything on `workforce demo`'s data."
-            )
-        raise OperationError(f"no organization {code!r}; organizations: {', '.join(known)}")
-    return organization
-
-
 def create_wave(
     *,
     org: str,
@@ -194,7 +151,7 @@ def create_wave(
             acting_user=None,
         )
     except ValidationError as error:
-        raise OperationError(_validation_messages(error)) from None
+        raise OperationError(validation_messages(error)) from None
 
 
 def load_frame(slug: str, path: Path):
@@ -212,7 +169,7 @@ def load_frame(slug: str, path: Path):
     try:
         return do_load_frame(wave, content, filename=Path(path).name, acting_user=None)
     except ValidationError as error:
-        raise OperationError(_validation_messages(error)) from None
+        raise OperationError(validation_messages(error)) from None
 
 
 def change_status(slug: str, *, open_it: bool):
@@ -227,7 +184,7 @@ def change_status(slug: str, *, open_it: bool):
             return do_open_wave(wave, acting_user=None)
         return do_close_wave(wave, acting_user=None)
     except ValidationError as error:
-        raise OperationError(_validation_messages(error)) from None
+        raise OperationError(validation_messages(error)) from None
 
 
 def send(slug: str, *, reminders: bool):
@@ -246,7 +203,7 @@ def send(slug: str, *, reminders: bool):
     try:
         mailing = action(wave, acting_user=None)
     except ValidationError as error:
-        raise OperationError(_validation_messages(error)) from None
+        raise OperationError(validation_messages(error)) from None
     mailing.refresh_from_db()
     return mailing
 
@@ -268,7 +225,7 @@ def export(slug: str, *, format: str, out: Path) -> tuple[Path, int]:
     try:
         job = do_export_responses(wave, format, acting_user=None)
     except ValidationError as error:
-        raise OperationError(_validation_messages(error)) from None
+        raise OperationError(validation_messages(error)) from None
     job.refresh_from_db()
     if job.status not in (Export.Status.DONE, Export.Status.FAILED):
         # Queued for a worker: run it here instead, so the command can hand over the file.
