@@ -111,6 +111,8 @@ def test_demo_no_serve_runs_every_stage_and_its_data_serves(tmp_path):
     )
     stdout, stderr = process.communicate(timeout=400)
     assert process.returncode == 0, stderr
+    # The person at the terminal reads progress and a summary, not the platform's JSON events.
+    assert '"event":' not in stdout + stderr
     summary = json.loads((tmp_path / "demo" / "out" / "summary.json").read_text())
     names = [stage["name"] for stage in summary["stages"]]
     assert names == [

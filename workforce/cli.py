@@ -206,6 +206,12 @@ def demo(
 
     # Links in the demo's e-mails point at the address it serves on.
     os.environ.setdefault("WORKFORCE_BASE_URL", f"http://{host}:{port}")
+    # The stages say what they do in the progress bar and the summary; the platform's JSON
+    # events (one per batch of e-mails sent) would scatter through them. Once serving, each
+    # request is logged as in production.
+    quiet = "WORKFORCE_LOG_LEVEL" not in os.environ
+    if quiet:
+        os.environ["WORKFORCE_LOG_LEVEL"] = "WARNING"
     with _platform_errors():
         with _progress() as progress:
             result = run_demo(dir, scale=scale, seed=seed, progress=progress)
@@ -213,6 +219,13 @@ def demo(
         if serve_app:
             from workforce.platform.server import serve as serve_app_now
 
+            if quiet:
+                import logging.config
+
+                from workforce.platform.logs import logging_config
+
+                os.environ["WORKFORCE_LOG_LEVEL"] = "INFO"
+                logging.config.dictConfig(logging_config("INFO"))
             serve_app_now(host=host, port=port, workers=2)
 
 

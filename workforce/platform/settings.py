@@ -12,7 +12,8 @@ Environment variables:
 - ``WORKFORCE_ALLOWED_HOSTS``: comma-separated host names; required in production.
 - ``WORKFORCE_CSRF_TRUSTED_ORIGINS``: comma-separated origins (``https://example.org``).
 - ``WORKFORCE_DEBUG``: ``1`` to turn on Django's debug pages (development only).
-- ``WORKFORCE_LOG_LEVEL``: ``INFO`` by default (``WARNING`` for ``workforce survey ...``).
+- ``WORKFORCE_LOG_LEVEL``: ``INFO`` by default (``WARNING`` for ``workforce survey|org ...``
+  and while ``workforce demo`` runs its stages).
 - ``WORKFORCE_HSTS_SECONDS``, ``WORKFORCE_HSTS_INCLUDE_SUBDOMAINS``, ``WORKFORCE_HSTS_PRELOAD``:
   production HSTS; defaults (one year, subdomains, preload) are what ``check --deploy`` asks
   for. Turn subdomains or preload off if the domain is shared with sites not served over TLS.
