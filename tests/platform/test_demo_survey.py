@@ -110,6 +110,45 @@ def test_every_synthetic_response_is_answered_through_its_link_and_equals_its_re
 
 
 @pytest.mark.platform
+def test_the_waves_weeks_are_replayed_e_mails_and_answers_on_their_days(
+    db, synth_dir, mail_files, tmp_path
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from workforce.platform.surveys.monitoring import response_timeline
+    from workforce.synth.profiles import load_profiles
+
+    ensure_organizations()
+    load_demo_survey(synth_dir, tmp_path / "out", quiet)
+
+    schedule = load_profiles()["survey"]
+    responses = pd.read_csv(synth_dir / "survey" / "responses.csv", dtype=str)
+    first_day = pd.Timestamp(responses["submitted_on"].min())
+    wave = Wave.objects.get(slug="ashg-2025")
+    today = timezone.localdate()
+    assert wave.opens_on == today - timedelta(weeks=schedule["window_weeks"])
+    assert wave.opens_on < today < wave.closes_on  # still open for the demo's own link
+    mailed = sorted(
+        ((mailing.created_at.date() - wave.opens_on).days, mailing.kind)
+        for mailing in wave.mailings.all()
+    )
+    reminders = [(day, "reminders") for day in schedule["reminders_days"]]
+    assert mailed == [(0, "invitations"), *reminders]
+    # Each response was completed on its synthetic day after opening.
+    synthetic = responses[responses["org"] == "ashg"]["submitted_on"]
+    expected = sorted(
+        wave.opens_on + timedelta(days=(pd.Timestamp(day) - first_day).days) for day in synthetic
+    )
+    got = sorted(wave.responses.values_list("completed_on", flat=True))
+    assert got == expected
+    timeline = response_timeline(wave)
+    assert timeline.drawable
+    assert [d.mailed for d in timeline.days if d.mailed] == ["Invitations"] + ["Reminders"] * 3
+
+
+@pytest.mark.platform
 def test_one_invitation_is_left_open_for_a_person_to_try(db, synth_dir, mail_files, tmp_path):
     ensure_organizations()
     survey = load_demo_survey(synth_dir, tmp_path / "out", quiet)

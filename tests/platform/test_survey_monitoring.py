@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,6 +11,7 @@ from test_survey_actions import ANSWERS, invite, load_members, make_wave
 
 from workforce.platform.actions.surveys import (
     do_load_frame,
+    do_send_reminders,
     enter_with_token,
     submit_synthetic_response,
 )
@@ -19,6 +22,7 @@ from workforce.platform.surveys.monitoring import (
     _protect,
     groupings,
     response_rates,
+    response_timeline,
 )
 
 pytestmark = pytest.mark.platform
@@ -216,3 +220,61 @@ def test_a_society_reads_as_its_name(wave, ashg):
     frame(wave, {"ashg": 6, "elsewhere": 6})
     labels = [row.label for row in response_rates(wave, "society")]
     assert labels == [ashg.name, "elsewhere", "All members"]
+
+
+# --- Over time ------------------------------------------------------------------------------
+
+
+def completed_on(wave, days_ago: list[int]) -> None:
+    """Complete one response for each entry, then date it that many days before today."""
+    from django.utils import timezone
+
+    from workforce.platform.surveys.models import Response
+
+    today = timezone.localdate()
+    for ago in days_ago:
+        response = submit_synthetic_response(wave, ANSWERS)
+        Response.objects.filter(pk=response.pk).update(
+            completed_on=today - datetime.timedelta(days=ago)
+        )
+
+
+def test_the_timeline_adds_up_responses_day_by_day_and_hides_totals_under_five(wave):
+    from django.utils import timezone
+
+    wave.opens_on = timezone.localdate() - datetime.timedelta(days=4)
+    wave.save(update_fields=["opens_on"])
+    completed_on(wave, [4, 4, 2, 2, 2, 2, 0])
+
+    timeline = response_timeline(wave)
+
+    assert [day.shown for day in timeline.days] == ["<5", "<5", "6", "6", "7"]
+    assert [day.completed for day in timeline.days] == [None, None, 6, 6, 7]
+    assert timeline.days[0].day == wave.opens_on and timeline.drawable
+    assert [day.shown for day in timeline.changes()] == ["<5", "6", "7"]
+
+
+def test_the_timeline_marks_the_days_e_mails_went_out(wave, mailoutbox):
+    load_members(wave, 3)
+    invite(wave, mailoutbox)
+    do_send_reminders(wave, acting_user=None)
+
+    timeline = response_timeline(wave)
+
+    assert timeline.days[-1].mailed == "Invitations and Reminders"
+    assert not timeline.drawable  # no response yet: nothing to draw
+
+
+def test_the_timeline_runs_to_the_closing_day_once_closed(wave):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    wave.opens_on, wave.closes_on = today - datetime.timedelta(days=20), today
+    wave.save(update_fields=["opens_on", "closes_on"])
+    completed_on(wave, [19] * 5)
+
+    later = response_timeline(wave, today=today + datetime.timedelta(days=30))
+
+    assert later.days[-1].day == today and len(later.days) == 21
+    assert later.days[-1].shown == "5"
+    assert "5 completed responses by" in later.description()

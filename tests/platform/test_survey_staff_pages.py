@@ -144,6 +144,40 @@ def test_monitoring_shows_rates_by_society_and_career_stage_in_accessible_tables
     assert 'max="12" value="12"' in body  # the mailing, all sent
 
 
+def test_monitoring_draws_responses_over_time_with_the_numbers_beside_it(
+    ashg, ashg_steward, client_for, mailoutbox
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from workforce.platform.surveys.models import Response
+
+    wave = make_wave(ashg, slug="ashg-pulse")  # opened yesterday
+    load_members(wave, 12)
+    tokens = list(invite(wave, mailoutbox).values())
+    page = "/organizations/ashg/surveys/ashg-pulse/"
+    for token in tokens[:4]:
+        submit_synthetic_response(wave, ANSWERS, token=token)
+    too_few = client_for(ashg_steward).get(page).content.decode()
+    assert 'role="img"' not in too_few  # four responses: a chart would show a count under 5
+
+    for token in tokens[4:6]:
+        submit_synthetic_response(wave, ANSWERS, token=token)
+    Response.objects.filter(pk__in=list(wave.responses.values_list("pk", flat=True)[:2])).update(
+        completed_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    body = client_for(ashg_steward).get(page).content.decode()
+
+    assert re.search(r'<svg [^>]*role="img"[^>]*aria-label="Completed responses, day by day"', body)
+    assert "6 completed responses by" in body  # the chart's description, for screen readers
+    assert "<summary>The chart's numbers</summary>" in body
+    rows = re.findall(
+        r'<tr><th scope="row">[^<]+</th><td class="num">([^<]+)</td><td>([^<]*)</td></tr>', body
+    )
+    assert rows == [("&lt;5", ""), ("6", "Invitations")]  # yesterday, today
+
+
 def test_staff_create_a_wave_from_the_form(ashg, staff, client_for):
     from workforce.platform.actions.surveys import do_add_instrument
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 import xml.etree.ElementTree as ET
 
@@ -15,6 +16,7 @@ from workforce.reporting.charts import (
     gap_chart,
     pipeline_chart,
     representation_chart,
+    responses_over_time_chart,
     trend_chart,
 )
 
@@ -125,7 +127,25 @@ def draw_gap(rows=None) -> str:
     )
 
 
-DRAWINGS = [draw_composition, draw_representation, draw_pipeline, draw_trend, draw_gap]
+OPENED = datetime.date(2027, 3, 1)
+
+
+def response_days(counts=(None, None, 6, 6, 9, 15, 15, 40)):
+    return [(OPENED + datetime.timedelta(days=n), count) for n, count in enumerate(counts)]
+
+
+def draw_responses(days=None, mailings=((OPENED, "Invitations"),)) -> str:
+    return responses_over_time_chart(
+        response_days() if days is None else days,
+        mailings,
+        title="Completed responses, day by day",
+        description="40 completed responses by 8 March 2027.",
+    )
+
+
+# The report's charts, whose withheld rows say "suppressed"; and every chart.
+REPORT_DRAWINGS = [draw_composition, draw_representation, draw_pipeline, draw_trend, draw_gap]
+DRAWINGS = [*REPORT_DRAWINGS, draw_responses]
 
 
 def marks(svg: str, kind: str) -> list[str]:
@@ -174,7 +194,7 @@ def test_same_input_gives_the_same_bytes(draw):
     assert draw() == draw()
 
 
-@pytest.mark.parametrize("draw", DRAWINGS)
+@pytest.mark.parametrize("draw", REPORT_DRAWINGS)
 def test_suppressed_row_is_labelled_suppressed(draw):
     assert any(text.startswith("suppressed") for text in texts(draw()))
 
@@ -441,3 +461,40 @@ def test_charts_print_to_pdf(tmp_path):
     chart_area = image.crop((0, 0, width, height // 2))
     dark = sum(1 for value in chart_area.tobytes() if value < 160)
     assert dark > 2000
+
+
+# ----------------------------------------------------------------------------- responses over time
+
+
+def test_responses_over_time_draws_no_point_where_the_count_is_under_five():
+    points = marks(draw_responses(), "point")
+    assert len(points) == 6  # eight days, the first two hidden
+    assert not any("Mar 1," in point or "Mar 2," in point for point in points)
+
+
+def test_responses_over_time_marks_the_days_e_mails_went_out():
+    reminder = OPENED + datetime.timedelta(days=4)
+    svg = draw_responses(mailings=((OPENED, "Invitations"), (reminder, "Reminders")))
+    assert {"Invitations", "Reminders"} <= set(texts(svg))
+    assert len(marks(svg, "rule mark")) == 2
+
+
+def test_a_long_wave_is_a_line_without_a_dot_a_day():
+    days = response_days(tuple(range(5, 5 + 56)))
+    assert marks(draw_responses(days), "point") == []
+    assert marks(draw_responses(days), "line mark")
+
+
+def test_responses_over_time_needs_a_day():
+    with pytest.raises(ValueError, match="no day to draw"):
+        draw_responses(days=[])
+
+
+def test_a_label_near_the_end_reads_to_the_left_of_its_rule():
+    last = OPENED + datetime.timedelta(days=7)
+    svg = draw_responses(mailings=((OPENED, "Invitations"), (last, "Reminders")))
+    anchors = {
+        "".join(text.itertext()): text.get("text-anchor")
+        for text in ET.fromstring(svg).iter(f"{SVG}text")
+    }
+    assert anchors["Invitations"] == "start" and anchors["Reminders"] == "end"

@@ -1,7 +1,8 @@
-"""The benchmark report's charts, drawn as accessible, responsive inline SVG.
+"""The benchmark report's charts (and the survey monitoring's), as accessible, responsive SVG.
 
 Each function takes the rows of a published table (after the disclosure gate) and returns one
-SVG string to place in the report's HTML, which WeasyPrint also prints to PDF. Charts are
+SVG string to place in the report's HTML, which WeasyPrint also prints to PDF; the survey
+staff's page draws a wave's responses over time the same way. Charts are
 Vega-Lite specs built with Altair and rendered by vl-convert, so no browser is needed and the
 same input gives the same bytes.
 
@@ -20,12 +21,14 @@ aloud by screen readers:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape, unescape
 
@@ -85,6 +88,7 @@ LABEL_WRAP = 26  # characters of a category label on one line: about a third of 
 ROW_STEP = 28  # height per category of a horizontal chart
 SERIES_STEP = 17  # height per series within a category of a grouped chart
 PLOT_HEIGHT = 260  # height of the plot area of the vertical charts
+POINTS_UP_TO_DAYS = 21  # a daily series longer than three weeks is a line without dots
 
 _ROOT = re.compile(r"<svg\b([^>]*)>")
 _ATTRIBUTE = re.compile(r'([\w:.-]+)="([^"]*)"')
@@ -501,6 +505,83 @@ def gap_chart(
 
 
 # ----------------------------------------------------------------------------- shared parts
+
+
+def responses_over_time_chart(
+    days: Sequence[tuple[date, int | None]],
+    mailings: Sequence[tuple[date, str]] = (),
+    *,
+    title: str,
+    description: str,
+) -> str:
+    """A survey wave's completed responses, added up day by day, with the days e-mails went out.
+
+    `days` holds, for each day in order, the number of responses completed by its end, or
+    None where that number is not shown (a count from 1 to 4); no point is drawn there.
+    `mailings` marks days with a labelled vertical rule ("Invitations", "Reminders"), so a
+    reader sees what each reminder brought in. Drawn once per distinct input: the staff's
+    page asks for it on every visit and the numbers change only as responses arrive.
+    """
+    return _responses_over_time(tuple(days), tuple(mailings), title, description)
+
+
+@functools.lru_cache(maxsize=64)
+def _responses_over_time(
+    days: tuple[tuple[date, int | None], ...],
+    mailings: tuple[tuple[date, str], ...],
+    title: str,
+    description: str,
+) -> str:
+    if not days:
+        raise ValueError("responses_over_time_chart: no day to draw")
+    points = [{"day": day.isoformat(), "completed": count} for day, count in days]
+    shown = [point for point in points if point["completed"] is not None]
+    first, last = days[0][0], days[-1][0]
+    # A label reads to the right of its rule, or to its left in the last fifth of the days,
+    # where it would run past the chart's edge.
+    turn = first + (last - first) * 4 / 5
+    marks = [
+        {"day": day.isoformat(), "label": label, "left": day > turn}
+        for day, label in mailings
+        if first <= day <= last
+    ]
+    x = alt.X(
+        "day:T",
+        title=None,
+        scale=alt.Scale(domain=[first.isoformat(), last.isoformat()]),
+        axis=alt.Axis(format="%-d %b", labelAngle=0, grid=False, tickCount=8),
+    )
+    y = alt.Y(
+        "completed:Q",
+        title="Completed responses",
+        scale=alt.Scale(zero=True, domain=[0, 5] if not shown else alt.Undefined),
+        axis=alt.Axis(format=",d", tickMinStep=1),
+    )
+    layers: list[alt.Chart] = [
+        _layer(marks).mark_rule(color=MUTED, strokeDash=[4, 3], strokeWidth=1).encode(x=x),
+        _layer([mark for mark in marks if not mark["left"]])
+        .mark_text(align="left", baseline="top", dx=4, dy=2, fontSize=11, color=MUTED)
+        .encode(x=x, y=alt.value(0), text="label:N"),
+        _layer([mark for mark in marks if mark["left"]])
+        .mark_text(align="right", baseline="top", dx=-4, dy=2, fontSize=11, color=MUTED)
+        .encode(x=x, y=alt.value(0), text="label:N"),
+        _layer(points)
+        .mark_line(
+            color=PALETTE[0],
+            strokeWidth=2,
+            interpolate="step-after",
+            invalid="break-paths-filter-domains",
+        )
+        .encode(x=x, y=y),
+    ]
+    if len(days) <= POINTS_UP_TO_DAYS:
+        layers.append(
+            _layer(shown)
+            .mark_point(filled=True, size=28, opacity=1, color=PALETTE[0])
+            .encode(x=x, y=y)
+        )
+    chart = alt.layer(*layers).properties(height=PLOT_HEIGHT)
+    return _render(chart, title=title, description=description)
 
 
 def _render(chart: alt.LayerChart, *, title: str, description: str) -> str:

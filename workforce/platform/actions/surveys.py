@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -158,8 +159,13 @@ class SaveOutcome:
     finished: bool
 
 
+# The day a synthetic response is answered on, when the demo replays a wave's past weeks
+# (`submit_synthetic_response(on=...)`); unset, every date the survey keeps is today's.
+_ANSWERED_ON: ContextVar[date | None] = ContextVar("answered_on", default=None)
+
+
 def _today() -> date:
-    return timezone.localdate()
+    return _ANSWERED_ON.get() or timezone.localdate()
 
 
 def _check_open(wave: Wave) -> None:
@@ -280,6 +286,8 @@ def start_response(entry: Entry, *, language: str) -> Response:
         response = Response.objects.create(
             wave=wave,
             instrument=stored,
+            started_on=_today(),
+            updated_on=_today(),
             answers={},
             page=first or 0,
             language=language,
@@ -456,12 +464,29 @@ def submit_synthetic_response(
     *,
     token: str | None = None,
     language: str | None = None,
+    on: date | None = None,
 ) -> Response:
     """Answer ``wave`` the way a respondent does, page by page (for the demo and tests).
 
     ``answers_by_page`` gives the submitted fields of each page by its index; pages not
     listed are submitted empty. With ``token`` the answers come through that e-mailed link.
+    ``on`` answers on that day instead of today (the wave must have been open then): the
+    demo replays a wave's weeks, each synthetic response on the day it was drawn for.
     """
+    replayed = _ANSWERED_ON.set(on)
+    try:
+        return _submit_synthetic_response(wave, answers_by_page, token=token, language=language)
+    finally:
+        _ANSWERED_ON.reset(replayed)
+
+
+def _submit_synthetic_response(
+    wave: Wave,
+    answers_by_page: Mapping[int, Mapping[str, str | list[str]]],
+    *,
+    token: str | None,
+    language: str | None,
+) -> Response:
     if token is not None:
         entry = enter_with_token(token)
     else:

@@ -2,13 +2,21 @@
 the synthetic respondents through the links e-mailed to them.
 
 Each society of the synthetic consortium runs its own anonymous wave of the consortium's
-member survey (demographics, climate and culture, experiences at work), open from today for
-six weeks. Its frame is the society's part of `survey/frame.csv`; invitations go out through
-the mail framework (the demo writes them as files under the data directory). Every synthetic
-response in `survey/responses.csv` is then answered through the invitation of the member who
-gave it (`truth/survey_respondents.csv`): the link is read back from the e-mail, and each page
-is submitted with `submit_synthetic_response`, the path a respondent's browser takes. One
-extra member (`DEMO_MEMBER`) is invited and left unanswered, so a person can open that link.
+member survey (demographics, climate and culture, experiences at work). Its frame is the
+society's part of `survey/frame.csv`; e-mails go out through the mail framework (the demo
+writes them as files under the data directory). Every synthetic response in
+`survey/responses.csv` is answered through the invitation of the member who gave it
+(`truth/survey_respondents.csv`): the link is read back from the e-mail, and each page is
+submitted with `submit_synthetic_response`, the path a respondent's browser takes.
+
+The wave's weeks are replayed as the synthetic survey drew them (`survey` in the synthetic
+profile): the wave opened as many days ago as the synthetic one ran, invitations went out on
+its first day and reminders on its reminder days (to those who had not finished by then),
+and each response is answered on its own day after opening (its `submitted_on`). So the
+staff's page shows responses arriving over the weeks, with a burst after each e-mail. The
+mailings' dates are set to their replayed days; the audit log keeps when the demo sent them.
+The wave stays open a week more, and one extra member (`DEMO_MEMBER`) is invited and left
+unanswered, so that a person can open that link.
 
 The synthetic answers are standard codes; `synthetic_answers` turns one row into answers to
 the modules' questions (`ADAPTER` says how, item by item). Two things cannot be carried
@@ -18,6 +26,7 @@ unanswered (the age question takes a number only), so those records say `unknown
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -36,7 +45,7 @@ from workforce.survey.instrument import Instrument as InstrumentDefinition
 Progress = Callable[[str, int, int], None]
 
 DEMO_MEMBER = ("DEMO-0001", "you@members.example")
-OPEN_WEEKS = 6
+STILL_OPEN = timedelta(weeks=1)  # after the replayed weeks: the demo's own link still works
 FRAME_ATTRIBUTES = ("career_stage", "sector", "role")
 CONSENT = (
     "The consortium asks every member of its societies who they are, how they are treated "
@@ -193,28 +202,62 @@ def by_page(answers: Mapping[str, object], instrument: InstrumentDefinition) -> 
     return pages
 
 
-def links_in_mail(mail_dir: Path) -> dict[str, str]:
+class MailedLinks:
     """E-mail address → the survey token of the newest message sent to it in ``mail_dir``.
 
     Django's file backend writes each connection's messages to one file, separated by a line
-    of 79 dashes.
+    of 79 dashes. `read` takes in the files written since it last looked, so a replay that
+    sends reminders between days reads each message once.
     """
-    from workforce.platform.surveys.mail import survey_link
 
-    pattern = re.compile(re.escape(survey_link("TOKEN")).replace("TOKEN", r"([A-Za-z0-9_-]+)"))
-    links: dict[str, str] = {}
-    files = sorted(Path(mail_dir).glob("*.log"), key=lambda path: path.stat().st_mtime)
-    parser = BytesParser(policy=policy.default)
-    for path in files:
-        for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
-            if not chunk.strip():
-                continue
-            message = parser.parsebytes(chunk)
-            body = message.get_body(preferencelist=("plain",))
-            found = pattern.search(body.get_content() if body is not None else "")
-            if found and message["To"]:
-                links[str(message["To"]).strip().lower()] = found.group(1)
-    return links
+    def __init__(self, mail_dir: Path) -> None:
+        from workforce.platform.surveys.mail import survey_link
+
+        self.mail_dir = Path(mail_dir)
+        self.links: dict[str, str] = {}
+        self._seen: set[Path] = set()
+        self._pattern = re.compile(
+            re.escape(survey_link("TOKEN")).replace("TOKEN", r"([A-Za-z0-9_-]+)")
+        )
+
+    def read(self) -> dict[str, str]:
+        new = [path for path in self.mail_dir.glob("*.log") if path not in self._seen]
+        parser = BytesParser(policy=policy.default)
+        for path in sorted(new, key=lambda path: path.stat().st_mtime):
+            self._seen.add(path)
+            for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                if not chunk.strip():
+                    continue
+                message = parser.parsebytes(chunk)
+                body = message.get_body(preferencelist=("plain",))
+                found = self._pattern.search(body.get_content() if body is not None else "")
+                if found and message["To"]:
+                    self.links[str(message["To"]).strip().lower()] = found.group(1)
+        return self.links
+
+
+def links_in_mail(mail_dir: Path) -> dict[str, str]:
+    """E-mail address → the survey token of the newest message sent to it in ``mail_dir``."""
+    return MailedLinks(mail_dir).read()
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The synthetic survey's calendar: its first day, its length and its reminder days."""
+
+    first_day: date
+    days: int
+    reminders: tuple[int, ...]  # days after the first
+
+    @classmethod
+    def of_year(cls, year: int) -> Replay:
+        from workforce.synth.profiles import load_profiles
+
+        survey = load_profiles()["survey"]
+        month, day = (int(part) for part in survey["opens"].split("-"))
+        return cls(
+            date(year, month, day), 7 * survey["window_weeks"], tuple(survey["reminders_days"])
+        )
 
 
 def load_demo_survey(synth_dir: Path, out_dir: Path, progress: Progress) -> DemoSurvey:
@@ -227,7 +270,6 @@ def load_demo_survey(synth_dir: Path, out_dir: Path, progress: Progress) -> Demo
         do_create_wave,
         do_load_frame,
         do_open_wave,
-        do_send_invitations,
     )
     from workforce.platform.organizations.models import Organization
     from workforce.platform.surveys.mail import survey_link
@@ -249,6 +291,8 @@ def load_demo_survey(synth_dir: Path, out_dir: Path, progress: Progress) -> Demo
     stored = do_add_instrument(definition, acting_user=None)
     summary = DemoSurvey(instrument=f"{stored.form_id} {stored.version}")
     today = date.today()
+    replay = Replay.of_year(year)
+    mail = MailedLinks(settings.WORKFORCE_MAIL_DIR)
     societies = sorted(frame["org"].unique())
     for position, code in enumerate(societies):
         slug = f"{code}-{year}"
@@ -262,8 +306,8 @@ def load_demo_survey(synth_dir: Path, out_dir: Path, progress: Progress) -> Demo
                     slug=slug,
                     instrument=stored,
                     mode=Wave.Mode.ANONYMOUS,
-                    opens_on=today,
-                    closes_on=today + timedelta(weeks=OPEN_WEEKS),
+                    opens_on=today - timedelta(days=replay.days),
+                    closes_on=today + STILL_OPEN,
                     consent_text=CONSENT,
                     contact_email=f"survey@{code}.example",
                     year=year,
@@ -277,13 +321,18 @@ def load_demo_survey(synth_dir: Path, out_dir: Path, progress: Progress) -> Demo
                     acting_user=None,
                 )
                 do_open_wave(wave, acting_user=None)
-            progress(f"Inviting {code} members", 0, 1)
-            do_send_invitations(wave, acting_user=None)
-            progress(f"Inviting {code} members", 1, 1)
         summary.waves.append(
-            answer_wave(wave, responses[responses["org"] == code], email_of, definition, progress)
+            answer_wave(
+                wave,
+                responses[responses["org"] == code],
+                email_of,
+                definition,
+                progress,
+                replay=replay,
+                mail=mail,
+            )
         )
-    links = links_in_mail(settings.WORKFORCE_MAIL_DIR)
+    links = mail.read()
     if DEMO_MEMBER[1] in links:
         summary.open_link = survey_link(links[DEMO_MEMBER[1]])
     summary.waves = [export_records(wave, out_dir) for wave in summary.waves]
@@ -309,47 +358,92 @@ def answer_wave(
     email_of: Mapping[str, str],
     definition: InstrumentDefinition,
     progress: Progress,
+    *,
+    replay: Replay,
+    mail: MailedLinks,
 ) -> DemoWave:
-    """Answer ``wave`` with each synthetic response, through its respondent's e-mailed link."""
-    from django.conf import settings
+    """Replay ``wave``'s weeks: its e-mails on their days, and each synthetic response on its
+    day, through its respondent's newest e-mailed link (see the module docstring)."""
     from django.core.exceptions import ValidationError
 
-    from workforce.platform.actions.surveys import SurveyLinkError, submit_synthetic_response
-    from workforce.platform.surveys.models import Invitation, Response
+    from workforce.platform.actions.surveys import (
+        SurveyLinkError,
+        do_send_invitations,
+        do_send_reminders,
+        submit_synthetic_response,
+    )
+    from workforce.platform.surveys.models import Response
 
-    invited = Invitation.objects.filter(wave=wave).count()
     already = Response.objects.filter(wave=wave, status=Response.Status.COMPLETE).count()
     if already:  # answered by an earlier run of the demo
-        return DemoWave(wave.slug, wave.organization.code, invited, already, (), None)
-    links = links_in_mail(settings.WORKFORCE_MAIL_DIR)
+        return DemoWave(
+            wave.slug, wave.organization.code, wave.invitations.count(), already, (), None
+        )
+    code = wave.organization.code
+    offsets = (
+        pd.to_datetime(responses["submitted_on"]) - pd.Timestamp(replay.first_day)
+    ).dt.days.clip(0, replay.days - 1)
+    by_day = {day: rows for day, rows in responses.groupby(offsets.to_numpy())}
     failed: list[str] = []
     answered_as: dict[str, str] = {}
-    step = f"Answering {wave.organization.code} survey"
-    rows = responses.to_dict("records")
-    for number, row in enumerate(rows):
-        if number % 25 == 0:
-            progress(step, number, len(rows))
-        token = links.get(email_of.get(row.get("frame_id") or "", ""))
-        if token is None:
-            failed.append(f"{row['response_id']}: no invitation e-mail for its respondent")
-            continue
-        answers = synthetic_answers(row, definition)
-        try:
-            response = submit_synthetic_response(wave, by_page(answers, definition), token=token)
-        except (SurveyLinkError, ValidationError) as error:
-            failed.append(f"{row['response_id']}: {error}")
-            continue
-        answered_as[str(response.pk)] = row["response_id"]
-    progress(step, len(rows), len(rows))
+    step = f"Answering {code} survey"
+    done, total = 0, len(responses)
+    for offset in range(replay.days):
+        day = wave.opens_on + timedelta(days=offset)
+        if offset == 0 and not wave.mailings.exists():
+            progress(f"Inviting {code} members", 0, 1)
+            _sent_on(do_send_invitations(wave, acting_user=None), day)
+            progress(f"Inviting {code} members", 1, 1)
+        elif offset in replay.reminders:
+            # A small demo may have nobody left to remind.
+            with contextlib.suppress(ValidationError):
+                _sent_on(do_send_reminders(wave, acting_user=None), day)
+        links = mail.read() if offset == 0 or offset in replay.reminders else mail.links
+        for row in by_day.get(offset, pd.DataFrame()).to_dict("records"):
+            if done % 25 == 0:
+                progress(step, done, total)
+            done += 1
+            token = links.get(email_of.get(row.get("frame_id") or "", ""))
+            if token is None:
+                failed.append(f"{row['response_id']}: no invitation e-mail for its respondent")
+                continue
+            answers = synthetic_answers(row, definition)
+            try:
+                response = submit_synthetic_response(
+                    wave, by_page(answers, definition), token=token, on=day
+                )
+            except (SurveyLinkError, ValidationError) as error:
+                failed.append(f"{row['response_id']}: {error}")
+                continue
+            answered_as[str(response.pk)] = row["response_id"]
+    progress(step, total, total)
     return DemoWave(
         wave.slug,
-        wave.organization.code,
-        invited,
+        code,
+        wave.invitations.count(),
         len(answered_as),
         tuple(failed),
         None,
         answered_as,
     )
+
+
+def _sent_on(mailing, day: date) -> None:
+    """Date a mailing the demo just sent (and its invitations) to the replayed day it stands for."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from workforce.platform.surveys.models import Invitation, Mailing
+
+    moment = timezone.make_aware(datetime.combine(day, time(9, 0)))
+    Mailing.objects.filter(pk=mailing.pk).update(created_at=moment, finished_at=moment)
+    today = timezone.localdate()
+    sent = Invitation.objects.filter(wave_id=mailing.wave_id)
+    if mailing.kind == Mailing.Kind.INVITATIONS:
+        sent.filter(sent_on=today).update(sent_on=day)
+    else:
+        sent.filter(last_reminded_on=today).update(last_reminded_on=day)
 
 
 def export_records(demo_wave: DemoWave, out_dir: Path) -> DemoWave:

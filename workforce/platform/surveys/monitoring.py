@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from workforce.platform.organizations.models import Organization
 from workforce.platform.surveys.models import FrameMember, Invitation, Wave
@@ -177,3 +178,102 @@ def groupings(wave: Wave) -> list[str]:
         if len(present) == len(GROUPINGS):
             break
     return [key for key in GROUPINGS if key in present]
+
+
+# --- Over time ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineDay:
+    """One day of a wave: the responses completed by its end, as shown, and any e-mails sent."""
+
+    day: date
+    completed: int | None  # None where the count is 1 to 4
+    shown: str  # the count as a person reads it ("<5" for 1 to 4)
+    mailed: str = ""  # "Invitations", "Reminders", or both, when mailings went out that day
+
+
+@dataclass(frozen=True)
+class ResponseTimeline:
+    """A wave's completed responses, added up day by day from its first day to today.
+
+    Over all members only, never by group: it says how many answered by when, which tells no
+    one who answered. Responses through an open link count with the invited ones; the
+    response's day is the one it keeps anyway (rounded to the day in anonymous waves).
+    """
+
+    days: tuple[TimelineDay, ...]
+    completed: int
+
+    @property
+    def drawable(self) -> bool:
+        """A chart says something once responses came in over at least two days."""
+        return len(self.days) >= 2 and self.completed >= 5
+
+    def description(self) -> str:
+        """One sentence for the chart's `<desc>`: where the wave stands."""
+        last = self.days[-1].day
+        sent = sum(1 for day in self.days if day.mailed)
+        mailed = f"; e-mails went out on {sent} day{'s' if sent != 1 else ''}" if sent else ""
+        return (
+            f"{self.days[-1].shown} completed responses by {last:%-d %B %Y}, "
+            f"added up day by day since {self.days[0].day:%-d %B}{mailed}."
+        )
+
+    def changes(self) -> list[TimelineDay]:
+        """The days on which the count moved or e-mails went out: the chart's numbers."""
+        before = None
+        kept = []
+        for day in self.days:
+            if day.shown != before or day.mailed:
+                kept.append(day)
+            before = day.shown
+        return kept
+
+
+def response_timeline(wave: Wave, today: date | None = None) -> ResponseTimeline:
+    """Completed responses by the end of each day, from the wave's first day to its last so far.
+
+    The days run from the earliest of opening, first mailing and first response to the
+    latest of the last response and today (the closing day once closed).
+    """
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from workforce.platform.surveys.models import Mailing, Response
+
+    today = today or timezone.localdate()
+    per_day = dict(
+        Response.objects.filter(wave=wave, status=Response.Status.COMPLETE)
+        .values_list("completed_on")
+        .annotate(n=Count("id"))
+        .values_list("completed_on", "n")
+    )
+    mailed: dict[date, list[str]] = defaultdict(list)
+    for kind, created_at in (
+        Mailing.objects.filter(wave=wave)
+        .exclude(status=Mailing.Status.FAILED)
+        .order_by("created_at")
+        .values_list("kind", "created_at")
+    ):
+        label = Mailing.Kind(kind).label
+        day = timezone.localdate(created_at)
+        if label not in mailed[day]:
+            mailed[day].append(label)
+    known = [*per_day, *mailed]
+    first = min([wave.opens_on, *known])
+    last = max([min(today, wave.closes_on), *known])
+    days, total = [], 0
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        total += per_day.get(day, 0)
+        small = 0 < total < 5
+        days.append(
+            TimelineDay(
+                day=day,
+                completed=None if small else total,
+                shown=SMALL if small else f"{total:,}",
+                mailed=" and ".join(mailed.get(day, [])),
+            )
+        )
+    return ResponseTimeline(days=tuple(days), completed=total)

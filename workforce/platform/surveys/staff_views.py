@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from workforce.platform.actions.surveys import (
@@ -34,7 +35,12 @@ from workforce.platform.actions.surveys import (
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can, organization_view
 from workforce.platform.surveys.models import Export, Instrument, Mailing, Response, Wave
-from workforce.platform.surveys.monitoring import groupings, response_rates
+from workforce.platform.surveys.monitoring import (
+    ResponseTimeline,
+    groupings,
+    response_rates,
+    response_timeline,
+)
 from workforce.survey.bounces import BounceFileError, Bounces, bounces_from
 
 log = structlog.get_logger(__name__)
@@ -229,9 +235,12 @@ def _wave_page(
         {"by": by, "label": by.replace("_", " "), "rows": response_rates(wave, by)}
         for by in groupings(wave)
     ]
+    timeline = response_timeline(wave)
     context = {
         "organization": organization,
         "wave": wave,
+        "timeline": timeline,
+        "timeline_chart": _timeline_chart(timeline),
         "overall": response_rates(wave),
         "tables": tables,
         "mailings": wave.mailings.all()[:10],
@@ -253,6 +262,22 @@ def _wave_page(
         "open_link": open_link,
     }
     return render(request, "surveys/staff/wave_detail.html", context, status=status)
+
+
+def _timeline_chart(timeline: ResponseTimeline) -> str:
+    """The responses-over-time chart as inline SVG, or "" while there is too little to draw."""
+    if not timeline.drawable:
+        return ""
+    # Altair and vl-convert load on the first chart drawn, not with every worker.
+    from workforce.reporting.charts import responses_over_time_chart
+
+    svg = responses_over_time_chart(
+        [(day.day, day.completed) for day in timeline.days],
+        [(day.day, day.mailed) for day in timeline.days if day.mailed],
+        title="Completed responses, day by day",
+        description=timeline.description(),
+    )
+    return mark_safe(svg)  # noqa: S308 - drawn by vl-convert from numbers and escaped labels
 
 
 @organization_view(Action.VIEW_SURVEY_MONITORING)

@@ -1,0 +1,79 @@
+"""In a real browser: a data steward follows their society's running wave, and axe agrees.
+
+Drives Debian's headless Chromium (the ``browser`` fixture in conftest.py) against a live
+test server, on a desktop and on a 390-pixel phone: the wave's page with its response rates,
+the chart of responses over time and the chart's numbers opened. axe-core finds no violation
+of WCAG 2.2 A/AA or its best practices. Screenshots go to ``/tmp/survey_staff_screens/``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+from pathlib import Path
+
+import pytest
+from axe_check import assert_accessible
+from django.utils import timezone
+from test_survey_actions import ANSWERS, invite, load_members, make_wave
+
+from workforce.platform.actions.surveys import submit_synthetic_response
+from workforce.platform.actions.users import do_set_password
+
+CHROMIUM = "/usr/bin/chromium"  # the ``browser`` fixture (conftest.py) launches this one
+PASSWORD = "a synthetic steward password"
+SCREENS = Path("/tmp/survey_staff_screens")
+
+pytestmark = [
+    pytest.mark.platform,
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        shutil.which(CHROMIUM) is None,
+        reason=f"needs Chromium at {CHROMIUM} (Debian package 'chromium')",
+    ),
+]
+
+
+@pytest.fixture
+def running_wave(ashg, mailoutbox):
+    """A wave of ASHG that opened ten days ago, with responses on four of its days."""
+    wave = make_wave(ashg, slug="ashg-pulse")
+    wave.opens_on = timezone.localdate() - datetime.timedelta(days=10)
+    wave.save(update_fields=["opens_on"])
+    load_members(wave, 30, societies=("ashg", "nsgc"))
+    tokens = list(invite(wave, mailoutbox).values())
+    days = [10, 10, 10, 10, 9, 9, 7, 3, 3, 3, 1, 0]
+    for token, ago in zip(tokens, days, strict=False):
+        day = timezone.localdate() - datetime.timedelta(days=ago)
+        submit_synthetic_response(wave, ANSWERS, token=token, on=day)
+    return wave
+
+
+@pytest.mark.parametrize(
+    ("device", "viewport"),
+    [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})],
+)
+def test_a_steward_follows_responses_over_time(
+    device, viewport, ashg_steward, running_wave, live_server, browser
+):
+    do_set_password(ashg_steward, PASSWORD, acting_user=None)
+    base = live_server.url
+    page = browser.new_page(viewport=viewport)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.goto(base + "/login/")
+    page.fill("#id_username", ashg_steward.email)
+    page.fill("#id_password", PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(base + "/dashboard/")
+
+    page.goto(base + "/organizations/ashg/surveys/ashg-pulse/")
+    chart = page.get_by_role("img", name="Completed responses, day by day")
+    assert chart.count() == 1
+    box = chart.bounding_box()
+    assert box is not None and box["width"] <= viewport["width"]  # it shrinks to a phone
+    page.get_by_text("The chart's numbers").click()
+    numbers = page.get_by_role("table", name="Completed responses by the end of each day")
+    assert numbers.is_visible()
+    assert numbers.get_by_role("cell", name="12", exact=True).count() == 1  # the total today
+    assert_accessible(page, f"the wave's page on a {device}")
+    page.screenshot(path=str(SCREENS / f"wave-{device}.png"), full_page=True)
