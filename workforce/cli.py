@@ -381,8 +381,6 @@ def _operation_errors():
 @org_app.command("list")
 def org_list() -> None:
     """The consortium and its societies, with how many people hold each role there."""
-    from rich.table import Table
-
     from workforce.platform.organizations.operations import list_organizations
 
     with _operation_errors():
@@ -394,13 +392,17 @@ def org_list() -> None:
             highlight=False,
         )
         return
-    table = Table(box=None, header_style="bold")
-    for column in ("code", "name", "kind", "belongs to", "people"):
-        table.add_column(column)
+    # A line each (a society indented under its consortium): readable at any width, and
+    # each line stands alone when searched or piped.
     for line in lines:
         people = ", ".join(f"{count} {label.lower()}" for label, count in line.people.items())
-        table.add_row(line.code, line.name, line.kind, line.parent, people or "none yet")
-    console.print(table)
+        what = f"society of {line.parent}" if line.parent else line.kind.lower()
+        console.print(
+            f"{'  ' if line.parent else ''}{line.code}: {line.name} ({what}); "
+            f"people: {people or 'none yet'}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @org_app.command("add", no_args_is_help=True)
