@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from browser_pages import CHROMIUM
 from django.test import Client
 
 from workforce.platform.actions.organizations import do_create_organization, do_grant_role
@@ -228,7 +229,6 @@ def report_dirs(tmp_path_factory, request) -> dict[str, Path]:
 
 # --- A real browser --------------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

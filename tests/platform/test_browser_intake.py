@@ -9,15 +9,14 @@ test server, on a desktop and on a 390-pixel phone. Screenshots go to
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from axe_check import assert_accessible
+from browser_pages import BROWSER_TESTS, sign_in
 
 from workforce.platform.actions.users import do_set_password
 
-CHROMIUM = "/usr/bin/chromium"  # the ``browser`` fixture (conftest.py) launches this one
 PASSWORD = "a synthetic steward password"
 SCREENSHOTS = Path("/tmp")
 EXPORT = (
@@ -29,28 +28,13 @@ EXPORT = (
     b",Woman,Black\n"
 )
 
-pytestmark = [
-    pytest.mark.platform,
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None,
-        reason=f"needs Chromium at {CHROMIUM} (Debian package 'chromium')",
-    ),
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
 def steward(ashg_steward, orgs):
     do_set_password(ashg_steward, PASSWORD, acting_user=None)
     return ashg_steward
-
-
-def sign_in(page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(base + "/dashboard/")
 
 
 @pytest.mark.parametrize(
@@ -63,7 +47,7 @@ def test_a_steward_decides_an_unmapped_value_with_the_keyboard_and_confirms(
     export = tmp_path / "ashg_members_2025.csv"
     export.write_bytes(EXPORT)
     page = browser.new_page(viewport=viewport)
-    sign_in(page, live_server.url, steward.email)
+    sign_in(page, live_server.url, steward.email, PASSWORD)
 
     page.goto(live_server.url + "/organizations/ashg/uploads/new/")
     page.get_by_label("File").set_input_files(str(export))

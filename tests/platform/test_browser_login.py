@@ -6,26 +6,18 @@ Chromium is not installed; screenshots go to ``/tmp/workforce-browser-*.png`` fo
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from browser_pages import BROWSER_TESTS
 
 from workforce.platform.actions.uploads import do_store_upload
 from workforce.platform.actions.users import do_set_password
 
-CHROMIUM = "/usr/bin/chromium"  # the ``browser`` fixture (conftest.py) launches this one
 PASSWORD = "a synthetic steward password"
 SCREENSHOTS = Path("/tmp")
 
-pytestmark = [
-    pytest.mark.platform,
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None,
-        reason=f"needs Chromium at {CHROMIUM} (Debian package 'chromium')",
-    ),
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture

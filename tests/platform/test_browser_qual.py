@@ -16,11 +16,11 @@ browser starts, and what is checked is read from the pages.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from axe_check import assert_accessible
+from browser_pages import BROWSER_TESTS, sign_in
 
 from workforce.platform.actions.organizations import do_grant_role
 from workforce.platform.actions.qual import do_import_qual_project
@@ -31,22 +31,13 @@ from workforce.qual.codings import Coding
 from workforce.qual.deidentify import Original, Replacement
 from workforce.qual.project import Code, Participant, QualProject, Source, Turn
 
-CHROMIUM = "/usr/bin/chromium"  # the ``browser`` fixture (conftest.py) launches this one
 PASSWORD = "a synthetic coder password"
 SCREENS = Path("/tmp/qual_screens")
 SCREENS_WEB_IMPORT = Path("/tmp/qual_screens2")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
-pytestmark = [
-    pytest.mark.platform,
-    pytest.mark.browser,
-    pytest.mark.xdist_group("platform-qual"),
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None,
-        reason=f"needs Chromium at {CHROMIUM} (Debian package 'chromium')",
-    ),
-]
+pytestmark = [*BROWSER_TESTS, pytest.mark.xdist_group("platform-qual")]
 
 MODERATOR = "Moderator: How welcome do you feel at the annual meeting?"
 FIRST = "[PARTICIPANT 1]: I 🌱 started out hopeful, but I often feel like an outsider there."
@@ -117,13 +108,9 @@ def check(page, what: str, screens: Path = SCREENS) -> None:
     page.set_viewport_size(DESKTOP)
 
 
-def sign_in(browser, base: str, user):
+def signed_in(browser, base: str, user):
     page = browser.new_context(viewport=DESKTOP).new_page()
-    page.goto(base + "/login/")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(base + "/dashboard/")
+    sign_in(page, base, user.email, PASSWORD)
     return page
 
 
@@ -172,7 +159,7 @@ def test_two_coders_code_and_the_lead_compares(project, people, live_server, bro
     start = TEXT.index(PASSAGE)
 
     # Coder A selects a passage after the emoji (two UTF-16 units, one code point).
-    ana = sign_in(browser, base, people["ana"])
+    ana = signed_in(browser, base, people["ana"])
     open_source(ana, base, project)
     # Across turns, and from the edge of a turn (outside any text): exact code points.
     across = select(ana, "welcome", "outsider")
@@ -195,7 +182,7 @@ def test_two_coders_code_and_the_lead_compares(project, people, live_server, bro
     ana.get_by_role("link", name="Cancel").click()
 
     # Coder B, blind to A's coding, selects the whole turn and a code with the keyboard only.
-    ben = sign_in(browser, base, people["ben"])
+    ben = signed_in(browser, base, people["ben"])
     open_source(ben, base, project)
     assert ben.locator("mark.piece").count() == 0
     ben.locator("#turn-check-1").focus()
@@ -225,7 +212,7 @@ def test_two_coders_code_and_the_lead_compares(project, people, live_server, bro
     (expected,) = [
         a for a in agreement(codings, {"group-1": len(TEXT)}) if a.basis == ALL_TEXT
     ]
-    lee = sign_in(browser, base, people["lee"])
+    lee = signed_in(browser, base, people["lee"])
     lee.goto(f"{base}/organizations/ashg/focus-groups/{project.pk}/")
     lee.get_by_role("link", name="group-1").click()
     lee.get_by_role("link", name="Original wording").click()
@@ -257,7 +244,7 @@ UPLOADED = (
 def test_a_lead_creates_a_project_and_uploads_a_transcript(project, people, live_server,
                                                           browser):
     base = live_server.url
-    lee = sign_in(browser, base, people["lee"])
+    lee = signed_in(browser, base, people["lee"])
     lee.goto(f"{base}/organizations/ashg/focus-groups/")
     lee.get_by_role("link", name="New project").click()
     check(lee, "project-new", SCREENS_WEB_IMPORT)

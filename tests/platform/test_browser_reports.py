@@ -8,28 +8,19 @@ of them. Screenshots go to ``/tmp/report_screens/`` for a look.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from axe_check import assert_accessible
+from browser_pages import BROWSER_TESTS, sign_in
 
 from workforce.platform.actions.reports import do_publish_report
 from workforce.platform.actions.users import do_set_password
 
-CHROMIUM = "/usr/bin/chromium"  # the ``browser`` fixture (conftest.py) launches this one
 PASSWORD = "a synthetic steward password"
 SCREENS = Path("/tmp/report_screens")
 
-pytestmark = [
-    pytest.mark.platform,
-    pytest.mark.browser,
-    pytest.mark.xdist_group("platform-reports"),
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None,
-        reason=f"needs Chromium at {CHROMIUM} (Debian package 'chromium')",
-    ),
-]
+pytestmark = [*BROWSER_TESTS, pytest.mark.xdist_group("platform-reports")]
 
 
 @pytest.fixture
@@ -60,11 +51,7 @@ def test_a_steward_reads_their_societys_report(
         # Nothing is wider than the screen: wide tables stack into cards on a phone.
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], what
 
-    page.goto(base + "/login/")
-    page.fill("#id_username", steward.email)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(base + "/dashboard/")
+    sign_in(page, base, steward.email, PASSWORD)
 
     page.get_by_role("link", name="1 report of National Society of Genetic Counselors").click()
     page.wait_for_url(base + "/organizations/nsgc/reports/")

@@ -15,13 +15,13 @@ browser starts and checked after it stops.
 from __future__ import annotations
 
 import datetime
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from axe_check import assert_accessible
+from browser_pages import BROWSER_TESTS, CHROMIUM
 from django.utils import timezone
 from test_respondent_pages import FRAME, SLUG, climate_instrument, invite, make_wave
 
@@ -31,7 +31,6 @@ from workforce.platform.actions.surveys import (
 )
 from workforce.platform.surveys.models import Response
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 SCREENS = Path("/tmp/survey_screens")
 DESKTOP = {"width": 1280, "height": 900}
@@ -39,14 +38,7 @@ PHONE = {"width": 390, "height": 844}
 # WCAG's reflow width: 1280 pixels at 400% zoom (and narrower than a 640-pixel 200% zoom).
 NARROW = {"width": 320, "height": 640}
 
-pytestmark = [
-    pytest.mark.platform,
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None,
-        reason=f"needs Chromium at {CHROMIUM} (Debian package 'chromium')",
-    ),
-]
+pytestmark = BROWSER_TESTS
 
 
 @contextmanager

@@ -9,29 +9,28 @@ of WCAG 2.2 A/AA or its best practices. Screenshots go to ``/tmp/survey_staff_sc
 from __future__ import annotations
 
 import datetime
-import shutil
 from pathlib import Path
 
 import pytest
 from axe_check import assert_accessible
+from browser_pages import BROWSER_TESTS, sign_in
 from django.utils import timezone
 from test_survey_actions import ANSWERS, invite, load_members, make_wave
 
 from workforce.platform.actions.surveys import submit_synthetic_response
 from workforce.platform.actions.users import do_set_password
 
-CHROMIUM = "/usr/bin/chromium"  # the ``browser`` fixture (conftest.py) launches this one
 PASSWORD = "a synthetic steward password"
 SCREENS = Path("/tmp/survey_staff_screens")
 
-pytestmark = [
-    pytest.mark.platform,
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None,
-        reason=f"needs Chromium at {CHROMIUM} (Debian package 'chromium')",
-    ),
-]
+pytestmark = BROWSER_TESTS
+
+
+@pytest.fixture
+def steward(ashg_steward):
+    # Set before the browser starts: ORM calls made while it runs would leave a connection.
+    do_set_password(ashg_steward, PASSWORD, acting_user=None)
+    return ashg_steward
 
 
 @pytest.fixture
@@ -54,17 +53,12 @@ def running_wave(ashg, mailoutbox):
     [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})],
 )
 def test_a_steward_follows_responses_over_time(
-    device, viewport, ashg_steward, running_wave, live_server, browser
+    device, viewport, steward, running_wave, live_server, browser
 ):
-    do_set_password(ashg_steward, PASSWORD, acting_user=None)
     base = live_server.url
     page = browser.new_page(viewport=viewport)
     SCREENS.mkdir(parents=True, exist_ok=True)
-    page.goto(base + "/login/")
-    page.fill("#id_username", ashg_steward.email)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(base + "/dashboard/")
+    sign_in(page, base, steward.email, PASSWORD)
 
     page.goto(base + "/organizations/ashg/surveys/ashg-pulse/")
     chart = page.get_by_role("img", name="Completed responses, day by day")
