@@ -23,6 +23,13 @@ BROWSER_TESTS = [
 ]
 
 
+# The two screens every page is checked on: a laptop, and a phone 390 pixels wide.
+DEVICES = [
+    ("desktop", {"width": 1280, "height": 900}),
+    ("phone", {"width": 390, "height": 844}),
+]
+
+
 def sign_in(page, base: str, email: str, password: str) -> None:
     """Sign in through the login form, as a person does, and wait for the dashboard."""
     page.goto(base + "/login/")

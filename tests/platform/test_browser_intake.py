@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from axe_check import assert_accessible
-from browser_pages import BROWSER_TESTS, sign_in
+from browser_pages import BROWSER_TESTS, DEVICES, sign_in
 
 from workforce.platform.actions.users import do_set_password
 
@@ -37,10 +37,7 @@ def steward(ashg_steward, orgs):
     return ashg_steward
 
 
-@pytest.mark.parametrize(
-    ("device", "viewport"),
-    [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})],
-)
+@pytest.mark.parametrize(("device", "viewport"), DEVICES)
 def test_a_steward_decides_an_unmapped_value_with_the_keyboard_and_confirms(
     device, viewport, steward, live_server, browser, tmp_path
 ):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from axe_check import assert_accessible
-from browser_pages import BROWSER_TESTS, sign_in
+from browser_pages import BROWSER_TESTS, DEVICES, sign_in
 
 from workforce.platform.actions.reports import do_publish_report
 from workforce.platform.actions.users import do_set_password
@@ -34,10 +34,7 @@ def report(nsgc, report_dirs):
     return do_publish_report(nsgc, report_dirs["nsgc"], acting_user=None)
 
 
-@pytest.mark.parametrize(
-    ("device", "viewport"),
-    [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})],
-)
+@pytest.mark.parametrize(("device", "viewport"), DEVICES)
 def test_a_steward_reads_their_societys_report(
     device, viewport, steward, report, live_server, browser
 ):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from axe_check import assert_accessible
-from browser_pages import BROWSER_TESTS, sign_in
+from browser_pages import BROWSER_TESTS, DEVICES, sign_in
 from django.utils import timezone
 from test_survey_actions import ANSWERS, invite, load_members, make_wave
 
@@ -48,10 +48,7 @@ def running_wave(ashg, mailoutbox):
     return wave
 
 
-@pytest.mark.parametrize(
-    ("device", "viewport"),
-    [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})],
-)
+@pytest.mark.parametrize(("device", "viewport"), DEVICES)
 def test_a_steward_follows_responses_over_time(
     device, viewport, steward, running_wave, live_server, browser
 ):

@@ -268,6 +268,14 @@ def submit(browser: Client, direction: str = "next", **answers):
     return browser.post(f"/survey/{SLUG}/", data)
 
 
+def submit_from_review(browser: Client, page_html: str, direction: str = "next", **answers):
+    """Post a page that was opened from the review ("Change", "Back to the last page")."""
+    page = re.search(r'name="@page" value="(\d+)"', page_html).group(1)
+    revision = re.search(r'name="@revision" value="(\d+)"', page_html).group(1)
+    data = {"@page": page, "@revision": revision, "@return": "review", "@direction": direction}
+    return browser.post(f"/survey/{SLUG}/", {**data, **answers})
+
+
 def the_response() -> Response:
     return Response.objects.get()
 
@@ -556,19 +564,9 @@ def test_a_change_from_the_review_saves_and_returns_to_the_review(ada):
     where_they_got_to = the_response().page
     page = shown(browser, f"/survey/{SLUG}/?page=1&return=review").content.decode()
     assert ">Save and return to review</button>" in page
-    page_index = re.search(r'name="@page" value="(\d+)"', page).group(1)
-    revision = re.search(r'name="@revision" value="(\d+)"', page).group(1)
 
-    response = browser.post(
-        f"/survey/{SLUG}/",
-        {
-            "@page": page_index,
-            "@revision": revision,
-            "@return": "review",
-            "@direction": "next",
-            "gender": "nonbinary",
-            "race_ethnicity": ["black", "hispanic"],
-        },
+    response = submit_from_review(
+        browser, page, gender="nonbinary", race_ethnicity=["black", "hispanic"]
     )
 
     assert response.status_code == 303, response.content.decode()[:2000]
@@ -600,19 +598,8 @@ def test_back_from_the_last_page_after_the_review_walks_back_through_the_pages(a
     back_link = re.search(r'<a href="([^"]+)">Back to the last page</a>', review).group(1)
     last_page = shown(browser, back_link.replace("&amp;", "&")).content.decode()
     assert '<h2 class="page-heading">Climate</h2>' in last_page
-    page_index = re.search(r'name="@page" value="(\d+)"', last_page).group(1)
-    revision = re.search(r'name="@revision" value="(\d+)"', last_page).group(1)
 
-    went_back = browser.post(
-        f"/survey/{SLUG}/",
-        {
-            "@page": page_index,
-            "@revision": revision,
-            "@return": "review",
-            "@direction": "back",
-            "belonging": "agree",
-        },
-    )
+    went_back = submit_from_review(browser, last_page, "back", belonging="agree")
 
     assert went_back.status_code == 303
     earlier = shown(browser, went_back["Location"]).content.decode()
