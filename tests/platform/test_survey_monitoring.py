@@ -252,6 +252,7 @@ def test_the_timeline_adds_up_responses_day_by_day_and_hides_totals_under_five(w
     assert [day.completed for day in timeline.days] == [None, None, 6, 6, 7]
     assert timeline.days[0].day == wave.opens_on and timeline.drawable
     assert [day.shown for day in timeline.changes()] == ["<5", "6", "7"]
+    assert not timeline.mailed  # answered through the open link: no e-mail to mark
 
 
 def test_the_timeline_marks_the_days_e_mails_went_out(wave, mailoutbox):
@@ -261,7 +262,7 @@ def test_the_timeline_marks_the_days_e_mails_went_out(wave, mailoutbox):
 
     timeline = response_timeline(wave)
 
-    assert timeline.days[-1].mailed == "Invitations and Reminders"
+    assert timeline.days[-1].mailed == "Invitations and Reminders" and timeline.mailed
     assert not timeline.drawable  # no response yet: nothing to draw
 
 

@@ -210,6 +210,11 @@ class ResponseTimeline:
         """A chart says something once responses came in over at least two days."""
         return len(self.days) >= 2 and self.completed >= 5
 
+    @property
+    def mailed(self) -> bool:
+        """Whether invitations or reminders went out on any of its days."""
+        return any(day.mailed for day in self.days)
+
     def description(self) -> str:
         """One sentence for the chart's `<desc>`: where the wave stands."""
         last = self.days[-1].day
