@@ -465,9 +465,25 @@ def org_grant(
     if not granted.can_sign_in:
         console.print(
             "The account has no password yet, so it cannot sign in: set one with "
-            f"`workforce manage changepassword {granted.email}`.",
+            f"`workforce org password {granted.email}`.",
             highlight=False,
         )
+
+
+@org_app.command("password", no_args_is_help=True)
+def org_password(
+    email: Annotated[str, typer.Argument(help="The account's e-mail address.")],
+) -> None:
+    """Set a new password for an account (asked twice, never shown or stored as typed)."""
+    from workforce.platform.organizations.operations import require_account, set_password
+
+    with _operation_errors():
+        require_account(email)  # before anything is typed
+        secret = typer.prompt(
+            f"New password for {email}", hide_input=True, confirmation_prompt=True
+        )
+        changed = set_password(email, secret)
+    console.print(f"The password of {changed} is set; it can sign in.", highlight=False)
 
 
 @org_app.command("revoke", no_args_is_help=True)

@@ -107,8 +107,29 @@ def test_without_a_password_the_account_is_said_not_to_sign_in_yet(consortium):
     )
 
     assert result.exit_code == 0, result.output
-    assert "cannot sign in: set one with `workforce manage changepassword" in said(result)
+    assert "cannot sign in: set one with `workforce org password lee@consortium.example`" in (
+        said(result)
+    )
     assert not User.objects.get(email="lee@consortium.example").has_usable_password()
+
+    set_now = workforce("org", "password", "lee@consortium.example", input=f"{PASSWORD}\n" * 2)
+
+    assert set_now.exit_code == 0, set_now.output
+    assert "The password of lee@consortium.example is set" in said(set_now)
+    assert Client().login(email="lee@consortium.example", password=PASSWORD)
+    assert AuditEvent.objects.filter(verb=AuditEvent.Verb.PASSWORD_SET).count() == 1
+
+
+def test_a_password_for_nobody_or_a_weak_one_is_refused(ashg_analyst):
+    nobody = workforce("org", "password", "nobody@example.org")
+    weak = workforce("org", "password", "analyst@ashg.example", input="12345678\n" * 2)
+
+    assert nobody.exit_code == 1 and "Password" not in nobody.output
+    assert "no account 'nobody@example.org'; `workforce org grant EMAIL ORG ROLE` creates one" in (
+        said(nobody)
+    )
+    assert weak.exit_code == 1 and "This password is entirely numeric" in said(weak)
+    assert not User.objects.get(email="analyst@ashg.example").has_usable_password()
 
 
 def test_a_mistake_is_said_before_a_password_is_asked(ashg):

@@ -211,3 +211,40 @@ def revoke_role(email: str, org: str) -> str | None:
         return None
     do_revoke_role(user, organization, acting_user=None)
     return Role(held.role).label
+
+
+def _account(email: str):
+    from workforce.platform.accounts.models import User, normalize_email
+
+    user = User.objects.filter(email=normalize_email(email)).first()
+    if user is None:
+        raise OperationError(
+            f"no account {email!r}; `workforce org grant EMAIL ORG ROLE` creates one"
+        )
+    return user
+
+
+def require_account(email: str) -> None:
+    """An error naming what to do when nobody has an account with this address."""
+    setup()
+    _account(email)
+
+
+def set_password(email: str, password: str) -> str:
+    """Give an existing account a new password, checked by the site's password rules.
+
+    Recorded as the web's password changes are (that it changed, never what to).
+    """
+    setup()
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from workforce.platform.actions.users import do_set_password
+
+    user = _account(email)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise OperationError(validation_messages(error)) from None
+    do_set_password(user, password, acting_user=None)
+    return user.email

@@ -20,8 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import Count
+from django.utils import timezone
+
 from workforce.platform.organizations.models import Organization
-from workforce.platform.surveys.models import FrameMember, Invitation, Wave
+from workforce.platform.surveys.models import FrameMember, Invitation, Mailing, Response, Wave
 from workforce.standard import load_standard
 
 SMALL = "<5"  # a count from 1 to 4
@@ -198,8 +201,8 @@ class ResponseTimeline:
     """A wave's completed responses, added up day by day from its first day to today.
 
     Over all members only, never by group: it says how many answered by when, which tells no
-    one who answered. Responses through an open link count with the invited ones; the
-    response's day is the one it keeps anyway (rounded to the day in anonymous waves).
+    one who answered. Responses through an open link count with the invited ones; each is
+    counted on the day it keeps anyway (a date, never a time of day).
     """
 
     days: tuple[TimelineDay, ...]
@@ -207,7 +210,7 @@ class ResponseTimeline:
 
     @property
     def drawable(self) -> bool:
-        """A chart says something once responses came in over at least two days."""
+        """A chart says something once the wave has run two days and five have answered."""
         return len(self.days) >= 2 and self.completed >= 5
 
     @property
@@ -242,11 +245,6 @@ def response_timeline(wave: Wave, today: date | None = None) -> ResponseTimeline
     The days run from the earliest of opening, first mailing and first response to the
     latest of the last response and today (the closing day once closed).
     """
-    from django.db.models import Count
-    from django.utils import timezone
-
-    from workforce.platform.surveys.models import Mailing, Response
-
     today = today or timezone.localdate()
     per_day = dict(
         Response.objects.filter(wave=wave, status=Response.Status.COMPLETE)
