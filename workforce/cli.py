@@ -681,12 +681,17 @@ def wave_status(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
     tables = [("overall", summary["overall"]), *summary["by"].items()]
     for title, rows in tables:
         table = Table(
-            title=f"by {title}" if title != "overall" else "overall", title_justify="left"
+            title=f"by {title.replace('_', ' ')}" if title != "overall" else "overall",
+            title_justify="left",
         )
         for column in ("group", "invited", "started", "completed", "partial", "rate"):
             table.add_column(column, justify="left" if column == "group" else "right")
         for row in rows:
-            table.add_row(row.group, row.invited, row.started, row.completed, row.partial, row.rate)
+            # The standard's label of a code, a society's name: as the web page reads.
+            table.add_row(
+                row.label or row.group, row.invited, row.started, row.completed, row.partial,
+                row.rate,
+            )
         console.print(table)
 
 

@@ -139,7 +139,9 @@ def test_invite_remind_and_export_in_every_format(open_wave, mailoutbox, tmp_pat
     ]
 
     status = workforce("survey", "wave", "status", SLUG).output
-    assert "overall" in status and "by career_stage" in status
+    assert "overall" in status and "by career stage" in status
+    # Groups read as the web page reads them: the standard's labels, not its codes.
+    assert "Early career" in status and "Mid career" in status and "│ early" not in status
 
     written = {}
     for format in ("csv", "xlsx", "sav", "dta", "records"):
