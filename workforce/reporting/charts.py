@@ -537,9 +537,9 @@ def _responses_over_time(
     points = [{"day": day.isoformat(), "completed": count} for day, count in days]
     shown = [point for point in points if point["completed"] is not None]
     first, last = days[0][0], days[-1][0]
-    # A label reads to the right of its rule, or to its left in the last fifth of the days,
-    # where it would run past the chart's edge.
-    turn = first + (last - first) * 4 / 5
+    # A label reads to the right of its rule, or to its left in the last eighth of the days,
+    # where it would run past the chart's edge (a tenth of the plot holds "Reminders").
+    turn = first + (last - first) * 7 / 8
     marks = [
         {"day": day.isoformat(), "label": label, "left": day > turn}
         for day, label in mailings
