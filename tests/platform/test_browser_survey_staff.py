@@ -68,3 +68,12 @@ def test_a_steward_follows_responses_over_time(
     assert numbers.get_by_role("cell", name="12", exact=True).count() == 1  # the total today
     assert_accessible(page, f"the wave's page on a {device}")
     page.screenshot(path=str(SCREENS / f"wave-{device}.png"), full_page=True)
+
+    # Before sending, what members will get: the reminder, text and HTML.
+    page.get_by_role("link", name="the reminder").click()
+    page.wait_for_url(base + "/organizations/ashg/surveys/ashg-pulse/emails/reminder/")
+    frame = page.frame_locator("iframe.email-html")
+    assert frame.get_by_text("we have not received your answers yet").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert_accessible(page, f"the reminder's preview on a {device}")
+    page.screenshot(path=str(SCREENS / f"reminder-{device}.png"), full_page=True)

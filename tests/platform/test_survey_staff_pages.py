@@ -65,7 +65,9 @@ def waves(orgs):
     }
 
 
-@pytest.mark.parametrize("page", ["surveys/", "surveys/{code}-pulse/"])
+@pytest.mark.parametrize(
+    "page", ["surveys/", "surveys/{code}-pulse/", "surveys/{code}-pulse/emails/reminder/"]
+)
 @pytest.mark.parametrize(("person", "org", "expected"), MONITORING, ids=ids(MONITORING))
 def test_survey_monitoring_pages(page, person, org, expected, people, waves, client_for):
     response = client_for(people[person]).get(f"/organizations/{org}/" + page.format(code=org))
@@ -176,6 +178,30 @@ def test_monitoring_draws_responses_over_time_with_the_numbers_beside_it(
         r'<tr><th scope="row">[^<]+</th><td class="num">([^<]+)</td><td>([^<]*)</td></tr>', body
     )
     assert rows == [("&lt;5", ""), ("6", "Invitations")]  # yesterday, today
+
+
+def test_the_e_mails_members_get_are_shown_before_they_are_sent(ashg, ashg_steward, client_for):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    browser = client_for(ashg_steward)
+    page = "/organizations/ashg/surveys/ashg-pulse/"
+    wave_page = browser.get(page).content.decode()
+    assert f'href="{page}emails/invitation/">the invitation</a>' in wave_page
+
+    invitation = browser.get(page + "emails/invitation/").content.decode()
+    reminder = browser.get(page + "emails/reminder/").content.decode()
+
+    assert f"<dd>Invitation: {wave.name}</dd>" in invitation
+    assert "You are invited to take part in Climate pulse 2025." in invitation
+    assert "We ask about your career and how welcome you feel." in invitation  # the consent
+    assert "/s/each-members-own-link/" in invitation  # no member's real link
+    assert "<dd>survey-team@consortium.example</dd>" in invitation  # where replies go
+    # The HTML version, escaped into a sandboxed frame: it cannot run or end the attribute.
+    frame = re.search(r'<iframe [^>]*title="The invitation[^"]*" sandbox srcdoc="([^"]*)"',
+                      invitation)  # fmt: skip
+    assert frame and frame.group(1).startswith("&lt;!doctype html&gt;")
+    assert f"Reminder: {wave.name} closes on" in reminder
+    assert "we have not received your answers yet" in reminder
+    assert browser.get(page + "emails/newsletter/").status_code == 404
 
 
 def test_staff_create_a_wave_from_the_form(ashg, staff, client_for):

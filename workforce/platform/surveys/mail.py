@@ -7,6 +7,8 @@ link to stop further e-mails. The links are the only place a token ever appears 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -43,11 +45,24 @@ def subject(wave: Wave, *, reminder: bool) -> str:
     return f"Invitation: {wave.name}"
 
 
-def survey_message(
-    invitation: Invitation, token: str, *, reminder: bool, connection=None
-) -> EmailMultiAlternatives:
-    """The e-mail inviting (or reminding) ``invitation``'s member, with ``token``'s links."""
-    wave = invitation.wave
+# What a preview shows where each member's message carries their own link.
+PREVIEW_TOKEN = "each-members-own-link"
+
+
+@dataclass(frozen=True)
+class MessageContent:
+    """An invitation's or reminder's words: the same for every member but for the links."""
+
+    subject: str
+    text: str
+    html: str
+    from_email: str
+    reply_to: str
+    opt_out_link: str
+
+
+def message_content(wave: Wave, token: str, *, reminder: bool) -> MessageContent:
+    """The message of ``wave`` whose links carry ``token`` (`PREVIEW_TOKEN` for a preview)."""
     context = {
         "wave": wave,
         "organization": wave.organization,
@@ -58,19 +73,34 @@ def survey_message(
         "contact": contact_address(wave),
         "anonymous": wave.is_anonymous,
     }
-    message = EmailMultiAlternatives(
+    return MessageContent(
         subject=subject(wave, reminder=reminder),
-        body=render_to_string("surveys/mail/message.txt", context),
+        text=render_to_string("surveys/mail/message.txt", context),
+        html=render_to_string("surveys/mail/message.html", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
+        reply_to=context["contact"],
+        opt_out_link=context["opt_out_link"],
+    )
+
+
+def survey_message(
+    invitation: Invitation, token: str, *, reminder: bool, connection=None
+) -> EmailMultiAlternatives:
+    """The e-mail inviting (or reminding) ``invitation``'s member, with ``token``'s links."""
+    content = message_content(invitation.wave, token, reminder=reminder)
+    message = EmailMultiAlternatives(
+        subject=content.subject,
+        body=content.text,
+        from_email=content.from_email,
         to=[invitation.member.email],
-        reply_to=[context["contact"]],
+        reply_to=[content.reply_to],
         headers={
-            "List-Unsubscribe": f"<{context['opt_out_link']}>",
+            "List-Unsubscribe": f"<{content.opt_out_link}>",
             # RFC 8058 one-click: a mail program posts to the link without opening a page.
             # Large mailbox providers ask it of anyone sending thousands of messages a day.
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
         connection=connection,
     )
-    message.attach_alternative(render_to_string("surveys/mail/message.html", context), "text/html")
+    message.attach_alternative(content.html, "text/html")
     return message

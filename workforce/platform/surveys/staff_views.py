@@ -34,6 +34,7 @@ from workforce.platform.actions.surveys import (
 )
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can, organization_view
+from workforce.platform.surveys.mail import PREVIEW_TOKEN, message_content
 from workforce.platform.surveys.models import Export, Instrument, Mailing, Response, Wave
 from workforce.platform.surveys.monitoring import (
     ResponseTimeline,
@@ -284,6 +285,27 @@ def _timeline_chart(timeline: ResponseTimeline) -> str:
 @require_safe
 def wave_detail(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
     return _wave_page(request, organization, _wave(organization, slug))
+
+
+# The e-mails a wave sends, by the name in the preview's address.
+EMAIL_KINDS = {"invitation": False, "reminder": True}  # kind → is a reminder
+
+
+@organization_view(Action.VIEW_SURVEY_MONITORING)
+@require_safe
+def email_preview(
+    request: HttpRequest, organization: Organization, slug: str, kind: str
+) -> HttpResponse:
+    """The invitation or the reminder as members get it, each member's own link aside."""
+    if kind not in EMAIL_KINDS:
+        raise Http404("No such e-mail.")
+    wave = _wave(organization, slug)
+    content = message_content(wave, PREVIEW_TOKEN, reminder=EMAIL_KINDS[kind])
+    return render(
+        request,
+        "surveys/staff/email_preview.html",
+        {"organization": organization, "wave": wave, "kind": kind, "message": content},
+    )
 
 
 def _uploaded(form: forms.Form):
