@@ -204,6 +204,45 @@ def test_the_e_mails_members_get_are_shown_before_they_are_sent(ashg, ashg_stewa
     assert browser.get(page + "emails/newsletter/").status_code == 404
 
 
+def test_staff_send_themselves_a_test_of_the_e_mail_and_nobody_else_gets_it(
+    ashg, staff, ashg_steward, client_for, mailoutbox
+):
+    from workforce.platform.audit.models import AuditEvent
+
+    wave = make_wave(ashg, slug="ashg-pulse")
+    load_members(wave, 3)
+    preview = "/organizations/ashg/surveys/ashg-pulse/emails/invitation/"
+    assert "Send a test to me" in client_for(staff).get(preview).content.decode()
+    assert "Send a test to me" not in client_for(ashg_steward).get(preview).content.decode()
+
+    sent = client_for(staff).post(preview + "test/")
+
+    assert sent.status_code == 302 and sent["Location"] == preview
+    [message] = mailoutbox
+    assert message.to == ["staff@consortium.example"]
+    assert message.subject == f"[Test] Invitation: {wave.name}"
+    assert "/s/each-members-own-link/" in message.body
+    assert wave.invitations.filter(status="pending").count() == 3  # no member was sent anything
+    assert wave.mailings.count() == 0
+    event = AuditEvent.objects.get(verb="survey_test_message_sent")
+    assert event.actor == staff and event.details["kind"] == "invitation"
+    assert client_for(ashg_steward).post(preview + "test/").status_code == 403
+    assert client_for(staff).get(preview + "test/").status_code == 405
+
+
+def test_a_test_e_mail_the_mail_server_refuses_is_said_on_the_page(
+    ashg, staff, client_for, settings
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    make_wave(ashg, slug="ashg-pulse")
+    preview = "/organizations/ashg/surveys/ashg-pulse/emails/reminder/"
+
+    page = client_for(staff).post(preview + "test/", follow=True).content.decode()
+
+    assert "The mail server did not take the test message to staff@consortium.example" in page
+
+
 def test_staff_create_a_wave_from_the_form(ashg, staff, client_for):
     from workforce.platform.actions.surveys import do_add_instrument
 

@@ -75,6 +75,7 @@ class SurveyVerb(StrEnum):
     RESPONSE_STARTED = "survey_response_started"  # confidential waves only
     RESPONSE_COMPLETED = "survey_response_completed"  # confidential waves only
     EXPORT_REQUESTED = "survey_export_requested"
+    TEST_MESSAGE_SENT = "survey_test_message_sent"
 
 
 # --- Respondents ------------------------------------------------------------------------------
@@ -981,6 +982,36 @@ def _queue_mailing(wave: Wave, kind: str, acting_user: User | None) -> Mailing:
 def do_send_invitations(wave: Wave, *, acting_user: User | None) -> Mailing:
     """Queue invitations to every member not invited yet; a task sends them in batches."""
     return _queue_mailing(wave, Mailing.Kind.INVITATIONS, acting_user)
+
+
+def do_send_test_message(wave: Wave, *, reminder: bool, acting_user: User) -> str:
+    """Send the invitation (or the reminder) as members get it to the acting person alone.
+
+    To read it in a real mail program, and to see the mail server take it, before thousands
+    go out. The subject starts "[Test]"; where each member's own link goes the message has
+    the preview's placeholder, which opens no survey. Returns the address it went to.
+    """
+    import smtplib
+
+    from workforce.platform.surveys.mail import PREVIEW_TOKEN, survey_message
+
+    stand_in = Invitation(wave=wave, member=FrameMember(wave=wave, email=acting_user.email))
+    message = survey_message(stand_in, PREVIEW_TOKEN, reminder=reminder)
+    message.subject = f"[Test] {message.subject}"
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        raise ValidationError(
+            f"The mail server did not take the test message to {acting_user.email}: {error}"
+        ) from None
+    AuditEvent.record(
+        actor=acting_user,
+        verb=SurveyVerb.TEST_MESSAGE_SENT,
+        obj=wave,
+        organization=wave.organization,
+        details={"wave_id": wave.pk, "kind": "reminder" if reminder else "invitation"},
+    )
+    return acting_user.email
 
 
 def do_send_reminders(wave: Wave, *, acting_user: User | None) -> Mailing:

@@ -31,6 +31,7 @@ from workforce.platform.actions.surveys import (
     do_record_bounces,
     do_send_invitations,
     do_send_reminders,
+    do_send_test_message,
 )
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can, organization_view
@@ -304,8 +305,32 @@ def email_preview(
     return render(
         request,
         "surveys/staff/email_preview.html",
-        {"organization": organization, "wave": wave, "kind": kind, "message": content},
+        {
+            "organization": organization,
+            "wave": wave,
+            "kind": kind,
+            "message": content,
+            "can_manage": can(request.user, Action.MANAGE_SURVEYS, organization),
+        },
     )
+
+
+@organization_view(Action.MANAGE_SURVEYS)
+@require_POST
+def email_test(
+    request: HttpRequest, organization: Organization, slug: str, kind: str
+) -> HttpResponse:
+    """Send the previewed e-mail to the person looking at it, and only to them."""
+    if kind not in EMAIL_KINDS:
+        raise Http404("No such e-mail.")
+    wave = _wave(organization, slug)
+    try:
+        to = do_send_test_message(wave, reminder=EMAIL_KINDS[kind], acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"A test of the {kind} was sent to {to}.")
+    return redirect("survey_email_preview", code=organization.code, slug=wave.slug, kind=kind)
 
 
 def _uploaded(form: forms.Form):

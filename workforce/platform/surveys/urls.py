@@ -25,6 +25,7 @@ urlpatterns = [
     path(WAVE + "reminders/", staff_views.wave_reminders, name="survey_wave_reminders"),
     path(WAVE + "bounces/", staff_views.wave_bounces, name="survey_wave_bounces"),
     path(WAVE + "emails/<slug:kind>/", staff_views.email_preview, name="survey_email_preview"),
+    path(WAVE + "emails/<slug:kind>/test/", staff_views.email_test, name="survey_email_test"),
     path(WAVE + "exports/", staff_views.export_new, name="survey_export_new"),
     path(
         WAVE + "exports/<int:pk>/download/",
