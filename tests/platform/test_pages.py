@@ -95,6 +95,12 @@ def test_organization_views_check_an_action():
         "organizations/<slug:code>/surveys/<slug:slug>/invitations/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/<slug:slug>/reminders/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/<slug:slug>/bounces/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/<slug:slug>/emails/<slug:kind>/": (
+            Action.VIEW_SURVEY_MONITORING
+        ),
+        "organizations/<slug:code>/surveys/<slug:slug>/emails/<slug:kind>/test/": (
+            Action.MANAGE_SURVEYS
+        ),
         "organizations/<slug:code>/surveys/<slug:slug>/exports/": Action.EXPORT_SURVEY_RESPONSES,
         "organizations/<slug:code>/surveys/<slug:slug>/exports/<int:pk>/download/": (
             Action.EXPORT_SURVEY_RESPONSES
