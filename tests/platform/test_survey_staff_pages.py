@@ -243,6 +243,27 @@ def test_a_test_e_mail_the_mail_server_refuses_is_said_on_the_page(
     assert "The mail server did not take the test message to staff@consortium.example" in page
 
 
+def test_the_wave_list_compares_waves_by_response_rate_small_counts_hidden(
+    ashg, ashg_steward, client_for, mailoutbox
+):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    load_members(wave, 12)
+    for token in list(invite(wave, mailoutbox).values())[:6]:
+        submit_synthetic_response(wave, ANSWERS, token=token)
+    small = make_wave(ashg, slug="ashg-small", version="2")
+    load_members(small, 3)
+    mailoutbox.clear()
+    submit_synthetic_response(small, ANSWERS, token=next(iter(invite(small, mailoutbox).values())))
+
+    body = client_for(ashg_steward).get("/organizations/ashg/surveys/").content.decode()
+
+    cells = r'<td data-label="Invited" class="num">{}</td>\s*'
+    cells += r'<td data-label="Completed" class="num">{}</td>\s*'
+    cells += r'<td data-label="Response rate" class="num">{}</td>'
+    assert re.search(cells.format("12", "6", "50%"), body)
+    assert re.search(cells.format("&lt;5", "&lt;5", "—"), body)  # three members: not shown
+
+
 def test_staff_create_a_wave_from_the_form(ashg, staff, client_for):
     from workforce.platform.actions.surveys import do_add_instrument
 

@@ -40,6 +40,7 @@ from workforce.platform.surveys.models import Export, Instrument, Mailing, Respo
 from workforce.platform.surveys.monitoring import (
     ResponseTimeline,
     groupings,
+    overall_rates,
     response_rates,
     response_timeline,
 )
@@ -125,7 +126,10 @@ def _wave(organization: Organization, slug: str) -> Wave:
 @organization_view(Action.VIEW_SURVEY_MONITORING)
 @require_safe
 def wave_list(request: HttpRequest, organization: Organization) -> HttpResponse:
-    waves = organization.waves.select_related("instrument")
+    waves = list(organization.waves.select_related("instrument"))
+    rates = overall_rates(waves)
+    for wave in waves:
+        wave.overall = rates[wave.pk]
     return render(
         request,
         "surveys/staff/wave_list.html",
