@@ -715,6 +715,31 @@ def _mailing(slug: str, *, reminders: bool) -> None:
         )
 
 
+@survey_app.command("preview", no_args_is_help=True)
+def survey_preview(
+    slug: Annotated[str, typer.Argument(help="The wave.")],
+    reminder: Annotated[
+        bool, typer.Option("--reminder", help="The reminder, not the invitation.")
+    ] = False,
+    send_to: Annotated[
+        str | None,
+        typer.Option(help="Also send it, as a test marked [Test], to this address alone."),
+    ] = None,
+) -> None:
+    """Show the e-mail members get (each member's own link stands as a placeholder)."""
+    from workforce.platform.surveys.operations import preview_message
+
+    with _operation_errors():
+        content, sent = preview_message(slug, reminder=reminder, send_to=send_to)
+    console.print(f"Subject: {content.subject}", highlight=False, markup=False)
+    console.print(f"From: {content.from_email}", highlight=False, markup=False)
+    console.print(f"Reply-To: {content.reply_to}", highlight=False, markup=False)
+    console.print("", highlight=False)
+    console.print(content.text.strip(), highlight=False, markup=False, soft_wrap=True)
+    if sent:
+        err_console.print(f"A test was sent to {sent}.", highlight=False)
+
+
 @survey_app.command("invite", no_args_is_help=True)
 def survey_invite(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
     """E-mail each member of the frame not yet invited a personal, single-use link."""

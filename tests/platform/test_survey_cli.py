@@ -218,3 +218,22 @@ def test_a_frame_row_without_an_address_is_reported_and_the_rest_kept(open_wave,
     assert "more.csv" in result.output and "email" in result.output
     assert "more.csv: 1 member added to the frame." in said(result)
     assert open_wave.frame.count() == 4
+
+
+def test_the_e_mail_is_previewed_and_a_test_sent_to_one_address(open_wave, mailoutbox):
+    shown = workforce("survey", "preview", SLUG, "--reminder")
+    assert shown.exit_code == 0, shown.output
+    assert "Subject: Reminder: climate-2026 closes on" in shown.output
+    assert "/s/each-members-own-link/" in shown.output
+    assert mailoutbox == []  # a preview sends nothing
+
+    sent = workforce("survey", "preview", SLUG, "--send-to", "Lead@Consortium.example")
+    assert sent.exit_code == 0, sent.output
+    [message] = mailoutbox
+    assert message.to == ["lead@consortium.example"]
+    assert message.subject.startswith("[Test] Invitation:")
+    assert Invitation.objects.filter(status="pending").count() == 3  # no member got anything
+
+    wrong = workforce("survey", "preview", SLUG, "--send-to", "not an address")
+    assert wrong.exit_code == 1
+    assert "'not an address' is not an e-mail address" in said(wrong)

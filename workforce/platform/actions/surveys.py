@@ -984,8 +984,11 @@ def do_send_invitations(wave: Wave, *, acting_user: User | None) -> Mailing:
     return _queue_mailing(wave, Mailing.Kind.INVITATIONS, acting_user)
 
 
-def do_send_test_message(wave: Wave, *, reminder: bool, acting_user: User) -> str:
-    """Send the invitation (or the reminder) as members get it to the acting person alone.
+def do_send_test_message(
+    wave: Wave, *, reminder: bool, acting_user: User | None, to: str | None = None
+) -> str:
+    """Send the invitation (or the reminder) as members get it to one address: ``to``, or
+    the acting person's own.
 
     To read it in a real mail program, and to see the mail server take it, before thousands
     go out. The subject starts "[Test]"; where each member's own link goes the message has
@@ -995,14 +998,19 @@ def do_send_test_message(wave: Wave, *, reminder: bool, acting_user: User) -> st
 
     from workforce.platform.surveys.mail import PREVIEW_TOKEN, survey_message
 
-    stand_in = Invitation(wave=wave, member=FrameMember(wave=wave, email=acting_user.email))
+    address = normalize_email(to) if to else acting_user.email if acting_user else ""
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError(f"{address!r} is not an e-mail address.") from None
+    stand_in = Invitation(wave=wave, member=FrameMember(wave=wave, email=address))
     message = survey_message(stand_in, PREVIEW_TOKEN, reminder=reminder)
     message.subject = f"[Test] {message.subject}"
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as error:
         raise ValidationError(
-            f"The mail server did not take the test message to {acting_user.email}: {error}"
+            f"The mail server did not take the test message to {address}: {error}"
         ) from None
     AuditEvent.record(
         actor=acting_user,
@@ -1011,7 +1019,7 @@ def do_send_test_message(wave: Wave, *, reminder: bool, acting_user: User) -> st
         organization=wave.organization,
         details={"wave_id": wave.pk, "kind": "reminder" if reminder else "invitation"},
     )
-    return acting_user.email
+    return address
 
 
 def do_send_reminders(wave: Wave, *, acting_user: User | None) -> Mailing:

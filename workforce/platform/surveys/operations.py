@@ -273,3 +273,23 @@ def record_bounces(paths: list[Path]) -> list[tuple[Bounces, BouncesRecorded]]:
     if problems:
         raise OperationError(problems)
     return [(bounces, do_record_bounces(bounces.addresses)) for bounces in read]
+
+
+def preview_message(slug: str, *, reminder: bool, send_to: str | None = None):
+    """The wave's invitation (or reminder) as members get it; with `send_to`, also sent there
+    as a test (see `do_send_test_message`). Returns the content and the address sent to."""
+    setup()
+    from django.core.exceptions import ValidationError
+
+    from workforce.platform.actions.surveys import do_send_test_message
+    from workforce.platform.surveys.mail import PREVIEW_TOKEN, message_content
+
+    wave = find_wave(slug)
+    content = message_content(wave, PREVIEW_TOKEN, reminder=reminder)
+    sent = None
+    if send_to is not None:
+        try:
+            sent = do_send_test_message(wave, reminder=reminder, acting_user=None, to=send_to)
+        except ValidationError as error:
+            raise OperationError(validation_messages(error)) from None
+    return content, sent
