@@ -698,9 +698,14 @@ def wave_status(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
 def _mailing(slug: str, *, reminders: bool) -> None:
     from workforce.platform.surveys.operations import send
 
-    with _operation_errors():
-        mailing = send(slug, reminders=reminders)
     what = "reminder" if reminders else "invitation"
+    with _operation_errors(), _progress() as progress:
+        # Sent here, batch by batch: a real mail server takes minutes for thousands.
+        mailing = send(
+            slug,
+            reminders=reminders,
+            progress=lambda done, total: progress(f"Sending {what}s", done, total),
+        )
     if mailing.status == "done":
         console.print(
             f"{slug}: {_count(mailing.sent, what)} sent, {mailing.failed:,} refused by the mail "

@@ -237,3 +237,32 @@ def test_the_e_mail_is_previewed_and_a_test_sent_to_one_address(open_wave, mailo
     wrong = workforce("survey", "preview", SLUG, "--send-to", "not an address")
     assert wrong.exit_code == 1
     assert "'not an address' is not an e-mail address" in said(wrong)
+
+
+def test_a_mailing_sent_from_the_command_line_reports_each_batch(ashg, mailoutbox, tmp_path):
+    from workforce.platform.surveys.operations import send
+    from workforce.platform.surveys.tasks import BATCH_SIZE
+
+    assert workforce("survey", "import", module_path("climate")).exit_code == 0
+    frame = tmp_path / "frame.csv"
+    size = 2 * BATCH_SIZE + 50
+    frame.write_text(
+        "member_id,email\n" + "".join(f"m{i},m{i}@members.example\n" for i in range(size)),
+        encoding="utf-8",
+    )
+    consent = tmp_path / "consent.txt"
+    consent.write_text("Voluntary.", encoding="utf-8")
+    today = timezone.localdate()
+    created = workforce(
+        "survey", "wave", "create", SLUG, "--org", "ashg", "--form", "climate",
+        "--opens", today, "--closes", today + datetime.timedelta(weeks=6),
+        "--consent", consent, "--frame", frame,
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert workforce("survey", "wave", "open", SLUG).exit_code == 0
+    seen = []
+
+    mailing = send(SLUG, reminders=False, progress=lambda done, total: seen.append((done, total)))
+
+    assert mailing.sent == size == len(mailoutbox)
+    assert seen == [(BATCH_SIZE, size), (2 * BATCH_SIZE, size), (size, size)]

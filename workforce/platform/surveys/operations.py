@@ -12,7 +12,9 @@ them and exits non-zero.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -187,21 +189,24 @@ def change_status(slug: str, *, open_it: bool):
         raise OperationError(validation_messages(error)) from None
 
 
-def send(slug: str, *, reminders: bool):
+def send(slug: str, *, reminders: bool, progress: Callable[[int, int], None] | None = None):
     """Send the wave's invitations (or reminders); returns the `Mailing` as it stands after.
 
     With the database task queue the mailing is queued for `workforce manage db_worker`;
-    with WORKFORCE_TASKS=immediate it has been sent when this returns.
+    with WORKFORCE_TASKS=immediate it has been sent when this returns, and `progress(done,
+    total)` was told after every batch.
     """
     setup()
     from django.core.exceptions import ValidationError
 
     from workforce.platform.actions.surveys import do_send_invitations, do_send_reminders
+    from workforce.platform.surveys.tasks import watching_mailings
 
     wave = find_wave(slug)
     action = do_send_reminders if reminders else do_send_invitations
     try:
-        mailing = action(wave, acting_user=None)
+        with watching_mailings(progress) if progress else contextlib.nullcontext():
+            mailing = action(wave, acting_user=None)
     except ValidationError as error:
         raise OperationError(validation_messages(error)) from None
     mailing.refresh_from_db()

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import smtplib
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import structlog
@@ -36,6 +38,20 @@ from workforce.survey.exports import response_table, write_responses
 from workforce.survey.records import standard_records
 
 log = structlog.get_logger(__name__)
+
+# Who watches a mailing sent in this process and context: the command line's progress bar,
+# told (sent and refused so far, total) after every batch. Unset in a worker or a request.
+_WATCHER: ContextVar[Callable[[int, int], None] | None] = ContextVar("watcher", default=None)
+
+
+@contextmanager
+def watching_mailings(report: Callable[[int, int], None]) -> Iterator[None]:
+    """Call `report(done, total)` after each batch of a mailing sent within the block."""
+    token = _WATCHER.set(report)
+    try:
+        yield
+    finally:
+        _WATCHER.reset(token)
 
 # Messages sent over one connection, and progress saved after each batch.
 BATCH_SIZE = 200
@@ -118,7 +134,7 @@ def send_mailing(mailing_id: int) -> dict[str, int]:
     if not mailing.active:
         return {"sent": mailing.sent, "failed": mailing.failed}
     Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
-    last = 0
+    last = done = 0
     try:
         while True:
             batch = list(
@@ -131,6 +147,10 @@ def send_mailing(mailing_id: int) -> dict[str, int]:
             last = batch[-1].pk
             sent, refused = _send_batch(mailing, batch)
             log.info("survey.mailing_batch", mailing_id=mailing.pk, sent=sent, refused=refused)
+            watcher = _WATCHER.get()
+            if watcher is not None:
+                done += sent + refused
+                watcher(done, max(mailing.total, done))
     except Exception as error:
         Mailing.objects.filter(pk=mailing.pk).update(
             status=Mailing.Status.FAILED,
