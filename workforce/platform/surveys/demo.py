@@ -215,6 +215,7 @@ class MailedLinks:
 
         self.mail_dir = Path(mail_dir)
         self.links: dict[str, str] = {}
+        self.every_link: dict[str, list[str]] = {}  # address → each token mailed to it
         self._seen: set[Path] = set()
         self._pattern = re.compile(
             re.escape(survey_link("TOKEN")).replace("TOKEN", r"([A-Za-z0-9_-]+)")
@@ -232,8 +233,27 @@ class MailedLinks:
                 body = message.get_body(preferencelist=("plain",))
                 found = self._pattern.search(body.get_content() if body is not None else "")
                 if found and message["To"]:
-                    self.links[str(message["To"]).strip().lower()] = found.group(1)
+                    address = str(message["To"]).strip().lower()
+                    self.links[address] = found.group(1)
+                    self.every_link.setdefault(address, []).append(found.group(1))
         return self.links
+
+    def newest(self, address: str) -> str | None:
+        """The token of the last e-mail sent to `address`, as the database knows it.
+
+        Files written in the same instant sort in no set order, so when several mailings are
+        read at once (the demo run again), the database's order of the links decides.
+        """
+        from workforce.platform.surveys.models import InvitationToken, hash_token
+
+        tokens = {hash_token(token): token for token in self.every_link.get(address, [])}
+        last = (
+            InvitationToken.objects.filter(token_hash__in=list(tokens))
+            .order_by("-pk")
+            .values_list("token_hash", flat=True)
+            .first()
+        )
+        return tokens.get(last) if last else None
 
 
 def links_in_mail(mail_dir: Path) -> dict[str, str]:
@@ -332,9 +352,10 @@ def load_demo_survey(synth_dir: Path, out_dir: Path, progress: Progress) -> Demo
                 mail=mail,
             )
         )
-    links = mail.read()
-    if DEMO_MEMBER[1] in links:
-        summary.open_link = survey_link(links[DEMO_MEMBER[1]])
+    mail.read()
+    newest = mail.newest(DEMO_MEMBER[1])
+    if newest is not None:
+        summary.open_link = survey_link(newest)
     summary.waves = [export_records(wave, out_dir) for wave in summary.waves]
     compare_with_truth(summary, responses)
     return summary
