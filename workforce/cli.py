@@ -222,10 +222,15 @@ def demo(
             if quiet:
                 import logging.config
 
+                from django.conf import settings
+
                 from workforce.platform.logs import logging_config
 
-                os.environ["WORKFORCE_LOG_LEVEL"] = "INFO"
-                logging.config.dictConfig(logging_config("INFO"))
+                # Here and in every worker: a worker's django.setup() configures logging
+                # again from settings.LOGGING, which was read while the stages were quiet.
+                os.environ["WORKFORCE_LOG_LEVEL"] = settings.LOG_LEVEL = "INFO"
+                settings.LOGGING = logging_config("INFO")
+                logging.config.dictConfig(settings.LOGGING)
             serve_app_now(host=host, port=port, workers=2)
 
 
