@@ -45,8 +45,9 @@ def frame_csv(tmp_path) -> Path:
     return path
 
 
-@pytest.fixture
-def open_wave(ashg, frame_csv, tmp_path) -> Wave:
+def create_and_open(frame: Path, tmp_path: Path):
+    """ASHG's climate wave created from the command line with `frame`, then opened; the
+    creation's result."""
     assert workforce("survey", "import", module_path("climate")).exit_code == 0
     consent = tmp_path / "consent.txt"
     consent.write_text("Your answers are anonymous.", encoding="utf-8")
@@ -54,11 +55,17 @@ def open_wave(ashg, frame_csv, tmp_path) -> Wave:
     created = workforce(
         "survey", "wave", "create", SLUG, "--org", "ashg", "--form", "climate",
         "--opens", today, "--closes", today + datetime.timedelta(weeks=6),
-        "--consent", consent, "--contact", "survey@ashg.example", "--frame", frame_csv,
+        "--consent", consent, "--contact", "survey@ashg.example", "--frame", frame,
     )  # fmt: skip
     assert created.exit_code == 0, created.output
-    assert "3 members added to the frame" in said(created)
     assert workforce("survey", "wave", "open", SLUG).exit_code == 0
+    return created
+
+
+@pytest.fixture
+def open_wave(ashg, frame_csv, tmp_path) -> Wave:
+    created = create_and_open(frame_csv, tmp_path)
+    assert "3 members added to the frame" in said(created)
     return Wave.objects.get(slug=SLUG)
 
 
@@ -243,23 +250,13 @@ def test_a_mailing_sent_from_the_command_line_reports_each_batch(ashg, mailoutbo
     from workforce.platform.surveys.operations import send
     from workforce.platform.surveys.tasks import BATCH_SIZE
 
-    assert workforce("survey", "import", module_path("climate")).exit_code == 0
     frame = tmp_path / "frame.csv"
     size = 2 * BATCH_SIZE + 50
     frame.write_text(
         "member_id,email\n" + "".join(f"m{i},m{i}@members.example\n" for i in range(size)),
         encoding="utf-8",
     )
-    consent = tmp_path / "consent.txt"
-    consent.write_text("Voluntary.", encoding="utf-8")
-    today = timezone.localdate()
-    created = workforce(
-        "survey", "wave", "create", SLUG, "--org", "ashg", "--form", "climate",
-        "--opens", today, "--closes", today + datetime.timedelta(weeks=6),
-        "--consent", consent, "--frame", frame,
-    )  # fmt: skip
-    assert created.exit_code == 0, created.output
-    assert workforce("survey", "wave", "open", SLUG).exit_code == 0
+    create_and_open(frame, tmp_path)
     seen = []
 
     mailing = send(SLUG, reminders=False, progress=lambda done, total: seen.append((done, total)))

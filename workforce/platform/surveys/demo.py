@@ -256,11 +256,6 @@ class MailedLinks:
         return tokens.get(last) if last else None
 
 
-def links_in_mail(mail_dir: Path) -> dict[str, str]:
-    """E-mail address → the survey token of the newest message sent to it in ``mail_dir``."""
-    return MailedLinks(mail_dir).read()
-
-
 @dataclass(frozen=True)
 class Replay:
     """The synthetic survey's calendar: its first day, its length and its reminder days."""

@@ -133,20 +133,22 @@ def response_rates(wave: Wave, by: str | None = None) -> list[RateRow]:
             name == NOT_GIVEN, name not in rank, rank.get(name, 0), labels[name].lower()
         ),
     )
-    rows = []
-    for group in [*order, TOTAL]:
-        cells = shown[group]
-        rate_hidden = not (cells["completed"].isdigit() and cells["invited"].isdigit())
-        rows.append(
-            RateRow(
-                group=group,
-                **cells,
-                rate=_rate(table[group]["completed"], table[group]["invited"], rate_hidden),
-                is_total=group == TOTAL,
-                label=labels.get(group, group),
-            )
-        )
-    return rows
+    return [
+        _rate_row(group, table[group], shown[group], label=labels.get(group, group))
+        for group in [*order, TOTAL]
+    ]
+
+
+def _rate_row(group: str, counts: dict[str, int], cells: dict[str, str], *, label: str) -> RateRow:
+    """A row as shown: the protected cells, and a rate only where both its counts are shown."""
+    hidden = not (cells["completed"].isdigit() and cells["invited"].isdigit())
+    return RateRow(
+        group=group,
+        **cells,
+        rate=_rate(counts["completed"], counts["invited"], hidden),
+        is_total=group == TOTAL,
+        label=label,
+    )
 
 
 def overall_rates(waves: Iterable[Wave]) -> dict[int, RateRow]:
@@ -166,14 +168,8 @@ def overall_rates(waves: Iterable[Wave]) -> dict[int, RateRow]:
     rows = {}
     for wave_id in ids:
         counts = _counts(by_wave[wave_id])
-        cells = _protect({TOTAL: counts}, TOTAL)[TOTAL]
-        hidden = not (cells["completed"].isdigit() and cells["invited"].isdigit())
-        rows[wave_id] = RateRow(
-            group=TOTAL,
-            **cells,
-            rate=_rate(counts["completed"], counts["invited"], hidden),
-            is_total=True,
-            label=TOTAL,
+        rows[wave_id] = _rate_row(
+            TOTAL, counts, _protect({TOTAL: counts}, TOTAL)[TOTAL], label=TOTAL
         )
     return rows
 

@@ -296,16 +296,22 @@ def wave_detail(request: HttpRequest, organization: Organization, slug: str) -> 
 EMAIL_KINDS = {"invitation": False, "reminder": True}  # kind → is a reminder
 
 
+def _is_reminder(kind: str) -> bool:
+    """Whether the e-mail named in the address is the reminder; not found if it is neither."""
+    if kind not in EMAIL_KINDS:
+        raise Http404("No such e-mail.")
+    return EMAIL_KINDS[kind]
+
+
 @organization_view(Action.VIEW_SURVEY_MONITORING)
 @require_safe
 def email_preview(
     request: HttpRequest, organization: Organization, slug: str, kind: str
 ) -> HttpResponse:
     """The invitation or the reminder as members get it, each member's own link aside."""
-    if kind not in EMAIL_KINDS:
-        raise Http404("No such e-mail.")
+    reminder = _is_reminder(kind)
     wave = _wave(organization, slug)
-    content = message_content(wave, PREVIEW_TOKEN, reminder=EMAIL_KINDS[kind])
+    content = message_content(wave, PREVIEW_TOKEN, reminder=reminder)
     return render(
         request,
         "surveys/staff/email_preview.html",
@@ -325,11 +331,10 @@ def email_test(
     request: HttpRequest, organization: Organization, slug: str, kind: str
 ) -> HttpResponse:
     """Send the previewed e-mail to the person looking at it, and only to them."""
-    if kind not in EMAIL_KINDS:
-        raise Http404("No such e-mail.")
+    reminder = _is_reminder(kind)
     wave = _wave(organization, slug)
     try:
-        to = do_send_test_message(wave, reminder=EMAIL_KINDS[kind], acting_user=request.user)
+        to = do_send_test_message(wave, reminder=reminder, acting_user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
