@@ -584,18 +584,8 @@ def wave_create(
     from workforce.platform.surveys.operations import create_wave, load_frame
 
     opens_on, closes_on = _date(opens, "--opens"), _date(closes, "--closes")
+    consent_text = _read_consent(consent)
     with _operation_errors():
-        try:
-            consent_text = consent.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            err_console.print(f"[red]error:[/red] {consent}: cannot be read ({error})")
-            raise typer.Exit(1) from None
-        if not consent_text.strip():
-            err_console.print(
-                f"[red]error:[/red] {consent}: the file is empty; it holds the text members "
-                "read before they start"
-            )
-            raise typer.Exit(1)
         wave = create_wave(
             org=org,
             slug=slug,
@@ -616,6 +606,72 @@ def wave_create(
         )
         if frame is not None:
             _print_frame_load(load_frame(slug, frame), frame)
+
+
+def _read_consent(path: Path) -> str:
+    """The consent text in ``path``; a file that cannot be read, or holds nothing, stops here."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        err_console.print(f"[red]error:[/red] {path}: cannot be read ({error})")
+        raise typer.Exit(1) from None
+    if not text.strip():
+        err_console.print(
+            f"[red]error:[/red] {path}: the file is empty; it holds the text members "
+            "read before they start"
+        )
+        raise typer.Exit(1)
+    return text
+
+
+@wave_app.command("change", no_args_is_help=True)
+def wave_change(
+    slug: Annotated[str, typer.Argument(help="The wave.")],
+    name: Annotated[str | None, typer.Option(help="Name shown to members.")] = None,
+    closes: Annotated[str | None, typer.Option(help="Last day open, YYYY-MM-DD.")] = None,
+    contact: Annotated[str | None, typer.Option(help="Address members can write to.")] = None,
+    year: Annotated[int | None, typer.Option(help="Reference year of the records.")] = None,
+    opens: Annotated[
+        str | None, typer.Option(help="First day open, YYYY-MM-DD (a draft only).")
+    ] = None,
+    consent: Annotated[
+        Path | None, typer.Option(help="Text file with the consent text (a draft only).")
+    ] = None,
+    mode: Annotated[
+        str | None, typer.Option(help="anonymous or confidential (a draft only).")
+    ] = None,
+    form: Annotated[
+        str | None, typer.Option(help="Form id of another instrument (a draft only).")
+    ] = None,
+    version: Annotated[str | None, typer.Option(help="Its version (newest).")] = None,
+) -> None:
+    """Change a wave's settings: any while it is a draft; once open, its name, contact and
+    closing date (what members have seen and agreed to stays)."""
+    from workforce.platform.surveys.operations import change_wave
+
+    changes = {
+        "name": name,
+        "closes_on": _date(closes, "--closes") if closes else None,
+        "contact_email": contact,
+        "year": year,
+        "opens_on": _date(opens, "--opens") if opens else None,
+        "consent_text": _read_consent(consent) if consent else None,
+        "mode": mode,
+    }
+    changes = {setting: value for setting, value in changes.items() if value is not None}
+    if not changes and form is None:
+        err_console.print("[red]error:[/red] nothing to change; give at least one option")
+        raise typer.Exit(2)
+    with _operation_errors():
+        wave, changed = change_wave(slug, form_id=form, version=version, **changes)
+    if changed:
+        console.print(
+            f"{wave.slug}: changed the {changed}; open {wave.opens_on} to "
+            f"{wave.closes_on}, status {wave.status}.",
+            highlight=False,
+        )
+    else:
+        console.print(f"{wave.slug}: nothing changed; those are its settings already.")
 
 
 def _count(number: int, noun: str, plural: str = "s") -> str:

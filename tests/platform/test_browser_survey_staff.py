@@ -77,3 +77,36 @@ def test_a_steward_follows_responses_over_time(
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     assert_accessible(page, f"the reminder's preview on a {device}")
     page.screenshot(path=str(SCREENS / f"reminder-{device}.png"), full_page=True)
+
+
+@pytest.fixture
+def staff_member(staff):
+    do_set_password(staff, PASSWORD, acting_user=None)
+    return staff
+
+
+@pytest.mark.parametrize(("device", "viewport"), DEVICES)
+def test_staff_keep_a_running_wave_open_a_week_longer(
+    device, viewport, staff_member, running_wave, live_server, browser
+):
+    base = live_server.url
+    later = running_wave.closes_on + datetime.timedelta(weeks=1)
+    page = browser.new_page(viewport=viewport)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    sign_in(page, base, staff_member.email, PASSWORD)
+
+    page.goto(base + "/organizations/ashg/surveys/ashg-pulse/")
+    page.get_by_role("link", name="Change the wave's settings").click()
+    page.wait_for_url(base + "/organizations/ashg/surveys/ashg-pulse/settings/")
+    # What members agreed to is shown, and cannot be edited.
+    assert page.get_by_label("Consent text").is_disabled()
+    assert page.get_by_label("Mode").is_disabled()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert_accessible(page, f"the wave's settings on a {device}")
+    page.screenshot(path=str(SCREENS / f"settings-{device}.png"), full_page=True)
+
+    page.get_by_label("Closes on").fill(later.isoformat())
+    page.get_by_role("button", name="Save the settings").click()
+    page.wait_for_url(base + "/organizations/ashg/surveys/ashg-pulse/")
+    assert page.get_by_text("Saved: the closing date of Climate pulse 2025.").is_visible()
+    assert page.get_by_text(f"to {later:%-d %b %Y}").count() == 1

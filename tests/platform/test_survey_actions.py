@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from workforce.platform.actions.surveys import (
+    FROZEN_ONCE_CLOSED,
+    FROZEN_ONCE_OPEN,
     IncompleteResponse,
     SurveyLinkError,
     SurveyVerb,
@@ -249,20 +251,81 @@ def test_instrument_and_mode_can_change_while_the_wave_is_a_draft(ashg):
     assert (changed.instrument, changed.mode) == (newer, "confidential")
 
 
-@pytest.mark.parametrize("setting", ["instrument", "mode"])
-def test_instrument_and_mode_are_frozen_once_the_wave_opens(ashg, setting):
+@pytest.mark.parametrize(
+    ("setting", "label"),
+    [("instrument", "questionnaire"), ("mode", "mode"), ("consent_text", "consent text")],
+)
+def test_what_members_saw_and_agreed_to_is_frozen_once_the_wave_opens(ashg, setting, label):
     wave = make_wave(ashg)
-    value = do_add_instrument(build_instrument("2"), acting_user=None)
-    value = value if setting == "instrument" else "confidential"
-    with pytest.raises(ValidationError, match=f"its {setting} can no longer change"):
+    value = {
+        "instrument": do_add_instrument(build_instrument("2"), acting_user=None),
+        "mode": "confidential",
+        "consent_text": "A different promise.",
+    }[setting]
+    with pytest.raises(ValidationError) as error:
         do_change_wave(wave, acting_user=None, **{setting: value})
+    assert error.value.message_dict[setting][0].startswith(f"The {label} can no longer change: ")
     wave.refresh_from_db()
     assert (wave.instrument.version, wave.mode) == ("1", "anonymous")
+    assert wave.consent_text.startswith("We ask about your career")
 
 
 def test_other_settings_of_an_open_wave_can_still_change(wave):
     later = wave.closes_on + datetime.timedelta(days=7)
-    assert do_change_wave(wave, closes_on=later, acting_user=None).closes_on == later
+    changed = do_change_wave(
+        wave,
+        closes_on=later,
+        name="Climate pulse 2025 (extended)",
+        contact_email="help@consortium.example",
+        acting_user=None,
+    )
+    changed.refresh_from_db()
+    assert (changed.closes_on, changed.name, changed.contact_email) == (
+        later,
+        "Climate pulse 2025 (extended)",
+        "help@consortium.example",
+    )
+
+
+def test_an_open_wave_cannot_move_its_closing_day_into_the_past(wave):
+    yesterday = today() - datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as error:
+        do_change_wave(wave, closes_on=yesterday, acting_user=None)
+    assert "has passed; to stop the wave taking answers, close it" in str(error.value)
+    # Closing sooner, but not before today, is a change like any other.
+    assert do_change_wave(wave, closes_on=today(), acting_user=None).closes_on == today()
+
+
+def test_a_closed_waves_dates_and_contact_are_its_record(wave):
+    do_close_wave(wave, acting_user=None)
+    with pytest.raises(ValidationError) as error:
+        do_change_wave(
+            wave,
+            closes_on=wave.closes_on + datetime.timedelta(days=7),
+            contact_email="late@consortium.example",
+            acting_user=None,
+        )
+    assert set(error.value.message_dict) == {"closes_on", "contact_email"}
+    assert do_change_wave(wave, name="Climate pulse 2025", year=2024, acting_user=None).year == 2024
+
+
+def test_settings_posted_unchanged_are_no_change_whatever_the_status(wave):
+    do_close_wave(wave, acting_user=None)
+    before = AuditEvent.objects.count()
+    unchanged = {name: getattr(wave, name) for name in FROZEN_ONCE_OPEN | FROZEN_ONCE_CLOSED}
+    do_change_wave(wave, acting_user=None, **unchanged)
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_change_is_audited_with_each_setting_from_and_to(ashg):
+    wave = make_wave(ashg, opened=False)
+    newer = do_add_instrument(build_instrument("2"), acting_user=None)
+    do_change_wave(wave, instrument=newer, name="Climate pulse 2025", acting_user=None)
+    event = AuditEvent.objects.filter(verb="survey_wave_changed").get()
+    # The name given is the name it had: only what changed is recorded.
+    assert event.details["changed"] == {
+        "instrument": {"from": "climate_pulse version 1", "to": "climate_pulse version 2"}
+    }
 
 
 def test_every_staff_action_is_audited(ashg, mailoutbox):

@@ -263,3 +263,28 @@ def test_a_mailing_sent_from_the_command_line_reports_each_batch(ashg, mailoutbo
 
     assert mailing.sent == size == len(mailoutbox)
     assert seen == [(BATCH_SIZE, size), (2 * BATCH_SIZE, size), (size, size)]
+
+
+def test_an_open_wave_is_kept_open_longer_and_what_members_agreed_to_stays(open_wave, tmp_path):
+    later = open_wave.closes_on + datetime.timedelta(weeks=1)
+    extended = workforce(
+        "survey", "wave", "change", SLUG, "--closes", later, "--name", "Climate 2026"
+    )  # fmt: skip
+    assert extended.exit_code == 0, extended.output
+    assert f"{SLUG}: changed the name and closing date; open" in said(extended)
+    open_wave.refresh_from_db()
+    assert (open_wave.name, open_wave.closes_on) == ("Climate 2026", later)
+
+    other = tmp_path / "other.txt"
+    other.write_text("A different promise.", encoding="utf-8")
+    refused = runner.invoke(app, ["survey", "wave", "change", SLUG, "--consent", str(other)])
+    assert refused.exit_code == 1
+    assert "The consent text can no longer change: members have agreed to it" in said(refused)
+    open_wave.refresh_from_db()
+    assert open_wave.consent_text == "Your answers are anonymous."
+
+
+def test_changing_nothing_is_said(open_wave):
+    assert runner.invoke(app, ["survey", "wave", "change", SLUG]).exit_code == 2
+    same = workforce("survey", "wave", "change", SLUG, "--year", open_wave.year)
+    assert "nothing changed; those are its settings already" in said(same)

@@ -7,10 +7,12 @@ pages (column). ``200`` shown, ``302`` done and sent back to the wave, ``403`` n
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from test_access_matrix import assert_answer, ids, table
 from test_survey_actions import ANSWERS, build_instrument, invite, load_members, make_wave
 
@@ -319,6 +321,110 @@ def test_a_wave_form_that_closes_before_it_opens_says_so(ashg, staff, client_for
     assert response.status_code == 200
     assert "would close (1 March 2026) before it opens (31 March 2026)" in response.content.decode()
     assert not Wave.objects.filter(slug="backwards").exists()
+
+
+@pytest.mark.parametrize(("person", "org", "expected"), MANAGE, ids=ids(MANAGE))
+def test_wave_settings_page(person, org, expected, people, waves, client_for):
+    url = f"/organizations/{org}/surveys/{org}-pulse/settings/"
+    assert_answer(client_for(people[person]).get(url), expected)
+
+
+def settings_posted(wave, **changes) -> dict:
+    """The settings form as the browser posts it: every field, with ``changes``."""
+    posted = {
+        "name": wave.name,
+        "instrument": wave.instrument_id,
+        "mode": wave.mode,
+        "opens_on": wave.opens_on.isoformat(),
+        "closes_on": wave.closes_on.isoformat(),
+        "consent_text": wave.consent_text,
+        "contact_email": wave.contact_email,
+        "year": wave.year,
+    }
+    return posted | changes
+
+
+def test_staff_keep_an_open_wave_open_a_week_longer_and_reminders_say_so(
+    ashg, staff, client_for
+):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    later = wave.closes_on + datetime.timedelta(days=7)
+    client = client_for(staff)
+    response = client.post(
+        "/organizations/ashg/surveys/ashg-pulse/settings/",
+        settings_posted(wave, closes_on=later.isoformat()),
+        follow=True,
+    )
+    assert response.redirect_chain == [("/organizations/ashg/surveys/ashg-pulse/", 302)]
+    assert "Saved: the closing date of Climate pulse 2025." in response.content.decode()
+    wave.refresh_from_db()
+    assert wave.closes_on == later
+    preview = client.get("/organizations/ashg/surveys/ashg-pulse/emails/reminder/")
+    assert f"closes on {later:%-d %B %Y}" in preview.content.decode()
+
+
+def test_an_open_waves_settings_show_what_members_agreed_to_as_fixed_and_why(
+    ashg, staff, client_for
+):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    client = client_for(staff)
+    page = client.get("/organizations/ashg/surveys/ashg-pulse/settings/").content.decode()
+    assert re.search(r"<textarea[^>]*\bdisabled\b[^>]*>\s*We ask about your career", page)
+    assert "Can no longer change: members have agreed to it as it reads." in page
+    assert re.search(r'<input type="text" name="name"(?![^>]*disabled)[^>]*>', page)
+    # A browser posts no disabled field; a crafted post of one changes nothing.
+    client.post(
+        "/organizations/ashg/surveys/ashg-pulse/settings/",
+        settings_posted(wave, consent_text="Another promise.", mode="confidential"),
+    )
+    wave.refresh_from_db()
+    assert (wave.consent_text.startswith("We ask"), wave.mode) == (True, "anonymous")
+
+
+def test_a_closing_day_that_has_passed_is_refused_next_to_the_field(ashg, staff, client_for):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    closes_on = wave.closes_on
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    response = client_for(staff).post(
+        "/organizations/ashg/surveys/ashg-pulse/settings/",
+        settings_posted(wave, closes_on=yesterday.isoformat(), name="Renamed"),
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "has passed; to stop the wave taking answers, close it" in errors["closes_on"][0]
+    wave.refresh_from_db()
+    assert (wave.name, wave.closes_on) == ("Climate pulse 2025", closes_on)
+
+
+def test_every_setting_of_a_draft_changes_and_unchanged_ones_say_so(ashg, staff, client_for):
+    from workforce.platform.actions.surveys import do_add_instrument
+
+    wave = make_wave(ashg, slug="ashg-pulse", opened=False)
+    newer = do_add_instrument(build_instrument("2"), acting_user=staff)
+    client = client_for(staff)
+    url = "/organizations/ashg/surveys/ashg-pulse/settings/"
+    page = client.get(url).content.decode()
+    assert " disabled" not in page
+    response = client.post(
+        url,
+        settings_posted(
+            wave, instrument=newer.pk, mode="confidential", consent_text="Revised.", year=2024
+        ),
+        follow=True,
+    )
+    assert (
+        "Saved: the questionnaire, mode, consent text and year of Climate pulse 2025."
+        in response.content.decode()
+    )
+    wave.refresh_from_db()
+    assert (wave.instrument, wave.mode, wave.consent_text, wave.year) == (
+        newer,
+        "confidential",
+        "Revised.",
+        2024,
+    )
+    response = client.post(url, settings_posted(wave), follow=True)
+    assert "Nothing was changed." in response.content.decode()
 
 
 def test_a_frame_upload_lists_every_row_not_added(ashg, staff, client_for):

@@ -654,48 +654,111 @@ def do_create_wave(
     return wave
 
 
-# Fields that cannot change once a wave has opened: answers already given refer to them.
-FROZEN_WHEN_OPEN = ("instrument", "mode")
-CHANGEABLE = ("name", "opens_on", "closes_on", "consent_text", "contact_email", "year")
+# A wave's settings as staff call them.
+SETTING_LABELS = {
+    "name": "name",
+    "instrument": "questionnaire",
+    "mode": "mode",
+    "opens_on": "opening date",
+    "closes_on": "closing date",
+    "consent_text": "consent text",
+    "contact_email": "contact address",
+    "year": "year",
+}
+CHANGEABLE = tuple(SETTING_LABELS)
+# What each setting means to members once the wave has opened, and so why it stays.
+FROZEN_ONCE_OPEN = {
+    "instrument": "answers already given refer to its questions; create a new wave instead",
+    "mode": "members answered on the promise it made; create a new wave instead",
+    "consent_text": "members have agreed to it as it reads",
+    "opens_on": "the wave has opened",
+}
+FROZEN_ONCE_CLOSED = {
+    "closes_on": "the wave has closed, and its dates are its record",
+    "contact_email": "the wave has closed and sends no more e-mail",
+}
+
+
+def settings_changing(wave: Wave, changes: Mapping[str, Any]) -> str:
+    """What of ``wave`` ``changes`` would change, as staff read it ("" for nothing):
+    ``closing date``, ``name and year``, ``questionnaire, mode and year``."""
+    words = [SETTING_LABELS[name] for name in changes if changes[name] != getattr(wave, name)]
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def frozen_settings(wave: Wave) -> dict[str, str]:
+    """The settings of ``wave`` that can no longer change, each with the reason why."""
+    if wave.status == Wave.Status.DRAFT:
+        return {}
+    frozen = dict(FROZEN_ONCE_OPEN)
+    if wave.status == Wave.Status.CLOSED:
+        frozen |= FROZEN_ONCE_CLOSED
+    return frozen
 
 
 @transaction.atomic
 def do_change_wave(wave: Wave, *, acting_user: User | None, **changes: Any) -> Wave:
-    """Change a wave's settings; its instrument and mode only while it is a draft."""
+    """Change a wave's settings: all of them while it is a draft, fewer once it opens.
+
+    An open wave can still be renamed, point members to another address, or stay open
+    longer (or, while its closing day is ahead, close sooner); what members have seen and
+    agreed to stays as it was (`frozen_settings`). Settings given with their current value
+    are no change and are allowed whatever the status, so a form can post all of them.
+    """
     wave = Wave.objects.select_for_update().get(pk=wave.pk)
-    unknown = set(changes) - set(CHANGEABLE) - set(FROZEN_WHEN_OPEN)
+    unknown = set(changes) - set(CHANGEABLE)
     if unknown:
         raise ValidationError(f"These wave settings do not exist: {', '.join(sorted(unknown))}")
-    if wave.status != Wave.Status.DRAFT:
-        frozen = [
-            name
-            for name in FROZEN_WHEN_OPEN
-            if name in changes and changes[name] != getattr(wave, name)
-        ]
-        if frozen:
-            raise ValidationError(
-                f"{wave.name} has opened: its {' and '.join(frozen)} can no longer change, "
-                "because answers already given refer to them. Create a new wave instead."
-            )
+    changes = {name: value for name, value in changes.items() if value != getattr(wave, name)}
+    frozen = frozen_settings(wave)
+    refused = {
+        name: f"The {SETTING_LABELS[name]} can no longer change: {frozen[name]}."
+        for name in changes
+        if name in frozen
+    }
+    if refused:
+        raise ValidationError(refused)
+    if (
+        wave.status == Wave.Status.OPEN
+        and "closes_on" in changes
+        and changes["closes_on"] < _today()
+    ):
+        raise ValidationError(
+            {
+                "closes_on": f"{changes['closes_on']:%-d %B %Y} has passed; to stop the wave "
+                "taking answers, close it."
+            }
+        )
     before = {name: getattr(wave, name) for name in changes}
     for name, value in changes.items():
         setattr(wave, name, value)
     _check_wave_fields(wave.slug, wave.opens_on, wave.closes_on, wave.mode, wave)
     wave.full_clean()
-    wave.save()
-    changed = {
-        name: {"from": str(before[name]), "to": str(getattr(wave, name))}
-        for name in changes
-        if before[name] != getattr(wave, name)
-    }
+    if not changes:
+        return wave
+    wave.save(update_fields=list(changes))
     AuditEvent.record(
         actor=acting_user,
         verb=SurveyVerb.WAVE_CHANGED,
         obj=wave,
         organization=wave.organization,
-        details={"changed": changed},
+        details={
+            "changed": {
+                name: {"from": _audited(before[name]), "to": _audited(getattr(wave, name))}
+                for name in changes
+            }
+        },
     )
     return wave
+
+
+def _audited(value: Any) -> str:
+    """A setting as the audit log keeps it: an instrument by its form and version."""
+    if isinstance(value, Instrument):
+        return f"{value.form_id} version {value.version}"
+    return str(value)
 
 
 @transaction.atomic

@@ -156,6 +156,29 @@ def create_wave(
         raise OperationError(validation_messages(error)) from None
 
 
+def change_wave(
+    slug: str, *, form_id: str | None = None, version: str | None = None, **changes
+) -> tuple[object, str]:
+    """Change the settings of wave ``slug``; returns it and what changed, as staff read it.
+
+    ``changes`` are the wave's settings by field name; the questionnaire is named by form id
+    (and version, the newest without one).
+    """
+    setup()
+    from django.core.exceptions import ValidationError
+
+    from workforce.platform.actions.surveys import do_change_wave, settings_changing
+
+    wave = find_wave(slug)
+    if form_id is not None:
+        changes["instrument"] = find_instrument(form_id, version)
+    changed = settings_changing(wave, changes)
+    try:
+        return do_change_wave(wave, acting_user=None, **changes), changed
+    except ValidationError as error:
+        raise OperationError(validation_messages(error)) from None
+
+
 def load_frame(slug: str, path: Path):
     """Add the members listed in a CSV file to a wave's frame; returns the `FrameLoad`."""
     setup()

@@ -20,7 +20,9 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from workforce.platform.actions.surveys import (
+    SETTING_LABELS,
     do_add_instrument,
+    do_change_wave,
     do_close_wave,
     do_create_open_link,
     do_create_wave,
@@ -32,6 +34,8 @@ from workforce.platform.actions.surveys import (
     do_send_invitations,
     do_send_reminders,
     do_send_test_message,
+    frozen_settings,
+    settings_changing,
 )
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can, organization_view
@@ -92,6 +96,33 @@ class WaveForm(forms.Form):
     contact_email = forms.EmailField(
         required=False, help_text="Whom members write to with questions."
     )
+
+
+class WaveSettingsForm(WaveForm):
+    """A wave's settings after it was created: its address stays, what has frozen is shown."""
+
+    slug = None  # the address is in every e-mailed link
+    year = forms.IntegerField(
+        min_value=1900, max_value=2200, help_text="The year the standard records describe."
+    )
+    field_order = [
+        "name",
+        "instrument",
+        "mode",
+        "opens_on",
+        "closes_on",
+        "consent_text",
+        "contact_email",
+        "year",
+    ]
+
+    def __init__(self, *args, frozen: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, reason in frozen.items():
+            field = self.fields[name]
+            # A disabled field keeps its value whatever is posted, and says why it stays.
+            field.disabled = True
+            field.help_text = f"Can no longer change: {reason}."
 
 
 class FrameForm(forms.Form):
@@ -203,16 +234,49 @@ def wave_new(request: HttpRequest, organization: Organization) -> HttpResponse:
             try:
                 wave = do_create_wave(organization, acting_user=request.user, **form.cleaned_data)
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for field, errors in error.error_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, error)
+                _add_errors(form, error)
             else:
                 messages.success(request, f"Created {wave.name} as a draft.")
                 return redirect("survey_wave", code=organization.code, slug=wave.slug)
     return render(
         request, "surveys/staff/wave_new.html", {"organization": organization, "form": form}
+    )
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    """An action's refusal shown on the form: by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@organization_view(Action.MANAGE_SURVEYS)
+@require_http_methods(["GET", "HEAD", "POST"])
+def wave_settings(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
+    wave = _wave(organization, slug)
+    frozen = frozen_settings(wave)
+    current = {name: getattr(wave, name) for name in SETTING_LABELS}
+    form = WaveSettingsForm(initial=current, frozen=frozen)
+    if request.method == "POST":
+        form = WaveSettingsForm(request.POST, initial=current, frozen=frozen)
+        if form.is_valid():
+            changed = settings_changing(wave, form.cleaned_data)
+            try:
+                do_change_wave(wave, acting_user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                if changed:
+                    messages.success(request, f"Saved: the {changed} of {wave.name}.")
+                else:
+                    messages.info(request, "Nothing was changed.")
+                return redirect("survey_wave", code=organization.code, slug=wave.slug)
+    return render(
+        request,
+        "surveys/staff/wave_settings.html",
+        {"organization": organization, "wave": wave, "form": form},
     )
 
 

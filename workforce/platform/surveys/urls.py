@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("organizations/<slug:code>/surveys/new/", staff_views.wave_new, name="survey_wave_new"),
     path(WAVE, staff_views.wave_detail, name="survey_wave"),
+    path(WAVE + "settings/", staff_views.wave_settings, name="survey_wave_settings"),
     path(WAVE + "frame/", staff_views.wave_frame, name="survey_wave_frame"),
     path(WAVE + "open/", staff_views.wave_open, name="survey_wave_open"),
     path(WAVE + "close/", staff_views.wave_close, name="survey_wave_close"),
