@@ -608,13 +608,18 @@ def wave_create(
             _print_frame_load(load_frame(slug, frame), frame)
 
 
-def _read_consent(path: Path) -> str:
-    """The consent text in ``path``; a file that cannot be read, or holds nothing, stops here."""
+def _read_text(path: Path) -> str:
+    """The UTF-8 text in ``path``; a file that cannot be read stops here, named."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         err_console.print(f"[red]error:[/red] {path}: cannot be read ({error})")
         raise typer.Exit(1) from None
+
+
+def _read_consent(path: Path) -> str:
+    """The consent text in ``path``; a file that cannot be read, or holds nothing, stops here."""
+    text = _read_text(path)
     if not text.strip():
         err_console.print(
             f"[red]error:[/red] {path}: the file is empty; it holds the text members "
@@ -644,9 +649,17 @@ def wave_change(
         str | None, typer.Option(help="Form id of another instrument (a draft only).")
     ] = None,
     version: Annotated[str | None, typer.Option(help="Its version (newest).")] = None,
+    invitation_note: Annotated[
+        Path | None,
+        typer.Option(help="Text file: the society's note opening the invitation (empty: none)."),
+    ] = None,
+    reminder_note: Annotated[
+        Path | None,
+        typer.Option(help="Text file: the society's note opening the reminders (empty: none)."),
+    ] = None,
 ) -> None:
-    """Change a wave's settings: any while it is a draft; once open, its name, contact and
-    closing date (what members have seen and agreed to stays)."""
+    """Change a wave's settings: any while it is a draft; once open, its name, contact,
+    e-mail notes and closing date (what members have seen and agreed to stays)."""
     from workforce.platform.surveys.operations import change_wave
 
     changes = {
@@ -657,6 +670,8 @@ def wave_change(
         "opens_on": _date(opens, "--opens") if opens else None,
         "consent_text": _read_consent(consent) if consent else None,
         "mode": mode,
+        "invitation_note": _read_text(invitation_note) if invitation_note else None,
+        "reminder_note": _read_text(reminder_note) if reminder_note else None,
     }
     changes = {setting: value for setting, value in changes.items() if value is not None}
     if not changes and form is None:

@@ -156,6 +156,9 @@ def test_one_invitation_is_left_open_for_a_person_to_try(db, synth_dir, mail_fil
     demo = Invitation.objects.get(member__email=DEMO_MEMBER[1])
     assert demo.status == Invitation.Status.SENT
     assert survey.open_link.startswith("http") and "/s/" in survey.open_link
+    # The society's own note opens its e-mails, as a real wave's would.
+    mails = [path.read_text() for path in Path(mail_files).iterdir()]
+    assert any("The Board of Directors, American Society of Human Genetics" in m for m in mails)
 
 
 @pytest.mark.platform

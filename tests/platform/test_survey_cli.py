@@ -288,3 +288,18 @@ def test_changing_nothing_is_said(open_wave):
     assert runner.invoke(app, ["survey", "wave", "change", SLUG]).exit_code == 2
     same = workforce("survey", "wave", "change", SLUG, "--year", open_wave.year)
     assert "nothing changed; those are its settings already" in said(same)
+
+
+def test_the_societys_note_opens_the_reminder_and_an_empty_file_takes_it_away(
+    open_wave, tmp_path
+):
+    note = tmp_path / "note.txt"
+    note.write_text("Every answer counts.\n\nThe ASHG Board\n", encoding="utf-8")
+    noted = workforce("survey", "wave", "change", SLUG, "--reminder-note", note)
+    assert "changed the reminder's note" in said(noted)
+    preview = workforce("survey", "preview", SLUG, "--reminder")
+    assert "Every answer counts. The ASHG Board" in said(preview)
+    note.write_text("", encoding="utf-8")
+    workforce("survey", "wave", "change", SLUG, "--reminder-note", note)
+    open_wave.refresh_from_db()
+    assert open_wave.reminder_note == ""

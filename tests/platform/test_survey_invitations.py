@@ -19,6 +19,7 @@ from test_survey_actions import (
 )
 
 from workforce.platform.actions.surveys import (
+    do_change_wave,
     do_load_frame,
     do_record_bounce,
     do_send_invitations,
@@ -85,6 +86,40 @@ def test_an_invitation_says_what_when_and_whom_to_ask_in_text_and_html(wave, mai
     assert message.extra_headers["List-Unsubscribe"] == (
         f"<http://testserver.invalid/s/{token}/opt-out/>"
     )
+
+
+def test_the_societys_own_note_opens_its_invitations_and_another_its_reminders(wave, mailoutbox):
+    do_change_wave(
+        wave,
+        invitation_note="Our members' voices shape our programs.\n\n"
+        "Dr A. Example, President <ASHG>",
+        reminder_note="Over a thousand members have answered; add your voice.",
+        acting_user=None,
+    )
+    load_members(wave, 2)
+    invite(wave, mailoutbox)
+    [invitation, _] = mailoutbox
+    [(html, _mimetype)] = invitation.alternatives
+    greeting = "Dear member of the American Society of Human Genetics,"
+    assert invitation.body.index(greeting) < invitation.body.index("Our members' voices")
+    assert invitation.body.index("President <ASHG>") < invitation.body.index("You are invited")
+    # In the HTML, the note is the society's plain text: its paragraphs kept, nothing markup.
+    assert "<p>Our members&#x27; voices shape our programs.</p>" in html
+    assert "<p>Dr A. Example, President &lt;ASHG&gt;</p>" in html
+    assert "Over a thousand" not in invitation.body + html
+
+    mailoutbox.clear()
+    do_send_reminders(wave, acting_user=None)
+    [reminder, _] = mailoutbox
+    assert "Over a thousand members have answered; add your voice." in reminder.body
+    assert "Our members' voices" not in reminder.body
+
+
+def test_without_a_note_the_e_mail_goes_from_greeting_to_invitation(wave, mailoutbox):
+    load_members(wave, 1)
+    invite(wave, mailoutbox)
+    [message] = mailoutbox
+    assert "Genetics,\n\nYou are invited" in message.body
 
 
 def test_a_mail_program_unsubscribes_in_one_click_as_rfc_8058_describes(wave, mailoutbox):

@@ -363,6 +363,29 @@ def test_staff_keep_an_open_wave_open_a_week_longer_and_reminders_say_so(
     assert f"closes on {later:%-d %B %Y}" in preview.content.decode()
 
 
+def test_a_note_for_the_reminders_is_written_on_the_settings_and_shown_in_the_preview(
+    ashg, staff, client_for
+):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    client = client_for(staff)
+    note = "Half of our members have answered.\n\nThank you, the ASHG Board"
+    response = client.post(
+        "/organizations/ashg/surveys/ashg-pulse/settings/",
+        settings_posted(wave, reminder_note=note),
+        follow=True,
+    )
+    assert "Saved: the reminder&#x27;s note of Climate pulse 2025." in response.content.decode()
+    preview = client.get("/organizations/ashg/surveys/ashg-pulse/emails/reminder/")
+    assert "Half of our members have answered." in preview.context["message"].text
+    invitation = client.get("/organizations/ashg/surveys/ashg-pulse/emails/invitation/")
+    assert "Half of our members" not in invitation.context["message"].text
+    too_long = client.post(
+        "/organizations/ashg/surveys/ashg-pulse/settings/",
+        settings_posted(wave, invitation_note="x" * 2001),
+    )
+    assert "at most 2000 characters" in too_long.context["form"].errors["invitation_note"][0]
+
+
 def test_an_open_waves_settings_show_what_members_agreed_to_as_fixed_and_why(
     ashg, staff, client_for
 ):

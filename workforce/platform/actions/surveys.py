@@ -619,6 +619,8 @@ def do_create_wave(
     consent_text: str,
     contact_email: str = "",
     year: int | None = None,
+    invitation_note: str = "",
+    reminder_note: str = "",
     acting_user: User | None,
 ) -> Wave:
     """A draft wave of ``organization``; nobody can answer it until it is opened."""
@@ -634,6 +636,8 @@ def do_create_wave(
         consent_text=consent_text.strip(),
         contact_email=contact_email.strip(),
         year=year or opens_on.year,
+        invitation_note=invitation_note.strip(),
+        reminder_note=reminder_note.strip(),
         created_by=acting_user,
     )
     wave.full_clean()
@@ -664,6 +668,8 @@ SETTING_LABELS = {
     "consent_text": "consent text",
     "contact_email": "contact address",
     "year": "year",
+    "invitation_note": "invitation's note",
+    "reminder_note": "reminder's note",
 }
 CHANGEABLE = tuple(SETTING_LABELS)
 # What each setting means to members once the wave has opened, and so why it stays.
@@ -676,6 +682,8 @@ FROZEN_ONCE_OPEN = {
 FROZEN_ONCE_CLOSED = {
     "closes_on": "the wave has closed, and its dates are its record",
     "contact_email": "the wave has closed and sends no more e-mail",
+    "invitation_note": "the wave has closed and sends no more e-mail",
+    "reminder_note": "the wave has closed and sends no more e-mail",
 }
 
 
@@ -711,6 +719,10 @@ def do_change_wave(wave: Wave, *, acting_user: User | None, **changes: Any) -> W
     unknown = set(changes) - set(CHANGEABLE)
     if unknown:
         raise ValidationError(f"These wave settings do not exist: {', '.join(sorted(unknown))}")
+    changes = {
+        name: value.strip() if isinstance(value, str) else value
+        for name, value in changes.items()
+    }
     changes = {name: value for name, value in changes.items() if value != getattr(wave, name)}
     frozen = frozen_settings(wave)
     refused = {

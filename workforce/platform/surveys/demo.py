@@ -55,6 +55,18 @@ CONSENT = (
     "through the same link."
 )  # the page itself explains what anonymous means
 
+# The societies' own notes opening their e-mails: synthetic words, in the voice a society's
+# leaders would use.
+INVITATION_NOTE = (
+    "What we learn from this survey will shape our programs for members at every stage of "
+    "their careers. Please take fifteen minutes to add your voice.\n\n"
+    "The Board of Directors, {name}"
+)
+REMINDER_NOTE = (
+    "Many members have already answered, and every answer counts: we would like to hear "
+    "from you too."
+)
+
 # Synthetic climate items (1–5 agreement) → module question; the module asks three items per
 # scale and the synthetic data one, so each feeds the first item of its scale (voice is a
 # form of respect in the module's wording).
@@ -326,6 +338,8 @@ def load_demo_survey(synth_dir: Path, out_dir: Path, progress: Progress) -> Demo
                     consent_text=CONSENT,
                     contact_email=f"survey@{code}.example",
                     year=year,
+                    invitation_note=INVITATION_NOTE.format(name=organization.name),
+                    reminder_note=REMINDER_NOTE,
                     acting_user=None,
                 )
                 members = frame[frame["org"] == code]

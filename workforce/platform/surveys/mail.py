@@ -72,6 +72,7 @@ def message_content(wave: Wave, token: str, *, reminder: bool) -> MessageContent
         "summary": consent_summary(wave),
         "contact": contact_address(wave),
         "anonymous": wave.is_anonymous,
+        "note": wave.reminder_note if reminder else wave.invitation_note,
     }
     return MessageContent(
         subject=subject(wave, reminder=reminder),

@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 
@@ -113,6 +114,10 @@ class ResponseQuerySet(models.QuerySet):
         return self.select_related("wave", "instrument").defer(*INSTRUMENT_BULK_PATHS)
 
 
+# A note in an e-mail is a few short paragraphs, not a newsletter.
+NOTE_MAX_CHARACTERS = 2000
+
+
 class Wave(models.Model):
     """One round of a survey: an instrument sent to a frame of members between two dates."""
 
@@ -141,6 +146,14 @@ class Wave(models.Model):
         blank=True, help_text="Whom respondents write to with questions about the survey."
     )
     year = models.PositiveIntegerField(help_text="The year the standard records describe.")
+    # A society's own words at the top of its e-mails: who asks, and why it matters to them.
+    # Members answer a request from their society's leaders more than one from a platform.
+    invitation_note = models.TextField(
+        blank=True, validators=[MaxLengthValidator(NOTE_MAX_CHARACTERS)]
+    )
+    reminder_note = models.TextField(
+        blank=True, validators=[MaxLengthValidator(NOTE_MAX_CHARACTERS)]
+    )
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     # SHA-256 of the key of the open link (/survey/<slug>/open/<key>/), when it has one.
     open_link_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)

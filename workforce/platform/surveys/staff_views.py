@@ -40,7 +40,14 @@ from workforce.platform.actions.surveys import (
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can, organization_view
 from workforce.platform.surveys.mail import PREVIEW_TOKEN, message_content
-from workforce.platform.surveys.models import Export, Instrument, Mailing, Response, Wave
+from workforce.platform.surveys.models import (
+    NOTE_MAX_CHARACTERS,
+    Export,
+    Instrument,
+    Mailing,
+    Response,
+    Wave,
+)
 from workforce.platform.surveys.monitoring import (
     ResponseTimeline,
     groupings,
@@ -96,6 +103,21 @@ class WaveForm(forms.Form):
     contact_email = forms.EmailField(
         required=False, help_text="Whom members write to with questions."
     )
+    invitation_note = forms.CharField(
+        required=False,
+        max_length=NOTE_MAX_CHARACTERS,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Note at the top of the invitation",
+        help_text="Optional: the society's own words before the invitation, e.g. why its "
+        "leaders ask members to answer, signed by them. A blank line starts a paragraph.",
+    )
+    reminder_note = forms.CharField(
+        required=False,
+        max_length=NOTE_MAX_CHARACTERS,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Note at the top of the reminders",
+        help_text="Optional, as above, for the reminders.",
+    )
 
 
 class WaveSettingsForm(WaveForm):
@@ -113,6 +135,8 @@ class WaveSettingsForm(WaveForm):
         "closes_on",
         "consent_text",
         "contact_email",
+        "invitation_note",
+        "reminder_note",
         "year",
     ]
 
