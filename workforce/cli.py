@@ -740,7 +740,15 @@ def wave_close(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
 
 
 @wave_app.command("status", no_args_is_help=True)
-def wave_status(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
+def wave_status(
+    slug: Annotated[str, typer.Argument(help="The wave.")],
+    by_day: Annotated[
+        bool,
+        typer.Option(
+            "--by-day", help="Also the completed responses day by day, with the e-mail days."
+        ),
+    ] = False,
+) -> None:
     """Response rates overall and by each frame attribute (counts under 5 hidden)."""
     from rich.table import Table
 
@@ -769,6 +777,17 @@ def wave_status(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
                 row.rate,
             )
         console.print(table)
+    timeline = summary["timeline"]
+    if by_day:
+        # As the web page's table under the chart: the days the count moved or e-mails went out.
+        table = Table(title="completed responses by the end of each day", title_justify="left")
+        for column in ("day", "completed", "e-mails sent"):
+            table.add_column(column, justify="right" if column == "completed" else "left")
+        for day in timeline.changes():
+            table.add_row(day.day.isoformat(), day.shown, day.mailed.lower())
+        console.print(table)
+    elif timeline.days:
+        console.print(timeline.description(), highlight=False)
 
 
 def _mailing(slug: str, *, reminders: bool) -> None:

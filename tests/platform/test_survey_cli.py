@@ -303,3 +303,25 @@ def test_the_societys_note_opens_the_reminder_and_an_empty_file_takes_it_away(
     workforce("survey", "wave", "change", SLUG, "--reminder-note", note)
     open_wave.refresh_from_db()
     assert open_wave.reminder_note == ""
+
+
+def test_the_status_gives_the_responses_day_by_day_with_the_e_mail_days(open_wave, mailoutbox):
+    assert workforce("survey", "invite", SLUG).exit_code == 0
+    today = timezone.localdate()
+    open_wave.opens_on = today - datetime.timedelta(days=2)
+    open_wave.save(update_fields=["opens_on"])
+    # Six answers through the open link: three the day before yesterday, three today.
+    for ago in (2, 2, 2, 0, 0, 0):
+        submit_synthetic_response(
+            open_wave,
+            {0: {"clim_belong_1": "agree"}},
+            on=today - datetime.timedelta(days=ago),
+        )
+    brief = said(workforce("survey", "wave", "status", SLUG))
+    assert f"6 completed responses by {today:%-d %B %Y}, added up day by day" in brief
+    by_day = workforce("survey", "wave", "status", SLUG, "--by-day").output
+    rows = [line.split("│")[1:4] for line in by_day.splitlines() if line.count("│") == 4]
+    assert [[cell.strip() for cell in row] for row in rows] == [
+        [(today - datetime.timedelta(days=2)).isoformat(), "<5", ""],
+        [today.isoformat(), "6", "invitations"],
+    ]

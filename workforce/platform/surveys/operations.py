@@ -270,15 +270,21 @@ def export(slug: str, *, format: str, out: Path) -> tuple[Path, int]:
 
 
 def wave_summary(slug: str) -> dict:
-    """The wave's settings and response rates overall and by each frame attribute."""
+    """The wave's settings, response rates overall and by each frame attribute, and its
+    completed responses day by day."""
     setup()
-    from workforce.platform.surveys.monitoring import groupings, response_rates
+    from workforce.platform.surveys.monitoring import (
+        groupings,
+        response_rates,
+        response_timeline,
+    )
 
     wave = find_wave(slug)
     return {
         "wave": wave,
         "overall": response_rates(wave),
         "by": {attribute: response_rates(wave, by=attribute) for attribute in groupings(wave)},
+        "timeline": response_timeline(wave),
     }
 
 
