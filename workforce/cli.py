@@ -777,6 +777,9 @@ def wave_status(
                 row.rate,
             )
         console.print(table)
+    if summary["planned"]:
+        planned = ", ".join(f"{when:%-d %B %Y %H:%M} UTC" for when in summary["planned"])
+        console.print(f"Reminders planned: {planned}.", highlight=False)
     timeline = summary["timeline"]
     if by_day:
         # As the web page's table under the chart: the days the count moved or e-mails went out.
@@ -847,9 +850,44 @@ def survey_invite(slug: Annotated[str, typer.Argument(help="The wave.")]) -> Non
 
 
 @survey_app.command("remind", no_args_is_help=True)
-def survey_remind(slug: Annotated[str, typer.Argument(help="The wave.")]) -> None:
-    """Remind the members who have not finished (never those done, opted out or bounced)."""
-    _mailing(slug, reminders=True)
+def survey_remind(
+    slug: Annotated[str, typer.Argument(help="The wave.")],
+    on: Annotated[
+        str | None,
+        typer.Option(
+            help="Plan them for this day, YYYY-MM-DD (09:00); the task worker sends them."
+        ),
+    ] = None,
+    cancel: Annotated[
+        str | None, typer.Option(help="Cancel the reminders planned for this day.")
+    ] = None,
+) -> None:
+    """Remind the members who have not finished (never those done, opted out or bounced):
+    now, or on a later day to those not finished by then."""
+    import os
+
+    if on is None and cancel is None:
+        _mailing(slug, reminders=True)
+        return
+    from workforce.platform.surveys.operations import cancel_reminders, schedule_reminders
+
+    # A plan for a later day waits in the database queue, for `workforce manage db_worker`.
+    os.environ.setdefault("WORKFORCE_TASKS", "database")
+    with _operation_errors():
+        if cancel is not None:
+            mailing = cancel_reminders(slug, on=_date(cancel, "--cancel"))
+            console.print(
+                f"{slug}: the reminders of {mailing.send_after:%-d %B %Y} are cancelled.",
+                highlight=False,
+            )
+        if on is not None:
+            mailing = schedule_reminders(slug, on=_date(on, "--on"))
+            console.print(
+                f"{slug}: reminders planned for {mailing.send_after:%-d %B %Y, %H:%M} UTC, to "
+                "the members who have not finished by then; `workforce manage db_worker` "
+                "sends them.",
+                highlight=False,
+            )
 
 
 @survey_app.command("bounces", no_args_is_help=True)

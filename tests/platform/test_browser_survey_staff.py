@@ -86,9 +86,11 @@ def staff_member(staff):
 
 
 @pytest.mark.parametrize(("device", "viewport"), DEVICES)
-def test_staff_keep_a_running_wave_open_a_week_longer(
-    device, viewport, staff_member, running_wave, live_server, browser
+def test_staff_keep_a_running_wave_open_a_week_longer_and_plan_a_reminder(
+    device, viewport, staff_member, running_wave, live_server, browser, settings
 ):
+    # As in production, a task worker sends what the database queue holds on its day.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     base = live_server.url
     later = running_wave.closes_on + datetime.timedelta(weeks=1)
     page = browser.new_page(viewport=viewport)
@@ -110,3 +112,16 @@ def test_staff_keep_a_running_wave_open_a_week_longer(
     page.wait_for_url(base + "/organizations/ashg/surveys/ashg-pulse/")
     assert page.get_by_text("Saved: the closing date of Climate pulse 2025.").is_visible()
     assert page.get_by_text(f"to {later:%-d %b %Y}").count() == 1
+
+    day = timezone.localdate() + datetime.timedelta(days=5)
+    page.get_by_label("Send reminders on").fill(day.isoformat())
+    page.get_by_role("button", name="Schedule reminders").click()
+    page.wait_for_url(base + "/organizations/ashg/surveys/ashg-pulse/")
+    cancel = page.get_by_role("button", name=f"Cancel the reminders of {day:%-d %B %Y}")
+    assert cancel.is_visible()
+    assert_accessible(page, f"the wave's page with a reminder planned on a {device}")
+    page.locator("section[aria-labelledby=mailings]").screenshot(
+        path=str(SCREENS / f"planned-{device}.png")
+    )
+    cancel.click()
+    assert page.get_by_text(f"The reminders of {day:%-d %B %Y} are cancelled.").is_visible()

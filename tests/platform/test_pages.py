@@ -95,6 +95,10 @@ def test_organization_views_check_an_action():
         "organizations/<slug:code>/surveys/<slug:slug>/open-link/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/<slug:slug>/invitations/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/<slug:slug>/reminders/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/<slug:slug>/reminders/schedule/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/<slug:slug>/mailings/<int:pk>/cancel/": (
+            Action.MANAGE_SURVEYS
+        ),
         "organizations/<slug:code>/surveys/<slug:slug>/bounces/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/<slug:slug>/emails/<slug:kind>/": (
             Action.VIEW_SURVEY_MONITORING

@@ -325,3 +325,21 @@ def test_the_status_gives_the_responses_day_by_day_with_the_e_mail_days(open_wav
         [(today - datetime.timedelta(days=2)).isoformat(), "<5", ""],
         [today.isoformat(), "6", "invitations"],
     ]
+
+
+def test_reminders_are_planned_for_a_later_day_listed_and_cancelled(open_wave, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    day = timezone.localdate() + datetime.timedelta(days=14)
+    planned = workforce("survey", "remind", SLUG, "--on", day)
+    assert planned.exit_code == 0, planned.output
+    assert f"reminders planned for {day:%-d %B %Y}, 09:00 UTC" in said(planned)
+    assert f"Reminders planned: {day:%-d %B %Y} 09:00 UTC." in said(
+        workforce("survey", "wave", "status", SLUG)
+    )
+    other = day + datetime.timedelta(days=1)
+    wrong = runner.invoke(app, ["survey", "remind", SLUG, "--cancel", str(other)])
+    assert wrong.exit_code == 1
+    assert f"has no reminders planned on {other}; planned: {day}" in said(wrong)
+    cancelled = workforce("survey", "remind", SLUG, "--cancel", day)
+    assert f"the reminders of {day:%-d %B %Y} are cancelled" in said(cancelled)
+    assert "Reminders planned" not in said(workforce("survey", "wave", "status", SLUG))

@@ -450,6 +450,61 @@ def test_every_setting_of_a_draft_changes_and_unchanged_ones_say_so(ashg, staff,
     assert "Nothing was changed." in response.content.decode()
 
 
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.mark.parametrize(("person", "org", "expected"), MANAGE_STEP, ids=ids(MANAGE_STEP))
+def test_scheduling_reminders(person, org, expected, people, waves, client_for, settings):
+    settings.TASKS = DATABASE_QUEUE
+    on = timezone.localdate() + datetime.timedelta(days=7)
+    url = f"/organizations/{org}/surveys/{org}-pulse/reminders/schedule/"
+    assert_answer(client_for(people[person]).post(url, {"on": on.isoformat()}), expected)
+    planned = Mailing.objects.filter(wave__slug=f"{org}-pulse", status="scheduled").exists()
+    assert planned == (expected == "302")
+
+
+def test_staff_plan_reminders_for_a_later_day_and_cancel_them(
+    ashg, staff, ashg_steward, client_for, settings
+):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    load_members(wave, 2)
+    settings.TASKS = DATABASE_QUEUE
+    client = client_for(staff)
+    url = "/organizations/ashg/surveys/ashg-pulse/"
+    page = client.get(url)
+    # Proposed: two weeks after the wave opened (yesterday), as member surveys space them.
+    proposed = timezone.localdate() + datetime.timedelta(days=13)
+    assert page.context["schedule_form"]["on"].initial == proposed
+    response = client.post(url + "reminders/schedule/", {"on": proposed.isoformat()}, follow=True)
+    body = response.content.decode()
+    assert f"Reminders will go out on {proposed:%-d %B %Y}" in body
+    assert f"{proposed:%-d %B %Y}, 09:00 UTC</time>: to the members who have not finished" in body
+    assert f"Cancel<span class=\"visually-hidden\"> the reminders of {proposed:%-d %B %Y}" in body
+    # A steward following the wave sees what is planned, and changes nothing.
+    steward_page = client_for(ashg_steward).get(url).content.decode()
+    assert f"{proposed:%-d %B %Y}, 09:00 UTC" in steward_page
+    assert "reminders/schedule/" not in steward_page and "/cancel/" not in steward_page
+
+    again = client.post(url + "reminders/schedule/", {"on": proposed.isoformat()})
+    assert again.status_code == 400
+    assert "Reminders are already scheduled on" in again.context["schedule_form"].errors["on"][0]
+
+    mailing = Mailing.objects.get(status="scheduled")
+    cancelled = client.post(url + f"mailings/{mailing.pk}/cancel/", follow=True)
+    assert f"The reminders of {proposed:%-d %B %Y} are cancelled." in cancelled.content.decode()
+    mailing.refresh_from_db()
+    assert mailing.status == "cancelled"
+
+
+def test_where_no_task_worker_runs_the_page_says_reminders_cannot_be_planned(
+    ashg, staff, client_for
+):
+    make_wave(ashg, slug="ashg-pulse")
+    page = client_for(staff).get("/organizations/ashg/surveys/ashg-pulse/").content.decode()
+    assert "Reminders can be planned for a later day where the platform's task worker runs" in page
+    assert "reminders/schedule/" not in page
+
+
 def test_a_frame_upload_lists_every_row_not_added(ashg, staff, client_for):
     wave = make_wave(ashg, slug="ashg-pulse")
     upload = SimpleUploadedFile(

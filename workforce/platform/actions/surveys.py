@@ -20,7 +20,7 @@ import json
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -70,6 +70,8 @@ class SurveyVerb(StrEnum):
     FRAME_LOADED = "survey_frame_loaded"
     INVITATIONS_QUEUED = "survey_invitations_queued"
     REMINDERS_QUEUED = "survey_reminders_queued"
+    REMINDERS_SCHEDULED = "survey_reminders_scheduled"
+    MAILING_CANCELLED = "survey_mailing_cancelled"
     BOUNCE_RECORDED = "survey_bounce_recorded"
     MEMBER_OPTED_OUT = "survey_member_opted_out"
     RESPONSE_STARTED = "survey_response_started"  # confidential waves only
@@ -805,12 +807,18 @@ def do_close_wave(wave: Wave, *, acting_user: User | None) -> Wave:
     wave.status = Wave.Status.CLOSED
     wave.save(update_fields=["status"])
     unfinished = wave.responses.filter(status=Response.Status.PARTIAL).update(resume_key=None)
+    # Reminders planned for later would carry links that no longer work.
+    cancelled = wave.mailings.filter(status=Mailing.Status.SCHEDULED).update(
+        status=Mailing.Status.CANCELLED,
+        finished_at=timezone.now(),
+        error="The wave closed before their day.",
+    )
     AuditEvent.record(
         actor=acting_user,
         verb=SurveyVerb.WAVE_CLOSED,
         obj=wave,
         organization=wave.organization,
-        details={"unfinished_responses": unfinished},
+        details={"unfinished_responses": unfinished, "scheduled_mailings_cancelled": cancelled},
     )
     return wave
 
@@ -1100,6 +1108,98 @@ def do_send_test_message(
 def do_send_reminders(wave: Wave, *, acting_user: User | None) -> Mailing:
     """Queue reminders (each with a fresh link) to invited members who have not finished."""
     return _queue_mailing(wave, Mailing.Kind.REMINDERS, acting_user)
+
+
+# Scheduled reminders go out at the start of the working day, where the platform is.
+SCHEDULED_HOUR = 9
+
+
+def can_schedule() -> bool:
+    """Whether mailings can wait for their day: only with a task worker that keeps them.
+
+    With tasks run at once (the command line, the demo, a one-machine setup) there is no
+    process to send them later.
+    """
+    from workforce.platform.surveys.tasks import send_mailing
+
+    return send_mailing.get_backend().supports_defer
+
+
+def do_schedule_reminders(wave: Wave, *, on: date, acting_user: User | None) -> Mailing:
+    """Reminders to go out on ``on`` to the members who have not finished by then.
+
+    Who gets one is decided on the day: a member who answers in the meantime is not
+    reminded. A draft's reminders can be planned before it opens; on the day the wave must
+    be open, or they are cancelled.
+    """
+    from workforce.platform.surveys.tasks import send_mailing
+
+    if not can_schedule():
+        raise ValidationError(
+            "Reminders can be scheduled only where the task worker runs (`workforce manage "
+            "db_worker`, with the database queue); here e-mails go out at once."
+        )
+    with transaction.atomic():
+        wave = Wave.objects.select_for_update().get(pk=wave.pk)
+        if wave.status == Wave.Status.CLOSED:
+            raise ValidationError(f"{wave.name} is closed: it sends no more e-mail.")
+        if on <= _today():
+            raise ValidationError(
+                {"on": f"{on:%-d %B %Y} is not ahead; to remind members today, send now."}
+            )
+        if not wave.opens_on <= on <= wave.closes_on:
+            raise ValidationError(
+                {
+                    "on": f"{wave.name} is open from {wave.opens_on:%-d %B} to "
+                    f"{wave.closes_on:%-d %B %Y}; a reminder on {on:%-d %B %Y} would carry "
+                    "links that do not work."
+                }
+            )
+        send_after = timezone.make_aware(
+            datetime.combine(on, time(SCHEDULED_HOUR)), timezone.get_current_timezone()
+        )
+        if wave.mailings.filter(
+            status=Mailing.Status.SCHEDULED, send_after__date=on
+        ).exists():
+            raise ValidationError({"on": f"Reminders are already scheduled on {on:%-d %B %Y}."})
+        mailing = Mailing.objects.create(
+            wave=wave,
+            kind=Mailing.Kind.REMINDERS,
+            status=Mailing.Status.SCHEDULED,
+            send_after=send_after,
+            created_by=acting_user,
+        )
+        AuditEvent.record(
+            actor=acting_user,
+            verb=SurveyVerb.REMINDERS_SCHEDULED,
+            obj=mailing,
+            organization=wave.organization,
+            details={"wave_id": wave.pk, "send_after": send_after.isoformat()},
+        )
+    send_mailing.using(run_after=send_after).enqueue(mailing.pk)
+    return mailing
+
+
+@transaction.atomic
+def do_cancel_mailing(mailing: Mailing, *, acting_user: User | None) -> Mailing:
+    """Cancel a scheduled mailing before it goes out."""
+    mailing = Mailing.objects.select_for_update().select_related("wave").get(pk=mailing.pk)
+    if mailing.status != Mailing.Status.SCHEDULED:
+        raise ValidationError(
+            f"These {mailing.get_kind_display().lower()} are "
+            f"{mailing.get_status_display().lower()}, not waiting for their day."
+        )
+    mailing.status = Mailing.Status.CANCELLED
+    mailing.finished_at = timezone.now()
+    mailing.save(update_fields=["status", "finished_at"])
+    AuditEvent.record(
+        actor=acting_user,
+        verb=SurveyVerb.MAILING_CANCELLED,
+        obj=mailing,
+        organization=mailing.wave.organization,
+        details={"wave_id": mailing.wave_id, "send_after": mailing.send_after.isoformat()},
+    )
+    return mailing
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ it stores (tokens are kept as SHA-256 hashes only) and that is cleared on comple
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import secrets
@@ -298,10 +299,12 @@ class Mailing(models.Model):
         REMINDERS = "reminders", "Reminders"
 
     class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
         QUEUED = "queued", "Queued"
         SENDING = "sending", "Sending"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="mailings")
     kind = models.CharField(max_length=20, choices=Kind)
@@ -318,6 +321,8 @@ class Mailing(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When a scheduled mailing goes out; members are chosen then, not when it was scheduled.
+    send_after = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -325,6 +330,11 @@ class Mailing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.wave} ({self.get_status_display()})"
+
+    @property
+    def went_out(self) -> datetime.datetime:
+        """When it went out (or goes out): its scheduled time, else when it was queued."""
+        return self.send_after or self.created_at
 
     @property
     def active(self) -> bool:

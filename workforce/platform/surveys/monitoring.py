@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Count
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from workforce.platform.organizations.models import Organization
@@ -278,14 +279,21 @@ def response_timeline(wave: Wave, today: date | None = None) -> ResponseTimeline
         .values_list("completed_on", "n")
     )
     mailed: dict[date, list[str]] = defaultdict(list)
-    for kind, created_at in (
+    for kind, went_out in (
         Mailing.objects.filter(wave=wave)
-        .exclude(status=Mailing.Status.FAILED)
-        .order_by("created_at")
-        .values_list("kind", "created_at")
+        .exclude(
+            status__in=(
+                Mailing.Status.FAILED,
+                Mailing.Status.SCHEDULED,
+                Mailing.Status.CANCELLED,
+            )
+        )
+        .annotate(went_out=Coalesce("send_after", "created_at"))
+        .order_by("went_out")
+        .values_list("kind", "went_out")
     ):
         label = Mailing.Kind(kind).label
-        day = timezone.localdate(created_at)
+        day = timezone.localdate(went_out)
         if label not in mailed[day]:
             mailed[day].append(label)
     known = [*per_day, *mailed]

@@ -285,7 +285,47 @@ def wave_summary(slug: str) -> dict:
         "overall": response_rates(wave),
         "by": {attribute: response_rates(wave, by=attribute) for attribute in groupings(wave)},
         "timeline": response_timeline(wave),
+        "planned": list(
+            wave.mailings.filter(status="scheduled")
+            .order_by("send_after")
+            .values_list("send_after", flat=True)
+        ),
     }
+
+
+def schedule_reminders(slug: str, *, on: date):
+    """Reminders of wave ``slug`` to go out on ``on`` (held by the database queue until then)."""
+    setup()
+    from django.core.exceptions import ValidationError
+
+    from workforce.platform.actions.surveys import do_schedule_reminders
+
+    wave = find_wave(slug)
+    try:
+        return do_schedule_reminders(wave, on=on, acting_user=None)
+    except ValidationError as error:
+        raise OperationError(validation_messages(error)) from None
+
+
+def cancel_reminders(slug: str, *, on: date):
+    """Cancel the reminders of wave ``slug`` planned for ``on``."""
+    setup()
+    from django.core.exceptions import ValidationError
+
+    from workforce.platform.actions.surveys import do_cancel_mailing
+    from workforce.platform.surveys.models import Mailing
+
+    wave = find_wave(slug)
+    planned = wave.mailings.filter(status=Mailing.Status.SCHEDULED).order_by("send_after")
+    mailing = planned.filter(send_after__date=on).first()
+    if mailing is None:
+        days = [f"{m.send_after:%Y-%m-%d}" for m in planned]
+        hint = f"; planned: {', '.join(days)}" if days else "; none is planned"
+        raise OperationError(f"{slug} has no reminders planned on {on}{hint}")
+    try:
+        return do_cancel_mailing(mailing, acting_user=None)
+    except ValidationError as error:
+        raise OperationError(validation_messages(error)) from None
 
 
 def record_bounces(paths: list[Path]) -> list[tuple[Bounces, BouncesRecorded]]:

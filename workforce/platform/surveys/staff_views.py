@@ -21,7 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from workforce.platform.actions.surveys import (
     SETTING_LABELS,
+    can_schedule,
     do_add_instrument,
+    do_cancel_mailing,
     do_change_wave,
     do_close_wave,
     do_create_open_link,
@@ -31,6 +33,7 @@ from workforce.platform.actions.surveys import (
     do_load_frame,
     do_open_wave,
     do_record_bounces,
+    do_schedule_reminders,
     do_send_invitations,
     do_send_reminders,
     do_send_test_message,
@@ -164,6 +167,27 @@ class BouncesForm(forms.Form):
         "or one address a line), or the undeliverable reports saved from the mailbox (mbox "
         "or .eml). Only permanent failures count.",
     )
+
+
+class ScheduleForm(forms.Form):
+    on = forms.DateField(
+        label="Send reminders on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="They go out at 09:00 that day, to the members who have not finished by then.",
+    )
+
+
+# Reminders are proposed two weeks after the wave's last e-mail, as member surveys space them.
+REMINDER_SPACING = datetime.timedelta(weeks=2)
+
+
+def proposed_reminder_day(wave: Wave) -> datetime.date:
+    """Two weeks after the last e-mail sent or planned (or after opening), by the closing day."""
+    latest = max(
+        [wave.opens_on, *(mailing.went_out.date() for mailing in wave.mailings.all())]
+    )
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    return max(tomorrow, min(latest + REMINDER_SPACING, wave.closes_on))
 
 
 class ExportForm(forms.Form):
@@ -313,6 +337,7 @@ def _wave_page(
     frame_problems=None,
     bounces_form: BouncesForm | None = None,
     bounces_skipped: Bounces | None = None,
+    schedule_form: ScheduleForm | None = None,
     open_link: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -337,7 +362,13 @@ def _wave_page(
         "timeline_chart": _timeline_chart(timeline),
         "overall": response_rates(wave),
         "tables": tables,
-        "mailings": wave.mailings.all()[:10],
+        "mailings": wave.mailings.exclude(status=Mailing.Status.SCHEDULED)[:10],
+        "scheduled": wave.mailings.filter(status=Mailing.Status.SCHEDULED).order_by(
+            "send_after"
+        ),
+        "can_schedule": can_schedule(),
+        "schedule_form": schedule_form
+        or ScheduleForm(initial={"on": proposed_reminder_day(wave)}),
         "active_mailing": wave.mailings.filter(
             status__in=(Mailing.Status.QUEUED, Mailing.Status.SENDING)
         ).first(),
@@ -493,6 +524,48 @@ def wave_bounces(request: HttpRequest, organization: Organization, slug: str) ->
     )
     if bounces.skipped:
         return _wave_page(request, organization, wave, bounces_skipped=bounces)
+    return redirect("survey_wave", code=organization.code, slug=wave.slug)
+
+
+@organization_view(Action.MANAGE_SURVEYS)
+@require_POST
+def wave_schedule_reminders(
+    request: HttpRequest, organization: Organization, slug: str
+) -> HttpResponse:
+    wave = _wave(organization, slug)
+    form = ScheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            mailing = do_schedule_reminders(
+                wave, on=form.cleaned_data["on"], acting_user=request.user
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Reminders will go out on {mailing.send_after:%-d %B %Y} to the members who "
+                "have not finished by then.",
+            )
+            return redirect("survey_wave", code=organization.code, slug=wave.slug)
+    return _wave_page(request, organization, wave, schedule_form=form, status=400)
+
+
+@organization_view(Action.MANAGE_SURVEYS)
+@require_POST
+def mailing_cancel(
+    request: HttpRequest, organization: Organization, slug: str, pk: int
+) -> HttpResponse:
+    wave = _wave(organization, slug)
+    mailing = get_object_or_404(Mailing, pk=pk, wave=wave)
+    try:
+        do_cancel_mailing(mailing, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"The reminders of {mailing.send_after:%-d %B %Y} are cancelled."
+        )
     return redirect("survey_wave", code=organization.code, slug=wave.slug)
 
 

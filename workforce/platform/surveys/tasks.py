@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -31,6 +32,7 @@ from workforce.platform.surveys.models import (
     InvitationToken,
     Mailing,
     Response,
+    Wave,
     hash_token,
     new_secret,
 )
@@ -127,10 +129,53 @@ def _send_batch(mailing: Mailing, batch: list[Invitation]) -> tuple[int, int]:
     return len(sent), len(refused)
 
 
+# A scheduled mailing whose wave is still sending another waits this long and looks again.
+PUT_OFF = timedelta(minutes=5)
+
+
+def _start_scheduled(mailing: Mailing) -> bool:
+    """A scheduled mailing on its day: queued for the members it reaches now; put off while
+    another mailing of its wave goes out; cancelled when its wave no longer takes answers.
+    Whether it goes out now."""
+    from workforce.platform.actions.surveys import invitations_to_remind
+
+    with transaction.atomic():
+        wave = Wave.objects.select_for_update().get(pk=mailing.wave_id)
+        mailing = Mailing.objects.select_for_update().get(pk=mailing.pk)
+        if mailing.status != Mailing.Status.SCHEDULED:
+            return mailing.active  # cancelled meanwhile, or started by another worker
+        today = timezone.localdate()
+        if wave.status != Wave.Status.OPEN or today > wave.closes_on:
+            mailing.status = Mailing.Status.CANCELLED
+            mailing.error = f"{wave.name} was not open on {today:%-d %B %Y}."
+            mailing.finished_at = timezone.now()
+            mailing.save(update_fields=["status", "error", "finished_at"])
+            log.info("survey.mailing_cancelled", mailing_id=mailing.pk, wave_status=wave.status)
+            return False
+        busy = wave.mailings.filter(
+            status__in=(Mailing.Status.QUEUED, Mailing.Status.SENDING)
+        ).exists()
+        if not busy:
+            mailing.status = Mailing.Status.QUEUED
+            mailing.total = invitations_to_remind(wave).count()
+            mailing.save(update_fields=["status", "total"])
+            return True
+    # Two mailings at once could remind a member twice: this one waits for the other.
+    send_mailing.using(run_after=timezone.now() + PUT_OFF).enqueue(mailing.pk)
+    return False
+
+
 @task()
 def send_mailing(mailing_id: int) -> dict[str, int]:
-    """Send a queued mailing, batch by batch; an address refused is marked bounced."""
+    """Send a queued mailing, batch by batch; an address refused is marked bounced.
+
+    A scheduled mailing runs on its day (the queue holds it until then) and first decides
+    whom it reaches (`_start_scheduled`).
+    """
     mailing = Mailing.objects.select_related("wave__organization").get(pk=mailing_id)
+    if mailing.status == Mailing.Status.SCHEDULED and not _start_scheduled(mailing):
+        return {"sent": 0, "failed": 0}
+    mailing.refresh_from_db()
     if not mailing.active:
         return {"sent": mailing.sent, "failed": mailing.failed}
     Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)

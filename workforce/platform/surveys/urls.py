@@ -24,6 +24,16 @@ urlpatterns = [
     path(WAVE + "open-link/", staff_views.wave_open_link, name="survey_wave_open_link"),
     path(WAVE + "invitations/", staff_views.wave_invitations, name="survey_wave_invitations"),
     path(WAVE + "reminders/", staff_views.wave_reminders, name="survey_wave_reminders"),
+    path(
+        WAVE + "reminders/schedule/",
+        staff_views.wave_schedule_reminders,
+        name="survey_wave_schedule_reminders",
+    ),
+    path(
+        WAVE + "mailings/<int:pk>/cancel/",
+        staff_views.mailing_cancel,
+        name="survey_mailing_cancel",
+    ),
     path(WAVE + "bounces/", staff_views.wave_bounces, name="survey_wave_bounces"),
     path(WAVE + "emails/<slug:kind>/", staff_views.email_preview, name="survey_email_preview"),
     path(WAVE + "emails/<slug:kind>/test/", staff_views.email_test, name="survey_email_test"),
