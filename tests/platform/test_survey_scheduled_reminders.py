@@ -33,7 +33,7 @@ def in_days(days: int) -> datetime.date:
 
 
 @pytest.fixture
-def invited(ashg, mailoutbox, settings):
+def invited(ashg, mailoutbox, settings, monkeypatch):
     """An open wave whose three members were invited (at once), then the database queue on,
     as in production: a worker sends what the queue holds when its time comes."""
     wave = make_wave(ashg)
@@ -41,6 +41,11 @@ def invited(ashg, mailoutbox, settings):
     tokens = invite(wave, mailoutbox)
     mailoutbox.clear()
     settings.TASKS = DATABASE_QUEUE
+    # The worker drops connections it finds inside a transaction, as a test's connection is
+    # (every test runs in one, rolled back after); its own work needs no other.
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
     return wave, tokens
 
 
