@@ -14,6 +14,7 @@ from test_survey_actions import ANSWERS, invite, load_members, make_wave
 
 from workforce.platform.actions.surveys import (
     do_cancel_mailing,
+    do_change_wave,
     do_close_wave,
     do_schedule_reminders,
     submit_synthetic_response,
@@ -153,3 +154,15 @@ def test_without_a_task_worker_reminders_cannot_wait_for_a_day(ashg):
     wave = make_wave(ashg)  # tasks run at once here: nothing would send them later
     with pytest.raises(ValidationError, match="only where the task worker runs"):
         do_schedule_reminders(wave, on=in_days(3), acting_user=None)
+
+
+def test_a_wave_cannot_close_before_the_reminders_planned_for_it(invited):
+    wave, _ = invited
+    do_schedule_reminders(wave, on=in_days(10), acting_user=None)
+    with pytest.raises(ValidationError) as error:
+        do_change_wave(wave, closes_on=in_days(7), acting_user=None)
+    assert error.value.message_dict["closes_on"] == [
+        f"Reminders are planned on {in_days(10):%-d %B}, after {in_days(7):%-d %B %Y}; "
+        "cancel them first, or close later."
+    ]
+    assert do_change_wave(wave, closes_on=in_days(10), acting_user=None).closes_on == in_days(10)

@@ -745,6 +745,20 @@ def do_change_wave(wave: Wave, *, acting_user: User | None, **changes: Any) -> W
                 "taking answers, close it."
             }
         )
+    if "closes_on" in changes:
+        stranded = [
+            f"{mailing.send_after:%-d %B}"
+            for mailing in wave.mailings.filter(
+                status=Mailing.Status.SCHEDULED, send_after__date__gt=changes["closes_on"]
+            ).order_by("send_after")
+        ]
+        if stranded:
+            raise ValidationError(
+                {
+                    "closes_on": f"Reminders are planned on {', '.join(stranded)}, after "
+                    f"{changes['closes_on']:%-d %B %Y}; cancel them first, or close later."
+                }
+            )
     before = {name: getattr(wave, name) for name in changes}
     for name, value in changes.items():
         setattr(wave, name, value)
