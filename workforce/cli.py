@@ -778,8 +778,18 @@ def wave_status(
             )
         console.print(table)
     if summary["planned"]:
-        planned = ", ".join(f"{when:%-d %B %Y %H:%M} UTC" for when in summary["planned"])
+        planned = ", ".join(
+            f"{mailing.send_after:%-d %B %Y %H:%M} UTC" for mailing in summary["planned"]
+        )
         console.print(f"Reminders planned: {planned}.", highlight=False)
+    for mailing in summary["planned"] + summary["queued"]:
+        if mailing.waiting_for_worker:
+            err_console.print(
+                f"[yellow]warning:[/yellow] {mailing.get_kind_display().lower()} of "
+                f"{mailing.went_out:%-d %B %Y %H:%M} UTC not sent yet; is the task worker "
+                "(`workforce manage db_worker`) running?",
+                highlight=False,
+            )
     timeline = summary["timeline"]
     if by_day:
         # As the web page's table under the chart: the days the count moved or e-mails went out.

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from workforce.cli import app
 from workforce.platform.actions.surveys import submit_synthetic_response
-from workforce.platform.surveys.models import Instrument, Invitation, Response, Wave
+from workforce.platform.surveys.models import Instrument, Invitation, Mailing, Response, Wave
 from workforce.survey.modules import module_path
 
 pytestmark = pytest.mark.platform
@@ -343,3 +343,15 @@ def test_reminders_are_planned_for_a_later_day_listed_and_cancelled(open_wave, s
     cancelled = workforce("survey", "remind", SLUG, "--cancel", day)
     assert f"the reminders of {day:%-d %B %Y} are cancelled" in said(cancelled)
     assert "Reminders planned" not in said(workforce("survey", "wave", "status", SLUG))
+
+
+def test_the_status_warns_of_a_mailing_no_worker_has_taken(open_wave):
+    Mailing.objects.create(
+        wave=open_wave,
+        kind="reminders",
+        status="scheduled",
+        send_after=timezone.now() - datetime.timedelta(hours=2),
+    )
+    status = said(workforce("survey", "wave", "status", SLUG))
+    assert "reminders of" in status
+    assert "not sent yet; is the task worker (`workforce manage db_worker`) running?" in status

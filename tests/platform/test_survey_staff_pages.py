@@ -496,6 +496,28 @@ def test_staff_plan_reminders_for_a_later_day_and_cancel_them(
     assert mailing.status == "cancelled"
 
 
+def test_mailings_left_waiting_past_their_time_ask_whether_the_task_worker_runs(
+    ashg, staff, client_for
+):
+    wave = make_wave(ashg, slug="ashg-pulse")
+    now = timezone.now()
+    Mailing.objects.create(wave=wave, kind="invitations", status="queued", total=3)
+    url = "/organizations/ashg/surveys/ashg-pulse/"
+    assert "Is the task worker" not in client_for(staff).get(url).content.decode()
+    # Queued half an hour ago, and a reminder due an hour ago: nothing has taken them.
+    Mailing.objects.update(created_at=now - datetime.timedelta(minutes=30))
+    Mailing.objects.create(
+        wave=wave,
+        kind="reminders",
+        status="scheduled",
+        send_after=now - datetime.timedelta(hours=1),
+    )
+    page = client_for(staff).get(url).content.decode()
+    assert page.count("Is the task worker (<span class=\"code\">workforce manage db_worker") == 2
+    assert "Not sent yet, 30\xa0minutes after its time." in page
+    assert "Not sent yet, 1\xa0hour after its time." in page
+
+
 def test_where_no_task_worker_runs_the_page_says_reminders_cannot_be_planned(
     ashg, staff, client_for
 ):

@@ -291,6 +291,11 @@ class Response(models.Model):
         return f"Response to {self.wave} ({self.get_status_display()})"
 
 
+# A worker takes a due task within seconds; a mailing still waiting this long after its time
+# has none running (a scheduled one put off behind another mailing waits five minutes).
+WORKER_GRACE = datetime.timedelta(minutes=10)
+
+
 class Mailing(models.Model):
     """One run of invitations or reminders for a wave, and how far it has got."""
 
@@ -335,6 +340,12 @@ class Mailing(models.Model):
     def went_out(self) -> datetime.datetime:
         """When it went out (or goes out): its scheduled time, else when it was queued."""
         return self.send_after or self.created_at
+
+    @property
+    def waiting_for_worker(self) -> bool:
+        """Whether it is still waiting well after its time: no task worker is sending it."""
+        waiting = self.status in (self.Status.QUEUED, self.Status.SCHEDULED)
+        return waiting and timezone.now() - self.went_out > WORKER_GRACE
 
     @property
     def active(self) -> bool:

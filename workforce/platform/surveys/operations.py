@@ -285,11 +285,8 @@ def wave_summary(slug: str) -> dict:
         "overall": response_rates(wave),
         "by": {attribute: response_rates(wave, by=attribute) for attribute in groupings(wave)},
         "timeline": response_timeline(wave),
-        "planned": list(
-            wave.mailings.filter(status="scheduled")
-            .order_by("send_after")
-            .values_list("send_after", flat=True)
-        ),
+        "planned": list(wave.mailings.filter(status="scheduled").order_by("send_after")),
+        "queued": list(wave.mailings.filter(status="queued")),
     }
 
 
