@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -180,9 +181,10 @@ def test_demo_no_serve_runs_every_stage_and_its_data_serves(tmp_path):
     assert 'id="focus-groups"' in page and 'id="open-text"' in page
     assert "coder.a@consortium.example" in stdout
 
-    # What the demo serves at its end: the same data directory under `workforce serve`.
+    # What the demo serves at its end: the same data directory under `workforce serve`, with
+    # a task worker beside it (the command the demo hands over to).
     port = free_port()
-    server = workforce_subprocess(["serve", "--port", str(port)], tmp_path,
+    server = workforce_subprocess(["serve", "--port", str(port), "--task-worker"], tmp_path,
                                   start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -203,6 +205,22 @@ def test_demo_no_serve_runs_every_stage_and_its_data_serves(tmp_path):
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         with browser.open(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
             assert "Before you start" in response.read().decode()
+        # Staff follow a wave: its page draws responses over time, in a web worker.
+        [password] = [
+            line.split("│")[2].strip() for line in stdout.splitlines()
+            if "staff@consortium.example" in line
+        ]
+        staff = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with staff.open(f"http://127.0.0.1:{port}/login/", timeout=5) as response:
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"',
+                              response.read().decode()).group(1)
+        form = {"username": "staff@consortium.example", "password": password,
+                "csrfmiddlewaretoken": token}
+        staff.open(f"http://127.0.0.1:{port}/login/",
+                   data=urllib.parse.urlencode(form).encode(), timeout=10).close()
+        with staff.open(f"http://127.0.0.1:{port}/organizations/ashg/surveys/ashg-2025/",
+                        timeout=60) as response:
+            assert 'aria-label="Completed responses, day by day"' in response.read().decode()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.communicate(timeout=30)
@@ -260,3 +278,22 @@ def test_the_survey_and_org_commands_work_in_a_shell_of_their_own(tmp_path):
                   "--consent", str(consent))
     assert created.returncode == 0, created.stdout + created.stderr
     assert "Created wave pulse (anonymous) of consortium" in created.stdout
+
+
+def test_the_demo_hands_over_to_a_server_that_logs_and_queues_as_in_production(monkeypatch):
+    from workforce.cli import demo_server_command
+
+    # As the demo leaves its own environment: quiet stages, mailings at once.
+    monkeypatch.setenv("WORKFORCE_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("WORKFORCE_TASKS", "immediate")
+    argv, env = demo_server_command("127.0.0.1", 8123, {})
+    assert argv[1:] == [
+        "-m", "workforce.cli", "serve", "--host", "127.0.0.1", "--port", "8123",
+        "--task-worker",
+    ]
+    assert "WORKFORCE_LOG_LEVEL" not in env and "WORKFORCE_TASKS" not in env
+    # What the person chose before starting the demo is theirs to keep.
+    chosen = {"WORKFORCE_TASKS": "immediate", "WORKFORCE_LOG_LEVEL": "DEBUG"}
+    argv, env = demo_server_command("127.0.0.1", 8123, chosen)
+    assert "--task-worker" not in argv
+    assert (env["WORKFORCE_TASKS"], env["WORKFORCE_LOG_LEVEL"]) == ("immediate", "DEBUG")

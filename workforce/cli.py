@@ -6,6 +6,8 @@ inside the command that needs them so `workforce --help` stays instant.
 
 from __future__ import annotations
 
+import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -169,12 +171,19 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Web worker processes.")] = 2,
+    task_worker: Annotated[
+        bool,
+        typer.Option(
+            "--task-worker",
+            help="Also run the task worker (mailings, planned reminders, exports) beside it.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the web app with gunicorn (migrations are applied first)."""
     with _platform_errors():
         from workforce.platform.server import serve as serve_app
 
-        serve_app(host=host, port=port, workers=workers)
+        serve_app(host=host, port=port, workers=workers, task_worker=task_worker)
 
 
 @app.command(
@@ -200,8 +209,6 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the synthetic consortium.")] = 2025,
 ) -> None:
     """Generate the synthetic consortium, run every stage, write outputs, serve the web app."""
-    import os
-
     from workforce.demo import print_summary, run_demo
 
     # Links in the demo's e-mails point at the address it serves on.
@@ -209,29 +216,47 @@ def demo(
     # The stages say what they do in the progress bar and the summary; the platform's JSON
     # events (one per batch of e-mails sent) would scatter through them. Once serving, each
     # request is logged as in production.
-    quiet = "WORKFORCE_LOG_LEVEL" not in os.environ
-    if quiet:
+    chosen = {name: os.environ.get(name) for name in DEMO_DEFAULTS}
+    if chosen["WORKFORCE_LOG_LEVEL"] is None:
         os.environ["WORKFORCE_LOG_LEVEL"] = "WARNING"
     with _platform_errors():
         with _progress() as progress:
             result = run_demo(dir, scale=scale, seed=seed, progress=progress)
         print_summary(console, result, url=f"http://{host}:{port}/" if serve_app else None)
-        if serve_app:
-            from workforce.platform.server import serve as serve_app_now
+    if serve_app:
+        argv, env = demo_server_command(host, port, chosen)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, argv, env)
 
-            if quiet:
-                import logging.config
 
-                from django.conf import settings
+# What the demo sets for its stages and gives back once it serves: the stages log only
+# warnings (the progress bar says what they do) and run their mailings at once.
+DEMO_DEFAULTS = ("WORKFORCE_LOG_LEVEL", "WORKFORCE_TASKS")
 
-                from workforce.platform.logs import logging_config
 
-                # Here and in every worker: a worker's django.setup() configures logging
-                # again from settings.LOGGING, which was read while the stages were quiet.
-                os.environ["WORKFORCE_LOG_LEVEL"] = settings.LOG_LEVEL = "INFO"
-                settings.LOGGING = logging_config("INFO")
-                logging.config.dictConfig(settings.LOGGING)
-            serve_app_now(host=host, port=port, workers=2)
+def demo_server_command(
+    host: str, port: int, chosen: dict[str, str | None]
+) -> tuple[list[str], dict[str, str]]:
+    """The `workforce serve` the demo hands over to, and its environment.
+
+    A fresh process rather than gunicorn forked from the demo's: the stages have started
+    the chart renderer (vl-convert's runtime threads, which do not survive a fork: a web
+    worker forked from here hangs on its first chart) and set up quiet logging. The server
+    logs every request, and a task worker beside it sends what the web app queues, as in
+    production, unless the environment chose otherwise (``chosen``: the variables as they
+    were before the demo set its own).
+    """
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in DEMO_DEFAULTS or chosen.get(name) is not None
+    }
+    env |= {name: value for name, value in chosen.items() if value is not None}
+    argv = [sys.executable, "-m", "workforce.cli", "serve", "--host", host, "--port", str(port)]
+    if env.get("WORKFORCE_TASKS", "database") == "database":
+        argv.append("--task-worker")
+    return argv, env
 
 
 @app.command(no_args_is_help=True)

@@ -113,3 +113,42 @@ def test_production_serves_collected_static_files_over_https_only(
     assert get(base + "/static/admin/css/base.css", https)[0] == 200
     assert (fresh_platform.data_dir / "static" / "staticfiles.json").exists()
     server.stop()
+
+
+def test_a_task_worker_beside_the_server_runs_what_is_queued_and_stops_with_it(
+    fresh_platform, free_port
+):
+    process = fresh_platform.start(
+        "from workforce.platform.server import serve; "
+        f"serve(port={free_port}, workers=1, threads=2, task_worker=True)"
+    )
+    try:
+        wait_until_healthy(process, free_port)
+        # A mailing task for a mailing that does not exist: the worker runs it, and it fails.
+        queued = fresh_platform.run(
+            "import time\n"
+            "from workforce.platform import django_setup\n"
+            "django_setup()\n"
+            "from django_tasks_db.models import DBTaskResult\n"
+            "from workforce.platform.surveys.tasks import send_mailing\n"
+            "task_id = send_mailing.enqueue(404).id\n"
+            "for _ in range(300):\n"
+            "    result = DBTaskResult.objects.get(id=task_id)\n"
+            "    if result.status in ('SUCCESSFUL', 'FAILED'):\n"
+            "        break\n"
+            "    time.sleep(0.1)\n"
+            "print(result.status, result.exception_class_path)\n"
+        )
+        assert queued.returncode == 0, queued.stderr
+        assert queued.stdout.split() == [
+            "FAILED",
+            "workforce.platform.surveys.models.Mailing.DoesNotExist",
+        ]
+    finally:
+        # Only the server is told to stop, as a service manager stopping it would.
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # nothing of it is left: the worker stopped with it
+    records = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert any(r["event"] == "server.starting" and r["task_worker"] for r in records)

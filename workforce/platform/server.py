@@ -7,6 +7,10 @@ that the settings, the migrations and the JSON logging are the same ones the CLI
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -95,6 +99,15 @@ def gunicorn_options(
     }
 
 
+def start_task_worker() -> subprocess.Popen:
+    """`workforce manage db_worker` beside the web server: it sends the mailings and writes
+    the exports the web app queues, each when its time comes."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from workforce.platform import manage; manage(['db_worker'])"],
+        env=os.environ | {"WORKFORCE_TASKS": "database"},
+    )
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -104,11 +117,15 @@ def serve(
     timeout: int = 120,
     access_log: bool = True,
     migrate_first: bool = True,
+    task_worker: bool = False,
 ) -> None:
     """Serve the platform until interrupted (Ctrl-C or SIGTERM); blocks.
 
     Brings the database up to date first (unless ``migrate_first`` is False) and, in
     production, collects static files into the data directory so WhiteNoise can serve them.
+    With ``task_worker`` a task worker runs beside the web server and stops with it: one
+    command for a small installation (a larger one runs `workforce manage db_worker` as a
+    service of its own).
     """
     django_setup()
     from django.conf import settings
@@ -120,13 +137,37 @@ def serve(
         collect_static()
     # Workers are forked from this process: they must not inherit an open connection.
     connections.close_all()
+    if task_worker and settings.WORKFORCE_TASKS != "database":
+        log.warning(
+            "server.task_worker_not_needed",
+            reason="WORKFORCE_TASKS is not 'database': every task runs in its request",
+        )
+        task_worker = False
     log.info(
         "server.starting",
         host=host,
         port=port,
         workers=workers,
         threads=threads,
+        task_worker=task_worker,
         environment=settings.WORKFORCE_ENV,
         data_dir=str(settings.WORKFORCE_DATA_DIR),
     )
-    WorkforceServer(gunicorn_options(host, port, workers, threads, timeout, access_log)).run()
+    worker = start_task_worker() if task_worker else None
+    try:
+        WorkforceServer(gunicorn_options(host, port, workers, threads, timeout, access_log)).run()
+    finally:
+        if worker is not None:
+            _stop(worker)
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    """Stop the task worker: it finishes the task in hand first, as on Ctrl-C."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGINT)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+    except ChildProcessError:
+        pass  # already reaped: gunicorn's arbiter waits for any child that exits
