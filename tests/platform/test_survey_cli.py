@@ -299,6 +299,9 @@ def test_the_societys_note_opens_the_reminder_and_an_empty_file_takes_it_away(
     assert "changed the reminder's note" in said(noted)
     preview = workforce("survey", "preview", SLUG, "--reminder")
     assert "Every answer counts. The ASHG Board" in said(preview)
+    # The same file again is no change: the note is kept as the file has it, trimmed.
+    again = workforce("survey", "wave", "change", SLUG, "--reminder-note", note)
+    assert "nothing changed; those are its settings already" in said(again)
     note.write_text("", encoding="utf-8")
     workforce("survey", "wave", "change", SLUG, "--reminder-note", note)
     open_wave.refresh_from_db()

@@ -689,10 +689,19 @@ FROZEN_ONCE_CLOSED = {
 }
 
 
+def _changed_settings(wave: Wave, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings in ``changes`` that differ from ``wave``'s, text stripped as stored."""
+    stripped = {
+        name: value.strip() if isinstance(value, str) else value
+        for name, value in changes.items()
+    }
+    return {name: value for name, value in stripped.items() if value != getattr(wave, name)}
+
+
 def settings_changing(wave: Wave, changes: Mapping[str, Any]) -> str:
     """What of ``wave`` ``changes`` would change, as staff read it ("" for nothing):
     ``closing date``, ``name and year``, ``questionnaire, mode and year``."""
-    words = [SETTING_LABELS[name] for name in changes if changes[name] != getattr(wave, name)]
+    words = [SETTING_LABELS[name] for name in _changed_settings(wave, changes)]
     if len(words) < 2:
         return "".join(words)
     return f"{', '.join(words[:-1])} and {words[-1]}"
@@ -721,11 +730,9 @@ def do_change_wave(wave: Wave, *, acting_user: User | None, **changes: Any) -> W
     unknown = set(changes) - set(CHANGEABLE)
     if unknown:
         raise ValidationError(f"These wave settings do not exist: {', '.join(sorted(unknown))}")
-    changes = {
-        name: value.strip() if isinstance(value, str) else value
-        for name, value in changes.items()
-    }
-    changes = {name: value for name, value in changes.items() if value != getattr(wave, name)}
+    changes = _changed_settings(wave, changes)
+    if not changes:
+        return wave
     frozen = frozen_settings(wave)
     refused = {
         name: f"The {SETTING_LABELS[name]} can no longer change: {frozen[name]}."
@@ -734,38 +741,13 @@ def do_change_wave(wave: Wave, *, acting_user: User | None, **changes: Any) -> W
     }
     if refused:
         raise ValidationError(refused)
-    if (
-        wave.status == Wave.Status.OPEN
-        and "closes_on" in changes
-        and changes["closes_on"] < _today()
-    ):
-        raise ValidationError(
-            {
-                "closes_on": f"{changes['closes_on']:%-d %B %Y} has passed; to stop the wave "
-                "taking answers, close it."
-            }
-        )
     if "closes_on" in changes:
-        stranded = [
-            f"{mailing.send_after:%-d %B}"
-            for mailing in wave.mailings.filter(
-                status=Mailing.Status.SCHEDULED, send_after__date__gt=changes["closes_on"]
-            ).order_by("send_after")
-        ]
-        if stranded:
-            raise ValidationError(
-                {
-                    "closes_on": f"Reminders are planned on {', '.join(stranded)}, after "
-                    f"{changes['closes_on']:%-d %B %Y}; cancel them first, or close later."
-                }
-            )
+        _check_closing_day(wave, changes["closes_on"])
     before = {name: getattr(wave, name) for name in changes}
     for name, value in changes.items():
         setattr(wave, name, value)
     _check_wave_fields(wave.slug, wave.opens_on, wave.closes_on, wave.mode, wave)
     wave.full_clean()
-    if not changes:
-        return wave
     wave.save(update_fields=list(changes))
     AuditEvent.record(
         actor=acting_user,
@@ -780,6 +762,30 @@ def do_change_wave(wave: Wave, *, acting_user: User | None, **changes: Any) -> W
         },
     )
     return wave
+
+
+def _check_closing_day(wave: Wave, closes_on: date) -> None:
+    """An open wave closes today at the soonest, and never before reminders planned for it."""
+    if wave.status == Wave.Status.OPEN and closes_on < _today():
+        raise ValidationError(
+            {
+                "closes_on": f"{closes_on:%-d %B %Y} has passed; to stop the wave taking "
+                "answers, close it."
+            }
+        )
+    stranded = [
+        f"{mailing.send_after:%-d %B}"
+        for mailing in wave.mailings.filter(
+            status=Mailing.Status.SCHEDULED, send_after__date__gt=closes_on
+        ).order_by("send_after")
+    ]
+    if stranded:
+        raise ValidationError(
+            {
+                "closes_on": f"Reminders are planned on {', '.join(stranded)}, after "
+                f"{closes_on:%-d %B %Y}; cancel them first, or close later."
+            }
+        )
 
 
 def _audited(value: Any) -> str:
@@ -1040,9 +1046,7 @@ def _queue_mailing(wave: Wave, kind: str, acting_user: User | None) -> Mailing:
                 f"{wave.name} is {wave.get_status_display().lower()}: e-mails go out only "
                 "while a wave is open, so that every link works."
             )
-        if wave.mailings.filter(
-            status__in=(Mailing.Status.QUEUED, Mailing.Status.SENDING)
-        ).exists():
+        if wave.mailings.filter(status__in=Mailing.IN_PROGRESS).exists():
             raise ValidationError(
                 f"A mailing of {wave.name} is still going out; wait until it has finished."
             )

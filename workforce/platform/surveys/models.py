@@ -311,6 +311,9 @@ class Mailing(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
+    # Going out now: one at a time per wave, or a member could be reminded twice.
+    IN_PROGRESS = (Status.QUEUED, Status.SENDING)
+
     wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="mailings")
     kind = models.CharField(max_length=20, choices=Kind)
     status = models.CharField(max_length=20, choices=Status, default=Status.QUEUED)
@@ -349,7 +352,7 @@ class Mailing(models.Model):
 
     @property
     def active(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.SENDING)
+        return self.status in self.IN_PROGRESS
 
     @property
     def percent(self) -> int:

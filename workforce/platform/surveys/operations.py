@@ -273,6 +273,7 @@ def wave_summary(slug: str) -> dict:
     """The wave's settings, response rates overall and by each frame attribute, and its
     completed responses day by day."""
     setup()
+    from workforce.platform.surveys.models import Mailing
     from workforce.platform.surveys.monitoring import (
         groupings,
         response_rates,
@@ -285,8 +286,10 @@ def wave_summary(slug: str) -> dict:
         "overall": response_rates(wave),
         "by": {attribute: response_rates(wave, by=attribute) for attribute in groupings(wave)},
         "timeline": response_timeline(wave),
-        "planned": list(wave.mailings.filter(status="scheduled").order_by("send_after")),
-        "queued": list(wave.mailings.filter(status="queued")),
+        "planned": list(
+            wave.mailings.filter(status=Mailing.Status.SCHEDULED).order_by("send_after")
+        ),
+        "queued": list(wave.mailings.filter(status=Mailing.Status.QUEUED)),
     }
 
 

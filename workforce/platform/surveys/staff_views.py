@@ -13,6 +13,8 @@ import structlog
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from workforce.platform.actions.surveys import (
+    SCHEDULED_HOUR,
     SETTING_LABELS,
     can_schedule,
     do_add_instrument,
@@ -173,7 +176,8 @@ class ScheduleForm(forms.Form):
     on = forms.DateField(
         label="Send reminders on",
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="They go out at 09:00 that day, to the members who have not finished by then.",
+        help_text=f"They go out at {SCHEDULED_HOUR:02d}:00 that day, to the members who have "
+        "not finished by then.",
     )
 
 
@@ -183,9 +187,8 @@ REMINDER_SPACING = datetime.timedelta(weeks=2)
 
 def proposed_reminder_day(wave: Wave) -> datetime.date:
     """Two weeks after the last e-mail sent or planned (or after opening), by the closing day."""
-    latest = max(
-        [wave.opens_on, *(mailing.went_out.date() for mailing in wave.mailings.all())]
-    )
+    last_mail = wave.mailings.aggregate(last=Max(Coalesce("send_after", "created_at")))["last"]
+    latest = max(wave.opens_on, timezone.localdate(last_mail)) if last_mail else wave.opens_on
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     return max(tomorrow, min(latest + REMINDER_SPACING, wave.closes_on))
 
@@ -369,9 +372,7 @@ def _wave_page(
         "can_schedule": can_schedule(),
         "schedule_form": schedule_form
         or ScheduleForm(initial={"on": proposed_reminder_day(wave)}),
-        "active_mailing": wave.mailings.filter(
-            status__in=(Mailing.Status.QUEUED, Mailing.Status.SENDING)
-        ).first(),
+        "active_mailing": wave.mailings.filter(status__in=Mailing.IN_PROGRESS).first(),
         "frame_size": wave.frame.count(),
         "opted_out": wave.frame.filter(opted_out=True).count(),
         "complete_responses": sum(1 for s in responses if s == Response.Status.COMPLETE),

@@ -152,10 +152,7 @@ def _start_scheduled(mailing: Mailing) -> bool:
             mailing.save(update_fields=["status", "error", "finished_at"])
             log.info("survey.mailing_cancelled", mailing_id=mailing.pk, wave_status=wave.status)
             return False
-        busy = wave.mailings.filter(
-            status__in=(Mailing.Status.QUEUED, Mailing.Status.SENDING)
-        ).exists()
-        if not busy:
+        if not wave.mailings.filter(status__in=Mailing.IN_PROGRESS).exists():
             mailing.status = Mailing.Status.QUEUED
             mailing.total = invitations_to_remind(wave).count()
             mailing.save(update_fields=["status", "total"])
@@ -173,9 +170,10 @@ def send_mailing(mailing_id: int) -> dict[str, int]:
     whom it reaches (`_start_scheduled`).
     """
     mailing = Mailing.objects.select_related("wave__organization").get(pk=mailing_id)
-    if mailing.status == Mailing.Status.SCHEDULED and not _start_scheduled(mailing):
-        return {"sent": 0, "failed": 0}
-    mailing.refresh_from_db()
+    if mailing.status == Mailing.Status.SCHEDULED:
+        if not _start_scheduled(mailing):
+            return {"sent": 0, "failed": 0}
+        mailing.refresh_from_db()
     if not mailing.active:
         return {"sent": mailing.sent, "failed": mailing.failed}
     Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING)
