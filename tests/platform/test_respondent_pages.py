@@ -19,6 +19,7 @@ from django.utils.html import escape
 
 from workforce.platform.actions.surveys import (
     do_add_instrument,
+    do_change_wave,
     do_close_wave,
     do_create_open_link,
     do_create_wave,
@@ -757,6 +758,45 @@ def test_the_open_link_gives_each_browser_its_own_response(wave):
     assert "Start the survey" in shown(second).content.decode()
     second.post(f"/survey/{SLUG}/", {"@direction": "start"})
     assert Response.objects.count() == 2
+
+
+def test_answers_saved_on_an_open_link_stay_reachable_when_the_wave_is_extended(wave):
+    key = do_create_open_link(wave, acting_user=None)
+    browser = Client()
+    arrived = browser.get(f"/survey/{SLUG}/open/{key}/")
+    first_lifetime = int(arrived.cookies["workforce_survey"]["max-age"])
+    browser.post(f"/survey/{SLUG}/", {"@direction": "start"})
+    submit(browser, career_stage="mid")
+    assert submit(browser, "save").status_code == 303
+    # While the closing day stays, pages leave the cookie as it is.
+    assert "workforce_survey" not in shown(browser).cookies
+
+    do_change_wave(wave, closes_on=wave.closes_on + datetime.timedelta(days=14), acting_user=None)
+
+    # The next page this browser opens makes its cookie last until the new closing day, so
+    # it does not expire on the old one with the answers behind it.
+    again = browser.get(f"/survey/{SLUG}/open/{key}/")
+    lifetime = int(again.cookies["workforce_survey"]["max-age"])
+    assert 13 * 24 * 3600 < lifetime - first_lifetime <= 14 * 24 * 3600
+    page = shown(browser, again["Location"])
+    assert "Page 2 of 3" in page.content.decode()
+    assert "workforce_survey" not in page.cookies  # set once, then current
+    assert Response.objects.count() == 1
+
+
+def test_an_emailed_links_cookie_follows_a_new_closing_day_on_every_kind_of_page(wave, ada):
+    browser = started(ada)
+    days = 30
+    for address in (f"/survey/{SLUG}/saved/", f"/survey/{SLUG}/review/", f"/survey/{SLUG}/"):
+        days += 7
+        wave.refresh_from_db()
+        do_change_wave(
+            wave, closes_on=timezone.localdate() + datetime.timedelta(days=days), acting_user=None
+        )
+        page = shown(browser, address)
+        lifetime = int(page.cookies["workforce_survey"]["max-age"])
+        assert (days - 1) * 24 * 3600 < lifetime <= (days + 1) * 24 * 3600, address
+        assert "workforce_survey" not in shown(browser, address).cookies
 
 
 def test_a_wrong_open_link_key_is_not_found(wave):

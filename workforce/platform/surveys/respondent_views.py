@@ -124,6 +124,9 @@ class Visit:
     language: str | None
     token: str | None
     resume_key: str
+    # The closing day the cookie was set to last until, as written in it (None in a cookie
+    # from before it was written there).
+    cookie_closes_on: str | None = None
 
     @property
     def open_link(self) -> bool:
@@ -162,7 +165,14 @@ def write_cookie(
     resume_key: str,
     language: str | None,
 ) -> None:
-    content = json.dumps({"token": token, "resume_key": resume_key, "language": language})
+    content = json.dumps(
+        {
+            "token": token,
+            "resume_key": resume_key,
+            "language": language,
+            "closes_on": wave.closes_on.isoformat(),
+        }
+    )
     response.set_signed_cookie(
         COOKIE_NAME,
         content,
@@ -173,6 +183,30 @@ def write_cookie(
         httponly=True,
         samesite="Lax",
     )
+
+
+def keep_cookie_until_close(
+    response: HttpResponse, request: HttpRequest, visit: Visit
+) -> HttpResponse:
+    """Set the cookie again when the wave's closing day moved since it was set.
+
+    The cookie lasts until the wave closes. When staff extend a wave, a member of an open
+    link who saved their answers for later holds the only way back to them in that cookie:
+    it must not expire on the old closing day while the survey still takes answers. (One
+    who came with an e-mailed link can open it again, but their cookie follows too.)
+    """
+    wave = visit.entry.wave
+    if visit.cookie_closes_on == wave.closes_on.isoformat() or COOKIE_NAME in response.cookies:
+        return response  # current, or this response already sets or deletes it
+    write_cookie(
+        response,
+        request,
+        wave,
+        token=visit.token,
+        resume_key=visit.resume_key,
+        language=visit.language,
+    )
+    return response
 
 
 def forget_cookie(response: HttpResponse, slug: str) -> None:
@@ -200,7 +234,8 @@ def current_visit(request: HttpRequest, slug: str) -> Visit | HttpResponse:
     except SurveyLinkError as error:
         return link_problem(request, error.kind, wave=_error_wave(error, slug))
     language = content.get("language") if isinstance(content.get("language"), str) else None
-    return Visit(entry, language, token, content["resume_key"])
+    closes_on = content.get("closes_on") if isinstance(content.get("closes_on"), str) else None
+    return Visit(entry, language, token, content["resume_key"], closes_on)
 
 
 def _error_wave(error: SurveyLinkError, slug: str | None = None) -> Wave | None:
@@ -245,9 +280,12 @@ def enter_open(request: HttpRequest, slug: str, key: str) -> HttpResponse:
         entry = enter_open_link(slug, key)
     except SurveyLinkError as error:
         return link_problem(request, error.kind, wave=_error_wave(error, slug))
-    if _resumable(request, slug):
+    returning = _resumable(request, slug)
+    if returning is not None:
         # Coming back on the same device: carry on where they left.
-        return see_other(_continue_at(slug, resumed=True))
+        return keep_cookie_until_close(
+            see_other(_continue_at(slug, resumed=True)), request, returning
+        )
     response = see_other(cookie_path(slug))
     write_cookie(
         response, request, entry.wave, token=None, resume_key=entry.resume_key, language=None
@@ -264,14 +302,15 @@ def _welcome_back(request: HttpRequest) -> str:
     return RESUMED_NOTICE if request.GET.get(RESUMED) == "1" else ""
 
 
-def _resumable(request: HttpRequest, slug: str) -> bool:
+def _resumable(request: HttpRequest, slug: str) -> Visit | None:
+    """This browser's visit, when it holds unfinished answers in the wave."""
     if read_cookie(request, slug) is None:
-        return False
+        return None
     visit = current_visit(request, slug)
     if isinstance(visit, HttpResponse):
-        return False
+        return None
     saved = current_response(visit.entry)
-    return saved is not None and saved.status == "partial"
+    return visit if saved is not None and saved.status == "partial" else None
 
 
 @public
@@ -307,6 +346,10 @@ def survey_page(request: HttpRequest, slug: str) -> HttpResponse:
     visit = current_visit(request, slug)
     if isinstance(visit, HttpResponse):
         return visit
+    return keep_cookie_until_close(_survey_page(request, visit, slug), request, visit)
+
+
+def _survey_page(request: HttpRequest, visit: Visit, slug: str) -> HttpResponse:
     if "lang" in request.GET:
         return switch_language(request, visit, request.GET["lang"])
     response = current_response(visit.entry)
@@ -510,6 +553,10 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
     visit = current_visit(request, slug)
     if isinstance(visit, HttpResponse):
         return visit
+    return keep_cookie_until_close(_review(request, visit, slug), request, visit)
+
+
+def _review(request: HttpRequest, visit: Visit, slug: str) -> HttpResponse:
     if "lang" in request.GET:
         return switch_language(request, visit, request.GET["lang"])
     response = current_response(visit.entry)
@@ -578,11 +625,12 @@ def saved_for_later(request: HttpRequest, slug: str) -> HttpResponse:
     instrument = wave.instrument.load()
     response = current_response(visit.entry)
     language = reading_language(instrument, visit, response)
-    return render(
+    page = render(
         request,
         "surveys/respond/saved.html",
         {**survey_context(wave, instrument, language, visit), "page_title": "Answers saved"},
     )
+    return keep_cookie_until_close(page, request, visit)
 
 
 @public
