@@ -89,6 +89,13 @@ def test_organization_views_check_an_action():
         "organizations/<slug:code>/surveys/new/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/<slug:slug>/": Action.VIEW_SURVEY_MONITORING,
         "organizations/<slug:code>/surveys/<slug:slug>/settings/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/<slug:slug>/try/": Action.VIEW_SURVEY_MONITORING,
+        "organizations/<slug:code>/surveys/<slug:slug>/try/review/": (
+            Action.VIEW_SURVEY_MONITORING
+        ),
+        "organizations/<slug:code>/surveys/<slug:slug>/try/restart/": (
+            Action.VIEW_SURVEY_MONITORING
+        ),
         "organizations/<slug:code>/surveys/<slug:slug>/frame/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/<slug:slug>/open/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/<slug:slug>/close/": Action.MANAGE_SURVEYS,

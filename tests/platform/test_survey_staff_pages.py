@@ -68,7 +68,13 @@ def waves(orgs):
 
 
 @pytest.mark.parametrize(
-    "page", ["surveys/", "surveys/{code}-pulse/", "surveys/{code}-pulse/emails/reminder/"]
+    "page",
+    [
+        "surveys/",
+        "surveys/{code}-pulse/",
+        "surveys/{code}-pulse/emails/reminder/",
+        "surveys/{code}-pulse/try/",
+    ],
 )
 @pytest.mark.parametrize(("person", "org", "expected"), MONITORING, ids=ids(MONITORING))
 def test_survey_monitoring_pages(page, person, org, expected, people, waves, client_for):

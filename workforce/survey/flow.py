@@ -274,6 +274,51 @@ def previous_page(
     return route(instrument, answers, today=today).before(page_index)
 
 
+@dataclass(frozen=True)
+class Move:
+    """Where a submitted page leads.
+
+    `target` is the page to show next (the same page while it has errors, or when "save"
+    keeps the respondent on it), None for the review; `finished` says the review comes next;
+    `reached` is how far the respondent has now got, with ``len(instrument.pages)`` standing
+    for the review, so that someone who answered every page and left comes back there.
+    """
+
+    target: int | None
+    finished: bool
+    reached: int
+
+
+def move(
+    instrument: Instrument,
+    *,
+    page: int,
+    direction: str,
+    outcome: PageOutcome,
+    reached: int,
+    today: datetime.date | None = None,
+) -> Move:
+    """Where submitting `page` in `direction` ("next", "back" or "save") leads.
+
+    "next" stays on a page with errors; "back" moves back whatever they are (what validated
+    is kept); "save" stays. `reached` is how far the respondent had got before: it moves only
+    when they submit that page, so a change made from the review leaves it, unless they go
+    back from the review (then they are back on the pages).
+    """
+    target: int | None = page
+    finished = False
+    if direction == "back":
+        before = previous_page(instrument, page, outcome.answers, today=today)
+        target = page if before is None else before
+    elif direction == "next" and not outcome.errors:
+        target = next_page(instrument, page, outcome.answers, today=today)
+        finished = target is None
+    at_review = reached >= len(instrument.pages)
+    if page == reached or (at_review and direction == "back"):
+        reached = len(instrument.pages) if finished else page if target is None else target
+    return Move(target, finished, reached)
+
+
 # --- completing a response ----------------------------------------------------------------
 
 

@@ -343,23 +343,15 @@ def save_page(
         outcome = flow.submit_page(
             instrument, page, form, current.answers, language=current.language, today=today
         )
-        target: int | None = page
-        finished = False
-        if direction == "back":
-            before = flow.previous_page(instrument, page, outcome.answers, today=today)
-            target = page if before is None else before
-        elif direction == "next" and not outcome.errors:
-            target = flow.next_page(instrument, page, outcome.answers, today=today)
-            finished = target is None
-        # Where the respondent had got to moves only when they save that page; a change made
-        # from the review leaves it, unless they go back from there (then they are back on
-        # the pages). Past the last page stands for the review, so that someone who answered
-        # every page and left before submitting comes back to the review, not the last page.
-        at_review = current.page >= len(instrument.pages)
-        if page == current.page or (at_review and direction == "back"):
-            reached = len(instrument.pages) if finished else page if target is None else target
-        else:
-            reached = current.page
+        moved = flow.move(
+            instrument,
+            page=page,
+            direction=direction,
+            outcome=outcome,
+            reached=current.page,
+            today=today,
+        )
+        reached = moved.reached
         # Written only if nothing changed the response since it was read: no other window
         # saved a page (the revision), it was not submitted, and closing the wave did not cut
         # its key. Otherwise it is read again and the page judged against what is there now.
@@ -383,7 +375,9 @@ def save_page(
     current.page = reached
     current.revision += 1
     current.updated_on = today
-    return SaveOutcome(current, outcome, stale=stale, next_page=target, finished=finished)
+    return SaveOutcome(
+        current, outcome, stale=stale, next_page=moved.target, finished=moved.finished
+    )
 
 
 def complete_response(response: Response, entry: Entry) -> Response:

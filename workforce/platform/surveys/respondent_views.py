@@ -516,33 +516,61 @@ def render_page(
     pages: Route | None = None,
 ) -> HttpResponse:
     """Draw page `page_index` with `answers`; `pages` is their route if already known."""
-    pages = pages or route(instrument, answers)
     language = reading_language(instrument, visit, response)
+    return render(
+        request,
+        "surveys/respond/page.html",
+        {
+            **survey_context(visit.entry.wave, instrument, language, visit),
+            **page_context(
+                instrument,
+                page_index,
+                answers=answers,
+                language=language,
+                drafts=drafts,
+                errors=errors,
+                notice=notice,
+                return_to_review=return_to_review,
+                pages=pages,
+            ),
+            "revision": response.revision,
+        },
+    )
+
+
+def page_context(
+    instrument: Instrument,
+    page_index: int,
+    *,
+    answers: dict,
+    language: str,
+    drafts: dict | None = None,
+    errors: tuple = (),
+    notice: str = "",
+    return_to_review: bool = False,
+    pages: Route | None = None,
+) -> dict[str, Any]:
+    """What `page.html` draws page `page_index` from, the revision aside."""
+    pages = pages or route(instrument, answers)
     fields = forms.page_fields(
         instrument, page_index, answers, language=language, drafts=drafts, errors=errors
     )
     summary = forms.error_summary(fields) + forms.unplaced_errors(errors, fields)
     position, total = pages.progress(page_index)
     heading = forms.page_heading(instrument, page_index, language)
-    return render(
-        request,
-        "surveys/respond/page.html",
-        {
-            **survey_context(visit.entry.wave, instrument, language, visit),
-            "page_title": f"{heading} (page {position} of {total})",
-            "page_index": page_index,
-            "page_heading": heading,
-            "position": position,
-            "total": total,
-            "fields": fields,
-            "error_summary": summary,
-            "notice": notice,
-            "revision": response.revision,
-            "has_previous": pages.before(page_index) is not None,
-            "is_last": pages.after(page_index) is None,
-            "return_to_review": return_to_review,
-        },
-    )
+    return {
+        "page_title": f"{heading} (page {position} of {total})",
+        "page_index": page_index,
+        "page_heading": heading,
+        "position": position,
+        "total": total,
+        "fields": fields,
+        "error_summary": summary,
+        "notice": notice,
+        "has_previous": pages.before(page_index) is not None,
+        "is_last": pages.after(page_index) is None,
+        "return_to_review": return_to_review,
+    }
 
 
 @public
@@ -577,37 +605,53 @@ def _review(request: HttpRequest, visit: Visit, slug: str) -> HttpResponse:
             forget_cookie(finished, slug)  # nothing of the link stays on the device
             return finished
 
-    missing = [
-        forms.SummaryError(
-            forms.about(
-                forms.question_label(instrument, problem.question, response.answers, language),
-                problem.message,
-            ),
-            _page_link(
-                slug,
-                forms.page_of(instrument, problem.question),
-                forms.field_target(instrument, problem.question, response.answers),
-            ),
-        )
-        for problem in problems
-    ]
-    last_page = route(instrument, response.answers).last or 0
     return render(
         request,
         "surveys/respond/review.html",
         {
             **survey_context(visit.entry.wave, instrument, language, visit),
-            "page_title": "Check your answers",
-            "sections": forms.review_sections(instrument, response.answers, language=language),
-            "problems": missing,
-            "back_link": _page_link(slug, last_page, ""),
-            "notice": RESUMED_AT_REVIEW_NOTICE if _welcome_back(request) and not missing else "",
+            **review_context(
+                instrument, response.answers, language, problems, page_address=cookie_path(slug)
+            ),
+            "notice": RESUMED_AT_REVIEW_NOTICE if _welcome_back(request) and not problems else "",
         },
     )
 
 
-def _page_link(slug: str, page_index: int | None, target: str) -> str:
-    link = cookie_path(slug)
+def review_context(
+    instrument: Instrument,
+    answers: dict,
+    language: str,
+    problems: list,
+    *,
+    page_address: str,
+) -> dict[str, Any]:
+    """What `review.html` draws the answers from; `page_address` is where the pages are."""
+    missing = [
+        forms.SummaryError(
+            forms.about(
+                forms.question_label(instrument, problem.question, answers, language),
+                problem.message,
+            ),
+            _page_link(
+                page_address,
+                forms.page_of(instrument, problem.question),
+                forms.field_target(instrument, problem.question, answers),
+            ),
+        )
+        for problem in problems
+    ]
+    last_page = route(instrument, answers).last or 0
+    return {
+        "page_title": "Check your answers",
+        "sections": forms.review_sections(instrument, answers, language=language),
+        "problems": missing,
+        "back_link": _page_link(page_address, last_page, ""),
+    }
+
+
+def _page_link(page_address: str, page_index: int | None, target: str) -> str:
+    link = page_address
     if page_index is not None:
         link += f"?page={page_index}&return=review"
     return link + (f"#{target}" if target else "")

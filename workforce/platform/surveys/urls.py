@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from workforce.platform.surveys import staff_views
+from workforce.platform.surveys import preview_views, staff_views
 
 WAVE = "organizations/<slug:code>/surveys/<slug:slug>/"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("organizations/<slug:code>/surveys/new/", staff_views.wave_new, name="survey_wave_new"),
     path(WAVE, staff_views.wave_detail, name="survey_wave"),
     path(WAVE + "settings/", staff_views.wave_settings, name="survey_wave_settings"),
+    path(WAVE + "try/", preview_views.wave_try, name="survey_wave_try"),
+    path(WAVE + "try/review/", preview_views.wave_try_review, name="survey_wave_try_review"),
+    path(WAVE + "try/restart/", preview_views.wave_try_restart, name="survey_wave_try_restart"),
     path(WAVE + "frame/", staff_views.wave_frame, name="survey_wave_frame"),
     path(WAVE + "open/", staff_views.wave_open, name="survey_wave_open"),
     path(WAVE + "close/", staff_views.wave_close, name="survey_wave_close"),
