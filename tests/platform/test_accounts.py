@@ -84,3 +84,26 @@ def test_a_superuser_can_be_created_from_the_command_line_with_an_e_mail(db):
         True,
         True,
     )
+
+
+def test_signing_in_deletes_sessions_that_have_expired(steward_with_password, client):
+    import datetime
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    def stored(expires_in: datetime.timedelta) -> str:
+        session = SessionStore()
+        session["workforce.survey_preview:1"] = {"answers": {"comments": "typed while testing"}}
+        session.set_expiry(timezone.now() + expires_in)
+        session.save()
+        return session.session_key
+
+    expired = stored(datetime.timedelta(days=-1))
+    current = stored(datetime.timedelta(days=3))
+
+    client.post("/login/", {"username": "steward@ashg.example", "password": PASSWORD})
+
+    assert not Session.objects.filter(session_key=expired).exists()
+    assert Session.objects.filter(session_key=current).exists()
