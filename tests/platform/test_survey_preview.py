@@ -255,3 +255,19 @@ def test_the_record_names_derived_columns_with_the_questions_they_come_from():
     assert rows["us_region"]["code"] == "south"
     assert rows["us_region"]["questions"] == ["us_state", "country"]
     assert rows["sexual_orientation"]["code"] == "unknown"  # not answered
+
+
+def test_a_trial_begins_again_when_the_draft_gets_another_questionnaire(draft, staff, client_for):
+    from dataclasses import replace
+
+    from workforce.platform.actions.surveys import do_change_wave
+
+    browser = client_for(staff)
+    browser.post(TRY, {"@direction": "start"})
+    post_page(browser, career_stage="senior")
+    assert "Page 2 of 3" in shown(browser)
+
+    other = replace(climate_instrument(), version="2026-02")
+    do_change_wave(draft, instrument=do_add_instrument(other, acting_user=None), acting_user=None)
+
+    assert "Start the survey" in shown(browser)

@@ -64,8 +64,9 @@ class Trial:
 
     @classmethod
     def of(cls, request: HttpRequest, wave: Wave) -> Trial:
+        """The trial of this wave's questionnaire; a fresh one if the wave's draft changed it."""
         kept = request.session.get(SESSION_KEY.format(wave=wave.pk))
-        if not isinstance(kept, dict):
+        if not isinstance(kept, dict) or kept.get("instrument") != wave.instrument_id:
             return cls()
         return cls(
             language=kept.get("language"),
@@ -76,6 +77,7 @@ class Trial:
 
     def keep(self, request: HttpRequest, wave: Wave) -> None:
         request.session[SESSION_KEY.format(wave=wave.pk)] = {
+            "instrument": wave.instrument_id,
             "language": self.language,
             "answers": self.answers,
             "reached": self.reached,
