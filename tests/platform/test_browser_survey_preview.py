@@ -106,3 +106,32 @@ def test_staff_try_a_draft_waves_questionnaire_before_opening_it(
     assert page.get_by_role("button", name="Start the survey").is_visible()
     page.get_by_role("link", name="Back to the wave").click()
     page.wait_for_url(base + WAVE)
+
+
+@pytest.fixture
+def questionnaire(ashg):
+    return do_add_instrument(climate_instrument(), acting_user=None)
+
+
+@pytest.mark.parametrize(("device", "viewport"), DEVICES)
+def test_staff_try_a_questionnaire_from_the_list_of_questionnaires(
+    device, viewport, staff_member, questionnaire, live_server, browser
+):
+    base = live_server.url
+    page = browser.new_page(viewport=viewport)
+    sign_in(page, base, staff_member.email, PASSWORD)
+
+    page.goto(base + "/organizations/ashg/surveys/instruments/")
+    assert_accessible(page, f"the questionnaires with their previews on a {device}")
+    page.get_by_role("link", name="Workforce and climate survey 2025, version 2025-01").click()
+    banner = page.get_by_role("complementary", name="Preview")
+    assert banner.get_by_text("come from the wave that uses it").is_visible()
+    assert_accessible(page, f"a questionnaire's preview outside a wave on a {device}")
+    page.screenshot(path=str(SCREENS / f"questionnaire-{device}.png"), full_page=True)
+
+    page.get_by_role("button", name="Start the survey").click()
+    page.get_by_label("Senior").check()
+    page.get_by_role("button", name="Next").click()
+    page.locator("#progress-text", has_text="Page 2 of 3").wait_for()
+    page.get_by_role("link", name="Back to the questionnaires").click()
+    page.wait_for_url(base + "/organizations/ashg/surveys/instruments/")

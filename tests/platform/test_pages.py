@@ -87,6 +87,13 @@ def test_organization_views_check_an_action():
         "organizations/<slug:code>/surveys/": Action.VIEW_SURVEY_MONITORING,
         "organizations/<slug:code>/surveys/instruments/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/new/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/instruments/<int:pk>/try/": Action.MANAGE_SURVEYS,
+        "organizations/<slug:code>/surveys/instruments/<int:pk>/try/review/": (
+            Action.MANAGE_SURVEYS
+        ),
+        "organizations/<slug:code>/surveys/instruments/<int:pk>/try/restart/": (
+            Action.MANAGE_SURVEYS
+        ),
         "organizations/<slug:code>/surveys/<slug:slug>/": Action.VIEW_SURVEY_MONITORING,
         "organizations/<slug:code>/surveys/<slug:slug>/settings/": Action.MANAGE_SURVEYS,
         "organizations/<slug:code>/surveys/<slug:slug>/try/": Action.VIEW_SURVEY_MONITORING,

@@ -271,3 +271,58 @@ def test_a_trial_begins_again_when_the_draft_gets_another_questionnaire(draft, s
     do_change_wave(draft, instrument=do_add_instrument(other, acting_user=None), acting_user=None)
 
     assert "Start the survey" in shown(browser)
+
+
+# --- A questionnaire before any wave uses it ---------------------------------------------------
+
+
+@pytest.fixture
+def questionnaire(db):
+    # The draft wave's questionnaire, imported once: both fixtures may be used together.
+    return do_add_instrument(climate_instrument(languages=("en", "es")), acting_user=None)
+
+
+def test_staff_try_an_imported_questionnaire_before_any_wave_uses_it(
+    questionnaire, ashg, staff, client_for
+):
+    browser = client_for(staff)
+    listing = shown(browser, "/organizations/ashg/surveys/instruments/")
+    address = f"/organizations/ashg/surveys/instruments/{questionnaire.pk}/try/"
+    assert f'href="{address}"' in listing
+
+    consent = shown(browser, address)
+    assert "Preview of Workforce and climate survey 2025 (form climate_2025, version 2025-01)." in (
+        consent
+    )
+    assert "come from the wave that uses it" in consent
+    assert "consent text appears here" in consent
+    assert 'href="/organizations/ashg/surveys/instruments/">Back to the questionnaires' in consent
+
+    browser.post(address, {"@direction": "start"})
+    assert "Page 1 of 3" in shown(browser, address)
+    browser.post(address, {"@page": 0, "@revision": 0, "career_stage": "senior"})
+    browser.post(address, {"@page": 1, "@revision": 0, "gender": "man"})
+    assert (
+        browser.post(address, {"@page": 3, "@revision": 0, "belonging": "agree"})["Location"]
+        == f"{address}review/"
+    )
+    browser.post(f"{address}review/")
+    record = shown(browser, address)
+    assert "What these answers become" in record
+    assert "<code>senior</code>" in record
+
+    assert Wave.objects.count() == 0
+    assert Response.objects.count() == 0
+
+
+def test_a_wave_and_its_questionnaire_are_tried_apart(questionnaire, draft, staff, client_for):
+    browser = client_for(staff)
+    alone = f"/organizations/ashg/surveys/instruments/{questionnaire.pk}/try/"
+    browser.post(alone, {"@direction": "start"})
+    assert "Start the survey" in shown(browser)  # the wave's own trial has not started
+
+
+def test_only_staff_try_a_questionnaire_outside_a_wave(questionnaire, ashg_steward, client_for):
+    address = f"/organizations/ashg/surveys/instruments/{questionnaire.pk}/try/"
+    assert client_for(ashg_steward).get(address).status_code == 403
+    assert client_for(ashg_steward).post(f"{address}restart/").status_code == 403

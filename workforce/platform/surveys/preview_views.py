@@ -1,16 +1,21 @@
-"""Trying a wave's questionnaire as members will see it, with nothing stored as a response.
+"""Trying a questionnaire as members will see it, with nothing stored as a response.
 
-Before a wave opens its questionnaire is frozen for good, and after it opens every answer
-counts; so staff and stewards need to walk through it first: the consent page, every page
-with its relevance rules, constraints and error messages, the review, and what a completed
-response becomes as a standard record. The preview draws the respondent pages themselves
-(the same templates and the same `workforce.survey.flow` rules) under a band that says it is
-a preview. Its answers live in the person's own sign-in session, one trial per wave, never in
-the wave's responses, its invitations or its counts.
+Once a wave opens its questionnaire is frozen for good, and every answer counts; so staff and
+stewards need to walk through it first: the consent page, every page with its relevance
+rules, constraints and error messages, the review, and what a completed response becomes as
+a standard record. The preview draws the respondent pages themselves (the same templates and
+the same `workforce.survey.flow` rules) under a band that says it is a preview. Its answers
+live in the person's own sign-in session, one trial per wave or questionnaire, never in a
+wave's responses, its invitations or its counts.
+
+A wave's preview (`.../surveys/<slug>/try/`) shows its own consent text, dates and address;
+a questionnaire's (`.../surveys/instruments/<pk>/try/`, for staff choosing one before a
+wave exists) shows what no wave has decided yet as such.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, organization_view
 from workforce.platform.surveys import respondent_forms as forms
+from workforce.platform.surveys.models import Instrument as StoredInstrument
 from workforce.platform.surveys.models import Wave
 from workforce.platform.surveys.respondent_views import (
     page_context,
@@ -36,17 +42,92 @@ from workforce.survey import flow
 from workforce.survey.instrument import Instrument
 from workforce.survey.records import standard_dimensions, standard_record
 
-# Shown instead of the "answers saved" page's promise, which a preview cannot keep.
+# Shown on the "answers saved" page, whose promise a preview does not keep.
 SAVED_NOTICE = (
     "Preview: a member who chooses “Save and finish later” sees this page. Here the answers "
     "stay only while you are signed in."
 )
-SESSION_KEY = "workforce.survey_preview:{wave}"
+# What a questionnaire tried outside any wave shows where a wave's own words would be.
+NO_WAVE_CONSENT = (
+    "The wave's consent text appears here: what the survey is for, who sees the answers, "
+    "and that taking part is voluntary. It is written when a wave is created with this "
+    "questionnaire."
+)
+SESSION_KEY = "workforce.survey_preview:{subject}"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What is tried: a wave, or a questionnaire with a stand-in wave around it.
+
+    `wave` is what the respondent templates read (consent text, dates, contact address,
+    mode); for a questionnaire it is an unsaved wave that is never stored.
+    """
+
+    key: str
+    title: str
+    wave: Wave
+    stored: StoredInstrument
+    page_action: str
+    review_action: str
+    restart: str
+    back: str
+    back_label: str
+
+    def instrument(self) -> Instrument:
+        return self.stored.load()
+
+
+def _wave_subject(organization: Organization, slug: str) -> Subject:
+    wave = get_object_or_404(
+        Wave.objects.select_related("organization", "instrument"),
+        organization=organization,
+        slug=slug,
+    )
+    args = [organization.code, wave.slug]
+    return Subject(
+        key=f"wave:{wave.pk}",
+        title=wave.name,
+        wave=wave,
+        stored=wave.instrument,
+        page_action=reverse("survey_wave_try", args=args),
+        review_action=reverse("survey_wave_try_review", args=args),
+        restart=reverse("survey_wave_try_restart", args=args),
+        back=reverse("survey_wave", args=args),
+        back_label="Back to the wave",
+    )
+
+
+def _instrument_subject(organization: Organization, pk: int) -> Subject:
+    stored = get_object_or_404(StoredInstrument, pk=pk)
+    today = timezone.localdate()
+    stand_in = Wave(
+        organization=organization,
+        instrument=stored,
+        name=stored.title,
+        mode=Wave.Mode.ANONYMOUS,
+        opens_on=today,
+        closes_on=today + datetime.timedelta(weeks=6),
+        consent_text=NO_WAVE_CONSENT,
+        year=today.year,
+    )
+    args = [organization.code, stored.pk]
+    return Subject(
+        key=f"instrument:{stored.pk}",
+        title=f"{stored.title} (form {stored.form_id}, version {stored.version})",
+        wave=stand_in,
+        stored=stored,
+        page_action=reverse("survey_instrument_try", args=args),
+        review_action=reverse("survey_instrument_try_review", args=args),
+        restart=reverse("survey_instrument_try_restart", args=args),
+        back=reverse("survey_instruments", args=[organization.code]),
+        back_label="Back to the questionnaires",
+    )
 
 
 @dataclass
 class Trial:
-    """One person's walk through one wave's questionnaire, kept in their session.
+    """One person's walk through one questionnaire, kept in their session.
 
     Before "Start" it holds only the language chosen; while answering, the answers and how
     far they got (``len(pages)`` is the review, as for a response); after "Submit", the
@@ -63,10 +144,10 @@ class Trial:
         return self.answers is not None
 
     @classmethod
-    def of(cls, request: HttpRequest, wave: Wave) -> Trial:
-        """The trial of this wave's questionnaire; a fresh one if the wave's draft changed it."""
-        kept = request.session.get(SESSION_KEY.format(wave=wave.pk))
-        if not isinstance(kept, dict) or kept.get("instrument") != wave.instrument_id:
+    def of(cls, request: HttpRequest, subject: Subject) -> Trial:
+        """The trial of this questionnaire; a fresh one if a draft wave was given another."""
+        kept = request.session.get(SESSION_KEY.format(subject=subject.key))
+        if not isinstance(kept, dict) or kept.get("instrument") != subject.stored.pk:
             return cls()
         return cls(
             language=kept.get("language"),
@@ -75,32 +156,14 @@ class Trial:
             record=kept.get("record"),
         )
 
-    def keep(self, request: HttpRequest, wave: Wave) -> None:
-        request.session[SESSION_KEY.format(wave=wave.pk)] = {
-            "instrument": wave.instrument_id,
+    def keep(self, request: HttpRequest, subject: Subject) -> None:
+        request.session[SESSION_KEY.format(subject=subject.key)] = {
+            "instrument": subject.stored.pk,
             "language": self.language,
             "answers": self.answers,
             "reached": self.reached,
             "record": self.record,
         }
-
-
-def _trial_wave(organization: Organization, slug: str) -> Wave:
-    return get_object_or_404(
-        Wave.objects.select_related("organization", "instrument"),
-        organization=organization,
-        slug=slug,
-    )
-
-
-def _addresses(organization: Organization, wave: Wave) -> dict[str, str]:
-    args = [organization.code, wave.slug]
-    return {
-        "page_action": reverse("survey_wave_try", args=args),
-        "review_action": reverse("survey_wave_try_review", args=args),
-        "restart": reverse("survey_wave_try_restart", args=args),
-        "back": reverse("survey_wave", args=args),
-    }
 
 
 def _language(instrument: Instrument, trial: Trial) -> str:
@@ -112,66 +175,110 @@ def _language(instrument: Instrument, trial: Trial) -> str:
 def _render(
     request: HttpRequest,
     template: str,
-    organization: Organization,
-    wave: Wave,
+    subject: Subject,
     instrument: Instrument,
     language: str,
     context: dict[str, Any],
 ) -> HttpResponse:
-    addresses = _addresses(organization, wave)
     return render(
         request,
         f"surveys/respond/{template}",
         {
-            **survey_context(wave, instrument, language, None),
-            "page_action": addresses["page_action"],
-            "review_action": addresses["review_action"],
+            **survey_context(subject.wave, instrument, language, None),
+            "page_action": subject.page_action,
+            "review_action": subject.review_action,
             "preview": {
-                "wave_name": wave.name,
-                "back": addresses["back"],
-                "restart": addresses["restart"],
+                "title": subject.title,
+                "in_wave": subject.wave.pk is not None,
+                "back": subject.back,
+                "back_label": subject.back_label,
+                "restart": subject.restart,
             },
             **context,
         },
     )
 
 
-def _switch_language(request: HttpRequest, wave: Wave, instrument: Instrument, trial: Trial):
+def _switch_language(request: HttpRequest, subject: Subject, instrument: Instrument, trial):
     language = request.GET["lang"]
     if language in instrument.languages:
         trial.language = language
-        trial.keep(request, wave)
-    back = request.path
+        trial.keep(request, subject)
     page = request.GET.get("page", "")
-    return see_other(back + (f"?page={int(page)}" if page.isdigit() else ""))
+    return see_other(request.path + (f"?page={int(page)}" if page.isdigit() else ""))
+
+
+# --- The views, for a wave and for a questionnaire ---------------------------------------------
 
 
 @organization_view(Action.VIEW_SURVEY_MONITORING)
 @respondent_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def wave_try(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
+    """A wave's questionnaire as its members will see it (`try_pages`)."""
+    return try_pages(request, _wave_subject(organization, slug))
+
+
+@organization_view(Action.VIEW_SURVEY_MONITORING)
+@respondent_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def wave_try_review(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
+    return try_review(request, _wave_subject(organization, slug))
+
+
+@organization_view(Action.VIEW_SURVEY_MONITORING)
+@require_POST
+def wave_try_restart(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
+    return restart(request, _wave_subject(organization, slug))
+
+
+@organization_view(Action.MANAGE_SURVEYS)
+@respondent_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def instrument_try(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
+    """A questionnaire as members would see it, before any wave uses it (`try_pages`)."""
+    return try_pages(request, _instrument_subject(organization, pk))
+
+
+@organization_view(Action.MANAGE_SURVEYS)
+@respondent_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def instrument_try_review(
+    request: HttpRequest, organization: Organization, pk: int
+) -> HttpResponse:
+    return try_review(request, _instrument_subject(organization, pk))
+
+
+@organization_view(Action.MANAGE_SURVEYS)
+@require_POST
+def instrument_try_restart(
+    request: HttpRequest, organization: Organization, pk: int
+) -> HttpResponse:
+    return restart(request, _instrument_subject(organization, pk))
+
+
+# --- Walking through ---------------------------------------------------------------------------
+
+
+def try_pages(request: HttpRequest, subject: Subject) -> HttpResponse:
     """The consent page, then the pages of questions one by one, then what was submitted."""
-    wave = _trial_wave(organization, slug)
-    instrument = wave.instrument.load()
-    trial = Trial.of(request, wave)
+    instrument = subject.instrument()
+    trial = Trial.of(request, subject)
     if "lang" in request.GET:
-        return _switch_language(request, wave, instrument, trial)
+        return _switch_language(request, subject, instrument, trial)
     language = _language(instrument, trial)
-    here = _addresses(organization, wave)["page_action"]
     today = timezone.localdate()
 
     if trial.record is not None:
         if request.method == "POST":
-            return see_other(here)
-        record = trial.record
+            return see_other(subject.page_action)
         return _render(
             request,
             "thanks.html",
-            organization,
-            wave,
+            subject,
             instrument,
             language,
-            {"page_title": "Thank you", "preview_record": record},
+            {"page_title": "Thank you", "preview_record": trial.record},
         )
 
     if not trial.started:
@@ -179,33 +286,31 @@ def wave_try(request: HttpRequest, organization: Organization, slug: str) -> Htt
             first = flow.first_page(instrument, {}, today=today)
             trial.answers = {}
             trial.reached = len(instrument.pages) if first is None else first
-            trial.keep(request, wave)
+            trial.keep(request, subject)
         if request.method == "POST":
-            return see_other(here)
+            return see_other(subject.page_action)
         return _render(
             request,
             "consent.html",
-            organization,
-            wave,
+            subject,
             instrument,
             language,
             {"page_title": "Before you start"},
         )
 
     if request.method == "POST":
-        return _save(request, organization, wave, instrument, trial, language)
+        return _save(request, subject, instrument, trial, language)
 
-    answers = trial.answers or {}
     if request.GET.get("saved") == "1":
         return _render(
             request,
             "saved.html",
-            organization,
-            wave,
+            subject,
             instrument,
             language,
             {"page_title": "Answers saved", "notice": SAVED_NOTICE},
         )
+    answers = trial.answers or {}
     pages = flow.route(instrument, answers, today=today)
     requested = request.GET.get("page", "")
     if requested.isdigit() and int(requested) in pages:
@@ -215,12 +320,11 @@ def wave_try(request: HttpRequest, organization: Organization, slug: str) -> Htt
     else:
         page_index = pages.after(trial.reached)
     if page_index is None:
-        return see_other(_addresses(organization, wave)["review_action"])
+        return see_other(subject.review_action)
     return _render(
         request,
         "page.html",
-        organization,
-        wave,
+        subject,
         instrument,
         language,
         {
@@ -239,8 +343,7 @@ def wave_try(request: HttpRequest, organization: Organization, slug: str) -> Htt
 
 def _save(
     request: HttpRequest,
-    organization: Organization,
-    wave: Wave,
+    subject: Subject,
     instrument: Instrument,
     trial: Trial,
     language: str,
@@ -253,7 +356,7 @@ def _save(
         or not 0 <= int(page) < len(instrument.pages)
         or direction not in ("next", "back", "save")
     ):
-        return see_other(_addresses(organization, wave)["page_action"])
+        return see_other(subject.page_action)
     page_index = int(page)
     today = timezone.localdate()
     posted = {
@@ -272,15 +375,14 @@ def _save(
     )
     trial.answers = outcome.answers
     trial.reached = moved.reached
-    trial.keep(request, wave)
+    trial.keep(request, subject)
     return_to_review = request.POST.get(forms.RETURN_FIELD) == "review"
     refused = direction == "save" and forms.typed_values_refused(outcome.drafts, outcome.errors)
     if (direction == "next" and outcome.errors) or refused:
         return _render(
             request,
             "page.html",
-            organization,
-            wave,
+            subject,
             instrument,
             language,
             {
@@ -296,56 +398,44 @@ def _save(
                 "revision": 0,
             },
         )
-    addresses = _addresses(organization, wave)
     if direction == "save":
-        return see_other(addresses["page_action"] + "?saved=1")
+        return see_other(subject.page_action + "?saved=1")
     if direction == "next" and (moved.finished or return_to_review):
-        return see_other(addresses["review_action"])
+        return see_other(subject.review_action)
     target = "" if moved.target is None else f"?page={moved.target}"
-    return see_other(addresses["page_action"] + target)
+    return see_other(subject.page_action + target)
 
 
-@organization_view(Action.VIEW_SURVEY_MONITORING)
-@respondent_page
-@require_http_methods(["GET", "HEAD", "POST"])
-def wave_try_review(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
+def try_review(request: HttpRequest, subject: Subject) -> HttpResponse:
     """Every answer with a way back to it; "Submit" shows the standard record they become."""
-    wave = _trial_wave(organization, slug)
-    instrument = wave.instrument.load()
-    trial = Trial.of(request, wave)
-    addresses = _addresses(organization, wave)
+    instrument = subject.instrument()
+    trial = Trial.of(request, subject)
     if "lang" in request.GET:
-        return _switch_language(request, wave, instrument, trial)
+        return _switch_language(request, subject, instrument, trial)
     if not trial.started or trial.record is not None:
-        return see_other(addresses["page_action"])
+        return see_other(subject.page_action)
     language = _language(instrument, trial)
     answers = trial.answers or {}
     problems = flow.completion_errors(instrument, answers, language=language)
     if request.method == "POST" and not problems:
-        trial.record = record_rows(instrument, answers, wave)
+        trial.record = record_rows(instrument, answers, subject.wave)
         trial.answers = None
-        trial.keep(request, wave)
-        return see_other(addresses["page_action"])
+        trial.keep(request, subject)
+        return see_other(subject.page_action)
     return _render(
         request,
         "review.html",
-        organization,
-        wave,
+        subject,
         instrument,
         language,
-        review_context(
-            instrument, answers, language, problems, page_address=addresses["page_action"]
-        ),
+        review_context(instrument, answers, language, problems, page_address=subject.page_action),
     )
 
 
-@organization_view(Action.VIEW_SURVEY_MONITORING)
-@require_POST
-def wave_try_restart(request: HttpRequest, organization: Organization, slug: str) -> HttpResponse:
+def restart(request: HttpRequest, subject: Subject) -> HttpResponse:
     """Forget this trial's answers and begin again at the consent page."""
-    wave = _trial_wave(organization, slug)
-    request.session.pop(SESSION_KEY.format(wave=wave.pk), None)
-    return see_other(_addresses(organization, wave)["page_action"])
+    request.session.pop(SESSION_KEY.format(subject=subject.key), None)
+    return see_other(subject.page_action)
 
 
 def record_rows(instrument: Instrument, answers: dict, wave: Wave) -> list[dict[str, Any]]:

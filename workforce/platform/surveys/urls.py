@@ -15,6 +15,21 @@ urlpatterns = [
         staff_views.instrument_list,
         name="survey_instruments",
     ),
+    path(
+        "organizations/<slug:code>/surveys/instruments/<int:pk>/try/",
+        preview_views.instrument_try,
+        name="survey_instrument_try",
+    ),
+    path(
+        "organizations/<slug:code>/surveys/instruments/<int:pk>/try/review/",
+        preview_views.instrument_try_review,
+        name="survey_instrument_try_review",
+    ),
+    path(
+        "organizations/<slug:code>/surveys/instruments/<int:pk>/try/restart/",
+        preview_views.instrument_try_restart,
+        name="survey_instrument_try_restart",
+    ),
     path("organizations/<slug:code>/surveys/new/", staff_views.wave_new, name="survey_wave_new"),
     path(WAVE, staff_views.wave_detail, name="survey_wave"),
     path(WAVE + "settings/", staff_views.wave_settings, name="survey_wave_settings"),
