@@ -418,7 +418,7 @@ def try_review(request: HttpRequest, subject: Subject) -> HttpResponse:
     answers = trial.answers or {}
     problems = flow.completion_errors(instrument, answers, language=language)
     if request.method == "POST" and not problems:
-        trial.record = record_rows(instrument, answers, subject.wave)
+        trial.record = record_rows(instrument, answers, subject.wave, language=language)
         trial.answers = None
         trial.keep(request, subject)
         return see_other(subject.page_action)
@@ -438,13 +438,16 @@ def restart(request: HttpRequest, subject: Subject) -> HttpResponse:
     return see_other(subject.page_action)
 
 
-def record_rows(instrument: Instrument, answers: dict, wave: Wave) -> list[dict[str, Any]]:
+def record_rows(
+    instrument: Instrument, answers: dict, wave: Wave, *, language: str | None = None
+) -> list[dict[str, Any]]:
     """The standard record these answers become, one row per dimension the form decides.
 
     Each row names the column, its code as the record holds it and what the code means, and
-    the questions it was decided from, so a steward can check that their members' answers
-    land where the standard says.
+    the questions it was decided from (their labels in `language`, and names), so a steward
+    can check that their members' answers land where the standard says.
     """
+    language = language or instrument.default_language
     standard = load_standard()
     record = standard_record(
         instrument,
@@ -470,7 +473,13 @@ def record_rows(instrument: Instrument, answers: dict, wave: Wave) -> list[dict[
                 "title": dimension.title,
                 "code": code or "(blank)",
                 "meaning": "; ".join(meanings) if meanings else "—",
-                "questions": questions,
+                "questions": [
+                    {
+                        "name": name,
+                        "label": forms.question_label(instrument, name, answers, language) or name,
+                    }
+                    for name in questions
+                ],
             }
         )
     return rows
