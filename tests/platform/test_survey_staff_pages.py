@@ -18,6 +18,7 @@ from test_survey_actions import ANSWERS, build_instrument, invite, load_members,
 
 from workforce.platform.actions.surveys import do_export_responses, submit_synthetic_response
 from workforce.platform.surveys.models import Export, Instrument, Mailing, Wave
+from workforce.platform.surveys.staff_views import working_day
 
 pytestmark = pytest.mark.platform
 
@@ -478,8 +479,13 @@ def test_staff_plan_reminders_for_a_later_day_and_cancel_them(
     client = client_for(staff)
     url = "/organizations/ashg/surveys/ashg-pulse/"
     page = client.get(url)
-    # Proposed: two weeks after the wave opened (yesterday), as member surveys space them.
-    proposed = timezone.localdate() + datetime.timedelta(days=13)
+    # Proposed: two weeks after the wave opened (yesterday), as member surveys space them,
+    # on a working day.
+    proposed = working_day(
+        timezone.localdate() + datetime.timedelta(days=13),
+        earliest=timezone.localdate(),
+        latest=wave.closes_on,
+    )
     assert page.context["schedule_form"]["on"].initial == proposed
     response = client.post(url + "reminders/schedule/", {"on": proposed.isoformat()}, follow=True)
     body = response.content.decode()
@@ -693,3 +699,18 @@ def test_staff_import_the_standard_modules_with_one_button(consortium, staff, cl
     assert len(stored.load().pages) == 21
     listed = browser.get(response["Location"]).content.decode()
     assert "Imported Consortium member survey" in listed
+
+
+@pytest.mark.parametrize(
+    ("day", "earliest", "latest", "expected"),
+    [
+        ("2026-12-09", "2026-12-07", "2026-12-31", "2026-12-09"),  # a Wednesday stays
+        ("2026-12-12", "2026-12-07", "2026-12-31", "2026-12-14"),  # Saturday → Monday
+        ("2026-12-13", "2026-12-07", "2026-12-31", "2026-12-14"),  # Sunday → Monday
+        ("2026-12-13", "2026-12-07", "2026-12-13", "2026-12-11"),  # closing Sunday → Friday
+        ("2026-12-13", "2026-12-12", "2026-12-13", "2026-12-13"),  # no working day left
+    ],
+)
+def test_a_reminder_is_proposed_on_a_working_day_within_the_wave(day, earliest, latest, expected):
+    date = datetime.date.fromisoformat
+    assert working_day(date(day), earliest=date(earliest), latest=date(latest)) == date(expected)

@@ -186,11 +186,30 @@ REMINDER_SPACING = datetime.timedelta(weeks=2)
 
 
 def proposed_reminder_day(wave: Wave) -> datetime.date:
-    """Two weeks after the last e-mail sent or planned (or after opening), by the closing day."""
+    """Two weeks after the last e-mail sent or planned (or after opening), by the closing day.
+
+    A Saturday or Sunday gives way to the Monday after (or, past the closing day, the Friday
+    before): people answer work surveys on working days, and a reminder read on Monday
+    morning is not buried under a weekend's mail.
+    """
     last_mail = wave.mailings.aggregate(last=Max(Coalesce("send_after", "created_at")))["last"]
     latest = max(wave.opens_on, timezone.localdate(last_mail)) if last_mail else wave.opens_on
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    return max(tomorrow, min(latest + REMINDER_SPACING, wave.closes_on))
+    day = max(tomorrow, min(latest + REMINDER_SPACING, wave.closes_on))
+    return working_day(day, earliest=tomorrow, latest=max(day, wave.closes_on))
+
+
+def working_day(
+    day: datetime.date, *, earliest: datetime.date, latest: datetime.date
+) -> datetime.date:
+    """`day`, or the nearest Monday to Friday after it (else before it) within the bounds."""
+    if day.weekday() < 5:
+        return day
+    monday = day + datetime.timedelta(days=7 - day.weekday())
+    if monday <= latest:
+        return monday
+    friday = day - datetime.timedelta(days=day.weekday() - 4)
+    return friday if friday >= earliest else day
 
 
 class ExportForm(forms.Form):
