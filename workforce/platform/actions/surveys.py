@@ -769,9 +769,7 @@ def _check_closing_day(wave: Wave, closes_on: date) -> None:
         )
     stranded = [
         f"{mailing.send_after:%-d %B}"
-        for mailing in wave.mailings.filter(
-            status=Mailing.Status.SCHEDULED, send_after__date__gt=closes_on
-        ).order_by("send_after")
+        for mailing in wave.mailings.planned().filter(send_after__date__gt=closes_on)
     ]
     if stranded:
         raise ValidationError(
@@ -822,7 +820,7 @@ def do_close_wave(wave: Wave, *, acting_user: User | None) -> Wave:
     wave.save(update_fields=["status"])
     unfinished = wave.responses.filter(status=Response.Status.PARTIAL).update(resume_key=None)
     # Reminders planned for later would carry links that no longer work.
-    cancelled = wave.mailings.filter(status=Mailing.Status.SCHEDULED).update(
+    cancelled = wave.mailings.planned().update(
         status=Mailing.Status.CANCELLED,
         finished_at=timezone.now(),
         error="The wave closed before their day.",
@@ -1170,9 +1168,7 @@ def do_schedule_reminders(wave: Wave, *, on: date, acting_user: User | None) -> 
         send_after = timezone.make_aware(
             datetime.combine(on, time(SCHEDULED_HOUR)), timezone.get_current_timezone()
         )
-        if wave.mailings.filter(
-            status=Mailing.Status.SCHEDULED, send_after__date=on
-        ).exists():
+        if wave.mailings.planned().filter(send_after__date=on).exists():
             raise ValidationError({"on": f"Reminders are already scheduled on {on:%-d %B %Y}."})
         mailing = Mailing.objects.create(
             wave=wave,

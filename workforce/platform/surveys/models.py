@@ -20,6 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from workforce.survey.instrument import Instrument as InstrumentDefinition
@@ -296,6 +297,16 @@ class Response(models.Model):
 WORKER_GRACE = datetime.timedelta(minutes=10)
 
 
+class MailingQuerySet(models.QuerySet):
+    def planned(self) -> MailingQuerySet:
+        """Mailings waiting for their day (scheduled), the soonest first."""
+        return self.filter(status=Mailing.Status.SCHEDULED).order_by("send_after")
+
+    def with_went_out(self) -> MailingQuerySet:
+        """Each annotated with ``went_out``, as `Mailing.went_out` gives it for one."""
+        return self.annotate(went_out=Coalesce("send_after", "created_at"))
+
+
 class Mailing(models.Model):
     """One run of invitations or reminders for a wave, and how far it has got."""
 
@@ -332,6 +343,8 @@ class Mailing(models.Model):
     # When a scheduled mailing goes out; members are chosen then, not when it was scheduled.
     send_after = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MailingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

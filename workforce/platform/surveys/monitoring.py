@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Count
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from workforce.platform.organizations.models import Organization
@@ -288,7 +287,7 @@ def response_timeline(wave: Wave, today: date | None = None) -> ResponseTimeline
                 Mailing.Status.CANCELLED,
             )
         )
-        .annotate(went_out=Coalesce("send_after", "created_at"))
+        .with_went_out()
         .order_by("went_out")
         .values_list("kind", "went_out")
     ):

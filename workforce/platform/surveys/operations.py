@@ -286,9 +286,7 @@ def wave_summary(slug: str) -> dict:
         "overall": response_rates(wave),
         "by": {attribute: response_rates(wave, by=attribute) for attribute in groupings(wave)},
         "timeline": response_timeline(wave),
-        "planned": list(
-            wave.mailings.filter(status=Mailing.Status.SCHEDULED).order_by("send_after")
-        ),
+        "planned": list(wave.mailings.planned()),
         "queued": list(wave.mailings.filter(status=Mailing.Status.QUEUED)),
     }
 
@@ -313,10 +311,9 @@ def cancel_reminders(slug: str, *, on: date):
     from django.core.exceptions import ValidationError
 
     from workforce.platform.actions.surveys import do_cancel_mailing
-    from workforce.platform.surveys.models import Mailing
 
     wave = find_wave(slug)
-    planned = wave.mailings.filter(status=Mailing.Status.SCHEDULED).order_by("send_after")
+    planned = wave.mailings.planned()
     mailing = planned.filter(send_after__date=on).first()
     if mailing is None:
         days = [f"{m.send_after:%Y-%m-%d}" for m in planned]

@@ -14,7 +14,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Max
-from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -192,7 +191,7 @@ def proposed_reminder_day(wave: Wave) -> datetime.date:
     before): people answer work surveys on working days, and a reminder read on Monday
     morning is not buried under a weekend's mail.
     """
-    last_mail = wave.mailings.aggregate(last=Max(Coalesce("send_after", "created_at")))["last"]
+    last_mail = wave.mailings.with_went_out().aggregate(last=Max("went_out"))["last"]
     latest = max(wave.opens_on, timezone.localdate(last_mail)) if last_mail else wave.opens_on
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     day = max(tomorrow, min(latest + REMINDER_SPACING, wave.closes_on))
@@ -385,9 +384,7 @@ def _wave_page(
         "overall": response_rates(wave),
         "tables": tables,
         "mailings": wave.mailings.exclude(status=Mailing.Status.SCHEDULED)[:10],
-        "scheduled": wave.mailings.filter(status=Mailing.Status.SCHEDULED).order_by(
-            "send_after"
-        ),
+        "scheduled": wave.mailings.planned(),
         "can_schedule": can_schedule(),
         "schedule_form": schedule_form
         or ScheduleForm(initial={"on": proposed_reminder_day(wave)}),
