@@ -899,8 +899,6 @@ def survey_remind(
 ) -> None:
     """Remind the members who have not finished (never those done, opted out or bounced):
     now, or on a later day to those not finished by then."""
-    import os
-
     if on is None and cancel is None:
         _mailing(slug, reminders=True)
         return

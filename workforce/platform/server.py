@@ -169,5 +169,3 @@ def _stop(worker: subprocess.Popen) -> None:
         worker.wait(timeout=30)
     except subprocess.TimeoutExpired:
         worker.kill()
-    except ChildProcessError:
-        pass  # already reaped: gunicorn's arbiter waits for any child that exits

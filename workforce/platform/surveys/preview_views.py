@@ -359,9 +359,7 @@ def _save(
         return see_other(subject.page_action)
     page_index = int(page)
     today = timezone.localdate()
-    posted = {
-        name: values for name, values in request.POST.lists() if name not in forms.CONTROL_FIELDS
-    }
+    posted = forms.posted_answers(request.POST)
     outcome = flow.submit_page(
         instrument, page_index, posted, trial.answers or {}, language=language, today=today
     )

@@ -119,6 +119,11 @@ class SummaryError:
     target: str
 
 
+def posted_answers(post) -> dict[str, list[str]]:
+    """A posted page's fields by name, every value each had, without the form's own fields."""
+    return {name: values for name, values in post.lists() if name not in CONTROL_FIELDS}
+
+
 def page_fields(
     instrument: Instrument,
     page_index: int,

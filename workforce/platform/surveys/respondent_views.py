@@ -421,9 +421,7 @@ def save(request: HttpRequest, visit: Visit, response: Response) -> HttpResponse
     if direction not in ("next", "back", "save"):
         return HttpResponseBadRequest("This form was not sent by a survey page.")
     return_to_review = request.POST.get(forms.RETURN_FIELD) == "review"
-    posted = {
-        name: values for name, values in request.POST.lists() if name not in forms.CONTROL_FIELDS
-    }
+    posted = forms.posted_answers(request.POST)
     try:
         saved = save_page(response, page=page, revision=revision, form=posted, direction=direction)
     except SurveyLinkError as error:  # the wave closed, or another window submitted
