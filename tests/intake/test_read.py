@@ -55,6 +55,28 @@ def test_it_reads_utf8_with_bom_without_a_stray_character_in_the_header(tmp_path
     assert table.encoding == "utf-8-sig"
 
 
+@pytest.mark.parametrize(
+    "remnant",
+    ["ï»¿", "\ufeff", "ï»¿ï»¿"],
+    ids=["mark-read-as-cp1252-and-saved-again", "mark-written-twice", "saved-again-twice"],
+)
+def test_a_byte_order_mark_kept_as_text_leaves_the_first_header_clean(tmp_path, remnant):
+    # An export opened with the wrong encoding and saved again carries its first mark as text;
+    # left in, "ID" would no longer match the saved mapping's column next year.
+    path = write_csv(tmp_path / "m.csv", f"{remnant}ID,Name\n1,Zoë\n", "utf-8", codecs.BOM_UTF8)
+    table = read_source(path)
+    assert list(table.frame.columns) == ["ID", "Name"]
+    assert table.frame["ID"].tolist() == ["1"]
+    assert any("byte-order mark kept as text" in note for note in table.notes)
+
+
+def test_a_header_that_merely_starts_with_accented_letters_is_kept(tmp_path):
+    path = write_csv(tmp_path / "m.csv", "Ïle,Name\n1,Zoë\n")
+    table = read_source(path)
+    assert list(table.frame.columns) == ["Ïle", "Name"]
+    assert table.notes == ()
+
+
 def test_it_reads_utf16_with_bom(tmp_path):
     path = tmp_path / "m.csv"
     path.write_bytes("ID\tCountry\r\n1\tMéxico\r\n".encode("utf-16"))

@@ -581,9 +581,31 @@ def _read_parquet(
 # --- shared ---------------------------------------------------------------------------------
 
 
+# A byte-order mark that an export passed through twice: a second mark, or the first one
+# read with a Windows code page and written out again as text ("ï»¿" is UTF-8's mark so read).
+BOM_REMNANTS = ("\ufeff", "\u00ef\u00bb\u00bf", "\u00fe\u00ff", "\u00ff\u00fe")
+
+
+def _without_bom_remnant(header: list[str], notes: list[str]) -> list[str]:
+    """The header with a stray byte-order mark taken off the first name, and a note saying so."""
+    if not header:
+        return header
+    first = header[0]
+    while first.startswith(BOM_REMNANTS):
+        first = first[len(next(mark for mark in BOM_REMNANTS if first.startswith(mark))) :]
+    if first == header[0]:
+        return header
+    notes.append(
+        f"column 1 renamed {first.strip()!r}: its header began with a byte-order mark "
+        f"kept as text ({header[0][: len(header[0]) - len(first)]!r})"
+    )
+    return [first, *header[1:]]
+
+
 def _unique_names(header: list[str], notes: list[str]) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
+    header = _without_bom_remnant(header, notes)
     for position, raw in enumerate(header, start=1):
         name = raw.strip() or f"column {position}"
         base, suffix = name, 2
