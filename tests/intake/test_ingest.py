@@ -100,6 +100,21 @@ def test_an_age_column_gives_the_age_band(tmp_path):
     ]
 
 
+
+def test_a_column_of_a_few_repeated_categories_is_not_taken_for_the_member_id(tmp_path):
+    categories = ["Full", "Associate", "Student", "Retired"]
+    rows = "".join(f"m{i}@x.example,{categories[i % 4]}\n" for i in range(40))
+    table = table_from(tmp_path, "Email,Member Category\n" + rows)
+    assert "record_id" not in {p.dimension for p in propose_columns(table)}
+
+
+def test_a_member_number_column_with_a_duplicate_or_two_is_still_the_member_id(tmp_path):
+    numbers = [str(1000 + i) for i in range(40)] + ["1000", "1001"]
+    rows = "".join(f"{number},Woman\n" for number in numbers)
+    table = table_from(tmp_path, "Member Number,Gender\n" + rows)
+    assert {p.column: p.dimension for p in propose_columns(table)}["Member Number"] == "record_id"
+
+
 def test_duplicates_blank_ids_and_contradictions_are_rejected_and_nothing_is_lost(tmp_path):
     table = table_from(
         tmp_path,

@@ -152,6 +152,8 @@ def propose_columns(table: SourceTable) -> list[ColumnProposal]:
             value_score, extra = _value_evidence(dimension, shown, standard)
             if header_score == 0 and value_score < 0.8:
                 continue
+            if dimension == "record_id" and _repeats_too_often(values):
+                continue  # "Member Category" names a member, but four values identify no one
             confidence = (
                 max(header_score, value_score)
                 if header_score == 0
@@ -169,6 +171,17 @@ def propose_columns(table: SourceTable) -> list[ColumnProposal]:
             )
     chosen = _best_per_dimension(candidates)
     return _finish(chosen, checkbox, sample, table)
+
+
+def _repeats_too_often(values: pd.Series) -> bool:
+    """Whether a column's values are too few and too repeated to identify members.
+
+    A member ID may repeat now and then (duplicate rows are rejected with their reason), so
+    only a column where most filled values repeat another is ruled out, and only once there
+    are enough values to say so.
+    """
+    filled = values[values.str.strip() != ""]
+    return len(filled) >= 20 and filled.nunique() < len(filled) / 2
 
 
 def _sample(frame: pd.DataFrame, size: int = 5000) -> pd.DataFrame:
