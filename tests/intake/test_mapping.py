@@ -42,6 +42,16 @@ def test_race_synonyms_map_with_a_confirmed_reason(label, code):
     assert decision.reason in ("exact", "synonym")
 
 
+@pytest.mark.parametrize(
+    "label,code", [("Deutschland", "DE"), ("España", "ES"), ("Schweiz", "CH"), ("Brasil", "BR")]
+)
+def test_a_country_typed_in_the_members_own_language_is_proposed_with_a_confirmed_reason(
+    label, code
+):
+    decision = propose_value(ColumnMapping("Country", "country", "label"), label)
+    assert (decision.code, decision.reason, decision.confirmed) == (code, "synonym", True)
+
+
 def test_asian_or_pacific_islander_stays_coarse():
     assert propose_value(RACE, "Asian or Pacific Islander").code == "asian_or_pi"
     assert split_answers("Asian or Pacific Islander; White", (";",)) == [

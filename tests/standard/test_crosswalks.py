@@ -212,6 +212,12 @@ def test_cdc_detail_keeps_spd15_checkboxes_only():
     ("country", "United States", "US"),
     ("country", "us", "US"),
     ("country", "U.K.", "GB"),
+    ("country", "Deutschland", "DE"),     # a member's own language, from the CLDR
+    ("country", "ESPAÑA", "ES"),
+    ("country", "Schweiz", "CH"),
+    ("country", "États-Unis", "US"),
+    ("country", "EE. UU.", "US"),
+    ("country", "Brasil", "BR"),
     ("citizenship", "Green card holder", "permanent_resident"),
     ("us_region", "Midwest", "midwest"),
     ("wg_walking", "A lot of difficulty", "a_lot"),
@@ -229,6 +235,9 @@ def test_match_label(dimension, label, expected):
     ("gender", "Transgender"),
     ("citizenship", "Citizen"),
     ("country", "NA"),           # Namibia or "not available"?
+    ("country", "America"),      # the country or the continent?
+    ("country", "Amerika"),
+    ("country", "Kongo"),        # either Congo, in the languages that say so
     ("sector", "Academic medical center"),
     ("gender", "None"),
 ])

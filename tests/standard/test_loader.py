@@ -304,6 +304,21 @@ def test_loader_rejects_a_synonym_that_means_two_codes(data_copy, edit):
         load_standard_from(data_copy)
 
 
+def test_loader_rejects_a_country_name_in_another_language_that_means_another_country(
+    data_copy, edit
+):
+    edit(data_copy / "country_names.yaml", '"DE": [', '"DE": ["Österreich", ')
+    expected = r"country_names\.yaml, names\.DE\[0\]: 'Österreich' already means 'AT'"
+    with pytest.raises(StandardDataError, match=expected):
+        load_standard_from(data_copy)
+
+
+def test_loader_rejects_a_country_name_the_standard_holds_ambiguous(data_copy, edit):
+    edit(data_copy / "country_names.yaml", '"US": [', '"US": ["America", ')
+    with pytest.raises(StandardDataError, match=r"names\.US\[0\]: 'America' is empty or ambiguous"):
+        load_standard_from(data_copy)
+
+
 def test_loader_rejects_a_synonym_for_a_code_the_dimension_lacks(data_copy, edit):
     edit(data_copy / "synonyms.yaml", '    bisexual: ["Bi", "Bisexual"]',
          '    bisexual: ["Bi", "Bisexual"]\n    pansexual: ["Pan"]')

@@ -6,6 +6,7 @@ A version lives in ``workforce/standard/data/v<version>/``:
 - ``countries.yaml``: ISO 3166-1 alpha-2 codes (the ``country`` dimension's codes)
 - ``us_states.yaml``: states and the District of Columbia with their Census regions
 - ``synonyms.yaml``: common source labels per dimension (for ``match_label``)
+- ``country_names.yaml``: country names in other languages, from the CLDR (generated)
 - ``crosswalks.yaml``: OMB 1997 two-question form, CDC Race & Ethnicity codes, sex at birth
 - ``benchmarks.yaml``: reference populations with source, year, universe and view
 
@@ -103,6 +104,8 @@ def load_standard_from(directory: Path | str) -> Standard:
 
     us_states = _parse_us_states(_YamlFile(directory, "us_states.yaml"), dimensions)
     synonyms, ambiguous = _parse_synonyms(_YamlFile(directory, "synonyms.yaml"), dimensions)
+    names_file = _YamlFile(directory, "country_names.yaml")
+    _add_country_names(names_file, countries, synonyms, ambiguous)
     crosswalks = _parse_crosswalks(_YamlFile(directory, "crosswalks.yaml"), dimensions, synonyms)
     benchmarks = _parse_benchmarks(_YamlFile(directory, "benchmarks.yaml"), dimensions, views)
 
@@ -125,7 +128,11 @@ def load_standard_from(directory: Path | str) -> Standard:
     )
 
 
-class _StrictLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it: the same documents, read ten times faster.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_SafeLoader):
     """SafeLoader that refuses duplicated keys instead of silently keeping the last one."""
 
 
@@ -527,6 +534,34 @@ def _parse_synonyms(
                         table.setdefault(normalized, code)
         tables[name] = table
     return tables, ambiguous
+
+
+def _add_country_names(
+    file: _YamlFile,
+    countries: Mapping[str, str],
+    synonyms: dict[str, dict[str, str]],
+    ambiguous: Mapping[str, frozenset[str]],
+) -> None:
+    """Country names in other languages join the country synonyms, after every English one.
+
+    The file is generated from the CLDR (scripts/build_country_names.py) without names that
+    are ambiguous or already English, so finding one here means it is out of date.
+    """
+    table = synonyms["country"]
+    english = dict(table)
+    root = file.mapping(file.data, "top level")
+    file.text(root, "source", "top level")
+    for code, names in _label_lists(file, root.get("names"), "names").items():
+        if code not in countries:
+            raise file.error(f"names.{code}", f"{code!r} is not a code of countries.yaml")
+        for i, name in enumerate(names):
+            normalized = normalize_label(name)
+            if not normalized or normalized in ambiguous.get("country", ()):
+                raise file.error(f"names.{code}[{i}]", f"{name!r} is empty or ambiguous")
+            taken = english.get(normalized) or table.get(normalized, code)
+            if taken != code:
+                raise file.error(f"names.{code}[{i}]", f"{name!r} already means {taken!r}")
+            table[normalized] = code
 
 
 def _parse_crosswalks(
