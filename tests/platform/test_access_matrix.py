@@ -223,6 +223,22 @@ def test_intake_steps(step, person, org, expected, people, uploads, client_for):
         assert response["Location"] == f"/organizations/{org}/uploads/{upload.pk}/"
 
 
+@pytest.mark.parametrize(("person", "org", "expected"), INTAKE_STEPS, ids=ids(INTAKE_STEPS))
+def test_setting_an_upload_aside_and_taking_it_back(person, org, expected, people, uploads,
+                                                    client_for):
+    upload = uploads[org]
+    client = client_for(people[person])
+    base = f"/organizations/{org}/uploads/{upload.pk}"
+    response = client.post(f"{base}/set-aside/", {"reason": "sent by mistake"})
+    assert_answer(response, expected)
+    upload.refresh_from_db()
+    assert upload.is_set_aside == (expected == "302")
+    response = client.post(f"{base}/take-back/")
+    assert_answer(response, expected)
+    upload.refresh_from_db()
+    assert not upload.is_set_aside
+
+
 def test_intake_of_another_society_is_not_found_under_your_own(ashg_steward, ingested, client_for):
     client = client_for(ashg_steward)
     nsgc_run = ingested["nsgc"]

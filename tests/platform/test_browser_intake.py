@@ -91,3 +91,47 @@ def test_a_steward_decides_an_unmapped_value_with_the_keyboard_and_confirms(
     # would leave a connection open that PostgreSQL's test teardown trips over.
     mapping = page.request.get(live_server.url + "/organizations/ashg/mappings/v2.yaml").text()
     assert "martian: {code: unknown, reason: person, confirmed: true}" in mapping
+
+
+@pytest.mark.parametrize(("device", "viewport"), DEVICES)
+def test_a_steward_sets_aside_a_file_sent_by_mistake_and_takes_it_back(
+    device, viewport, steward, live_server, browser, tmp_path
+):
+    export = tmp_path / "ashg_members_2024.csv"
+    export.write_bytes(EXPORT)
+    page = browser.new_page(viewport=viewport)
+    sign_in(page, live_server.url, steward.email, PASSWORD)
+    page.goto(live_server.url + "/organizations/ashg/uploads/new/")
+    page.get_by_label("File").set_input_files(str(export))
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_url(live_server.url + "/organizations/ashg/uploads/*/")
+    upload_page = page.url
+
+    # The society's page says what waits for the steward.
+    page.goto(live_server.url + "/organizations/ashg/")
+    page.get_by_role("link", name="ashg_members_2024.csv").click()
+    page.wait_for_url(upload_page)
+
+    # A reason is asked for; without one, the error is announced and nothing changes.
+    page.get_by_role("button", name="Set this file aside").click()
+    page.wait_for_url("**/set-aside/")
+    assert page.get_by_role("alert").first.is_visible()
+    reason = page.get_by_label("Why is it set aside?")
+    reason.fill("Last year's export, sent by mistake")
+    page.get_by_role("button", name="Set this file aside").click()
+    page.wait_for_url(upload_page)
+    aside = page.get_by_role("region", name="Set aside")
+    assert "Last year's export, sent by mistake" in aside.inner_text()
+    assert page.get_by_role("button", name="Confirm mapping").count() == 0
+    page.screenshot(
+        path=str(SCREENSHOTS / f"workforce-browser-intake-set-aside-{device}.png"), full_page=True
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert_accessible(page, f"an upload set aside on a {device}")
+
+    page.goto(live_server.url + "/organizations/ashg/uploads/")
+    assert "Set aside" in page.get_by_role("table").inner_text()
+    page.goto(upload_page)
+    page.get_by_role("button", name="Take it back").click()
+    page.wait_for_url(upload_page)
+    assert page.get_by_role("button", name="Confirm mapping").is_visible()

@@ -66,6 +66,8 @@ def test_organization_views_check_an_action():
         "organizations/<slug:code>/uploads/new/": Action.UPLOAD_DATA,
         "organizations/<slug:code>/uploads/<int:pk>/download/": Action.VIEW_ORG_DATA,
         "organizations/<slug:code>/uploads/<int:pk>/": Action.VIEW_ORG_DATA,
+        "organizations/<slug:code>/uploads/<int:pk>/set-aside/": Action.UPLOAD_DATA,
+        "organizations/<slug:code>/uploads/<int:pk>/take-back/": Action.UPLOAD_DATA,
         "organizations/<slug:code>/uploads/<int:pk>/propose/": Action.UPLOAD_DATA,
         "organizations/<slug:code>/uploads/<int:pk>/columns/": Action.UPLOAD_DATA,
         "organizations/<slug:code>/uploads/<int:pk>/confirm/": Action.UPLOAD_DATA,

@@ -49,6 +49,16 @@ urlpatterns = [
         name="upload_detail",
     ),
     path(
+        "organizations/<slug:code>/uploads/<int:pk>/set-aside/",
+        upload_views.upload_set_aside,
+        name="upload_set_aside",
+    ),
+    path(
+        "organizations/<slug:code>/uploads/<int:pk>/take-back/",
+        upload_views.upload_take_back,
+        name="upload_take_back",
+    ),
+    path(
         "organizations/<slug:code>/uploads/<int:pk>/propose/",
         intake_views.upload_propose,
         name="upload_propose",

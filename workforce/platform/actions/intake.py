@@ -40,6 +40,7 @@ from workforce.intake.mapping import (
     with_proposals,
 )
 from workforce.platform.accounts.models import User
+from workforce.platform.actions.uploads import refuse_if_set_aside
 from workforce.platform.audit.models import AuditEvent
 from workforce.platform.intake.models import (
     PROBLEMS_FILE,
@@ -79,6 +80,13 @@ def read_upload(upload: Upload) -> SourceTable:
         raise IntakeError(f"{upload.original_filename}: the stored file is missing")
     with source_path(upload) as path:
         return read_source(path)
+
+
+def _mappable(upload: Upload) -> Upload:
+    """The upload, its row locked (so it cannot be set aside meanwhile), if it may be mapped."""
+    locked = Upload.objects.select_for_update().select_related("organization").get(pk=upload.pk)
+    refuse_if_set_aside(locked)
+    return locked
 
 
 def reference_year(upload: Upload) -> int:
@@ -122,8 +130,10 @@ def do_propose_mapping(upload: Upload, *, acting_user: User | None) -> IngestRun
 
     The proposal starts from the society's latest confirmed mapping when the file has that
     mapping's columns, so a later export asks only about values not decided before. A file
-    that cannot be read gives a failed run that says why.
+    that cannot be read gives a failed run that says why; a file set aside, a
+    ``ValidationError``.
     """
+    upload = _mappable(upload)
     organization = upload.organization
     previous = Mapping.latest_confirmed(organization)
     run = IngestRun(upload=upload, created_by=acting_user, year=reference_year(upload))
@@ -208,6 +218,7 @@ def do_revise_columns(
     not used. Columns left as they were keep their value decisions; a column given a new
     dimension gets fresh proposals for its values.
     """
+    upload = _mappable(upload)
     run = (
         # Only the run's row is locked: PostgreSQL cannot lock the nullable side of a join.
         IngestRun.objects.select_for_update(of=("self",))
@@ -353,8 +364,10 @@ def do_ingest_upload(
     Completes the upload's open run (the one waiting for a mapping decision) or starts a new
     one. The standard records, their provenance, the rejected rows and every problem are
     written to ``<uploads dir>/<society>/ingests/<run id>/``; if the database write then
-    fails, those files stay behind unreferenced, which loses nothing.
+    fails, those files stay behind unreferenced, which loses nothing. A file set aside is
+    refused with a ``ValidationError``.
     """
+    upload = _mappable(upload)
     organization = upload.organization
     mapping = mapping or Mapping.latest_confirmed(organization)
     if mapping is None or not mapping.confirmed or mapping.organization_id != organization.pk:

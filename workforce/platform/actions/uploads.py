@@ -1,4 +1,5 @@
-"""Actions on uploads: store a file a society sent, byte-for-byte, with its checksum."""
+"""Actions on uploads: store a file a society sent, byte-for-byte, with its checksum; set a
+file sent by mistake aside, and take it back."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from pathlib import Path, PureWindowsPath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from workforce.platform.accounts.models import User
 from workforce.platform.audit.models import AuditEvent
 from workforce.platform.organizations.models import Organization
-from workforce.platform.uploads.models import Upload
+from workforce.platform.uploads.models import SET_ASIDE_REASON_MAX, Upload
 from workforce.platform.uploads.storage import Content, store_blob
 
 
@@ -59,3 +61,66 @@ def do_store_upload(
         details={"filename": name, "sha256": blob.sha256, "size": blob.size, "kind": kind.value},
     )
     return upload
+
+
+def _locked(upload: Upload) -> Upload:
+    return Upload.objects.select_for_update().get(pk=upload.pk)
+
+
+@transaction.atomic
+def do_set_aside_upload(upload: Upload, reason: str, *, acting_user: User | None) -> Upload:
+    """Set aside a file sent by mistake: it stays stored and listed, and nothing maps it.
+
+    Nothing is deleted: the file, its mapping proposals and any standard records made from it
+    stay where they are, and the upload's page says who set it aside, when and why.
+    """
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError("Say why the file is set aside, for whoever finds it later.")
+    if len(reason) > SET_ASIDE_REASON_MAX:
+        raise ValidationError(
+            f"Keep the reason to {SET_ASIDE_REASON_MAX} characters (it has {len(reason)})."
+        )
+    locked = _locked(upload)
+    if locked.is_set_aside:
+        raise ValidationError(f"{locked.original_filename} is already set aside.")
+    locked.set_aside_at = timezone.now()
+    locked.set_aside_by = acting_user if acting_user is not None else None
+    locked.set_aside_reason = reason
+    locked.save(update_fields=["set_aside_at", "set_aside_by", "set_aside_reason"])
+    AuditEvent.record(
+        actor=acting_user,
+        verb=AuditEvent.Verb.UPLOAD_SET_ASIDE,
+        obj=locked,
+        organization=locked.organization,
+        details={"filename": locked.original_filename, "reason": reason},
+    )
+    return locked
+
+
+@transaction.atomic
+def do_take_back_upload(upload: Upload, *, acting_user: User | None) -> Upload:
+    """Undo setting a file aside: it can be mapped and ingested again."""
+    locked = _locked(upload)
+    if not locked.is_set_aside:
+        raise ValidationError(f"{locked.original_filename} is not set aside.")
+    reason = locked.set_aside_reason
+    locked.set_aside_at, locked.set_aside_by, locked.set_aside_reason = None, None, ""
+    locked.save(update_fields=["set_aside_at", "set_aside_by", "set_aside_reason"])
+    AuditEvent.record(
+        actor=acting_user,
+        verb=AuditEvent.Verb.UPLOAD_TAKEN_BACK,
+        obj=locked,
+        organization=locked.organization,
+        details={"filename": locked.original_filename, "set_aside_because": reason},
+    )
+    return locked
+
+
+def refuse_if_set_aside(upload: Upload) -> None:
+    """Mapping and ingest stop at a file set aside, whichever page or command asks."""
+    if upload.is_set_aside:
+        raise ValidationError(
+            f"{upload.original_filename} was set aside ({upload.set_aside_reason}); "
+            "take it back first to map it."
+        )

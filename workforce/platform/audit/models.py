@@ -22,6 +22,8 @@ class AuditEvent(models.Model):
         MAPPING_PROPOSED = "mapping_proposed", "Mapping proposed"
         MAPPING_SAVED = "mapping_saved", "Mapping saved"
         UPLOAD_INGESTED = "upload_ingested", "Upload ingested"
+        UPLOAD_SET_ASIDE = "upload_set_aside", "Upload set aside"
+        UPLOAD_TAKEN_BACK = "upload_taken_back", "Upload taken back"
         INGEST_FAILED = "ingest_failed", "Ingest failed"
         REPORT_PUBLISHED = "report_published", "Report published"
         USER_CREATED = "user_created", "User created"

@@ -157,3 +157,18 @@ class IngestRun(models.Model):
     @property
     def problems_total(self) -> int:
         return int(self.report.get("problems_total", len(self.problems_shown)))
+
+
+def uploads_awaiting_decision(organization) -> list:
+    """The organization's uploads whose mapping waits for a steward's decision, oldest first.
+
+    A file set aside waits for nothing. A society sends a few files a year, so the latest
+    run of each is looked at here rather than in SQL.
+    """
+    uploads = organization.uploads.filter(set_aside_at__isnull=True).prefetch_related("runs")
+    waiting = [
+        upload
+        for upload in uploads
+        if (runs := list(upload.runs.all())) and runs[0].status == IngestRun.Status.NEEDS_MAPPING
+    ]
+    return sorted(waiting, key=lambda upload: (upload.uploaded_at, upload.pk))

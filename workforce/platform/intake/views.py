@@ -36,6 +36,7 @@ from workforce.platform.intake.proposal import (
 )
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can, organization_view
+from workforce.platform.uploads.forms import SetAsideForm
 from workforce.platform.uploads.models import Upload
 
 log = structlog.get_logger(__name__)
@@ -55,16 +56,19 @@ def _file_columns(run: IngestRun, proposal) -> list[str]:
     return run.values.get("file_columns") or [column.column for column in proposal.columns]
 
 
-def _upload_page(
+def upload_page(
     request: HttpRequest,
     organization: Organization,
     upload: Upload,
     form: MappingDecisionForm | None = None,
     columns_form: ColumnsForm | None = None,
+    set_aside_form: SetAsideForm | None = None,
 ) -> HttpResponse:
+    """An upload's page: its facts, then where it stands (a proposal to decide, the ingest)."""
     runs = list(upload.runs.select_related("proposal", "mapping", "previous", "created_by"))
     current = runs[0] if runs else None
-    can_map = can(request.user, Action.UPLOAD_DATA, organization)
+    may_upload = can(request.user, Action.UPLOAD_DATA, organization)
+    can_map = may_upload and not upload.is_set_aside
     columns = []
     column_rows: list[ColumnRow] = []
     if current is not None and current.status == IngestRun.Status.NEEDS_MAPPING:
@@ -86,7 +90,7 @@ def _upload_page(
     # are listed at the top, each a link to its field.
     attention = [
         (column.mapping, row) for column in columns for row in column.values
-        if row.new or row.blocking
+        if (row.new or row.blocking) and not upload.is_set_aside
     ]
     context = {
         "organization": organization,
@@ -98,6 +102,7 @@ def _upload_page(
         "columns_form": columns_form,
         "form": form,
         "can_map": can_map,
+        "set_aside_form": (set_aside_form or SetAsideForm()) if may_upload else None,
         "new_count": sum(row.new for row in values),
         "blocking_count": sum(row.blocking for row in values),
         "check_count": sum(row.needs_check and not row.blocking for row in values),
@@ -111,14 +116,18 @@ def _upload_page(
 @require_safe
 def upload_detail(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload, pk=pk, organization=organization)
-    return _upload_page(request, organization, upload)
+    return upload_page(request, organization, upload)
 
 
 @organization_view(Action.UPLOAD_DATA)
 @require_POST
 def upload_propose(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload, pk=pk, organization=organization)
-    run = do_propose_mapping(upload, acting_user=request.user)
+    try:
+        run = do_propose_mapping(upload, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("upload_detail", code=organization.code, pk=upload.pk)
     if run.status == IngestRun.Status.FAILED:
         messages.error(request, "The file could not be read; the reason is below.")
     return redirect("upload_detail", code=organization.code, pk=upload.pk)
@@ -126,6 +135,9 @@ def upload_propose(request: HttpRequest, organization: Organization, pk: int) ->
 
 def _open_run(request: HttpRequest, upload: Upload) -> IngestRun | None:
     """The upload's run waiting for a decision, if the form was made from its proposal."""
+    if upload.is_set_aside:
+        messages.error(request, "This file was set aside; take it back first to map it.")
+        return None
     run = upload.runs.select_related("proposal").first()
     if (
         run is None
@@ -149,7 +161,7 @@ def upload_columns(request: HttpRequest, organization: Organization, pk: int) ->
     proposal = run.proposal.parsed()
     form = ColumnsForm(proposal, _file_columns(run, proposal), request.POST)
     if not form.is_valid():
-        return _upload_page(request, organization, upload, columns_form=form)
+        return upload_page(request, organization, upload, columns_form=form)
     try:
         run = do_revise_columns(upload, form.chosen(), acting_user=request.user)
     except ValidationError as error:
@@ -173,7 +185,7 @@ def upload_confirm(request: HttpRequest, organization: Organization, pk: int) ->
     proposal = run.proposal.parsed()
     form = MappingDecisionForm(proposal_rows(proposal, run.values), request.POST)
     if not form.is_valid():
-        return _upload_page(request, organization, upload, form)
+        return upload_page(request, organization, upload, form)
     try:
         with transaction.atomic():
             mapping = do_save_mapping(
@@ -182,7 +194,7 @@ def upload_confirm(request: HttpRequest, organization: Organization, pk: int) ->
             run = do_ingest_upload(upload, acting_user=request.user, mapping=mapping)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return _upload_page(request, organization, upload, form)
+        return upload_page(request, organization, upload, form)
     if run.status == IngestRun.Status.FAILED:
         messages.error(request, f"Mapping version {mapping.version} was saved, but ingest failed.")
     else:

@@ -1,4 +1,4 @@
-"""The form a data steward uses to send a membership export."""
+"""The forms a data steward uses to send a membership export, or to set one aside."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from workforce.platform.uploads.models import Upload
+from workforce.platform.uploads.models import SET_ASIDE_REASON_MAX, Upload
 
 
 class UploadForm(forms.Form):
@@ -34,3 +34,19 @@ class UploadForm(forms.Form):
                 f"{filesizeformat(limit)}. Split it, or ask consortium staff to load it."
             )
         return file
+
+
+class SetAsideForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is it set aside?",
+        help_text=(
+            "For instance: last year's export, sent by mistake. "
+            "Everyone who sees the file reads this."
+        ),
+        max_length=SET_ASIDE_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+SET_ASIDE_REASON_MAX = 500
+
 
 class Upload(models.Model):
     """A file as received. Nothing a partner sends is lost: rows are never deleted."""
@@ -34,9 +36,28 @@ class Upload(models.Model):
         related_name="uploads",
     )
     uploaded_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # A file sent by mistake (last year's export, another society's, a test file) is set
+    # aside rather than deleted: it stays stored and listed, says why, and nothing maps or
+    # ingests it until a steward takes it back.
+    set_aside_at = models.DateTimeField(null=True, blank=True)
+    set_aside_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    set_aside_reason = models.TextField(blank=True, max_length=SET_ASIDE_REASON_MAX)
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(set_aside_at__isnull=True, set_aside_reason="")
+                | (models.Q(set_aside_at__isnull=False) & ~models.Q(set_aside_reason="")),
+                name="a_set_aside_upload_says_why",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_filename} ({self.organization.code})"
@@ -50,6 +71,10 @@ class Upload(models.Model):
             .order_by("uploaded_at", "id")
             .first()
         )
+
+    @property
+    def is_set_aside(self) -> bool:
+        return self.set_aside_at is not None
 
     @property
     def path(self) -> Path:
