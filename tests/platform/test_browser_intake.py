@@ -15,6 +15,8 @@ import pytest
 from axe_check import assert_accessible
 from browser_pages import BROWSER_TESTS, DEVICES, sign_in
 
+from workforce.platform.actions.intake import do_ingest_upload, do_propose_mapping, do_save_mapping
+from workforce.platform.actions.uploads import do_store_upload
 from workforce.platform.actions.users import do_set_password
 
 PASSWORD = "a synthetic steward password"
@@ -135,3 +137,36 @@ def test_a_steward_sets_aside_a_file_sent_by_mistake_and_takes_it_back(
     page.get_by_role("button", name="Take it back").click()
     page.wait_for_url(upload_page)
     assert page.get_by_role("button", name="Confirm mapping").is_visible()
+
+
+@pytest.fixture
+def two_ingests(steward, ashg):
+    """Last year's export, then this year's: every member a woman, a filtered extract."""
+    women_only = b"ID,Gender\n" + b"".join(b"A-%d,Woman\n" % i for i in range(1, 6))
+    runs = []
+    for name, data in (("ashg_2024.csv", b"ID,Gender\nA-1,Woman\nA-2,Man\nA-3,Man\n"),
+                       ("ashg_2025.csv", women_only)):
+        upload = do_store_upload(ashg, name, data, acting_user=None)
+        proposal = do_propose_mapping(upload, acting_user=None).proposal
+        mapping = do_save_mapping(ashg, proposal.yaml, acting_user=None)
+        runs.append(do_ingest_upload(upload, acting_user=None, mapping=mapping))
+    return runs
+
+
+@pytest.mark.parametrize(("device", "viewport"), DEVICES)
+def test_the_report_points_out_the_shares_that_moved_since_the_file_before(
+    device, viewport, two_ingests, live_server, browser
+):
+    page = browser.new_page(viewport=viewport)
+    sign_in(page, live_server.url, "steward@ashg.example", PASSWORD)
+    page.goto(f"{live_server.url}/organizations/ashg/ingests/{two_ingests[1].pk}/")
+    section = page.get_by_role("region", name="Compared with the file before")
+    assert "ashg_2024.csv" in section.inner_text()
+    rows = section.get_by_role("row")
+    assert rows.count() == 3  # the header, woman, man
+    assert "+66.7" in rows.nth(1).inner_text() and "Woman" in rows.nth(1).inner_text()
+    page.screenshot(
+        path=str(SCREENSHOTS / f"workforce-browser-intake-compare-{device}.png"), full_page=True
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert_accessible(page, f"a report compared with the file before on a {device}")

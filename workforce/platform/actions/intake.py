@@ -32,6 +32,7 @@ from workforce.intake import (
     undecided_values,
 )
 from workforce.intake import Mapping as IntakeMapping
+from workforce.intake.compare import code_counts
 from workforce.intake.files import write_outputs, year_from_name
 from workforce.intake.mapping import (
     VALUE_METHODS,
@@ -394,6 +395,8 @@ def do_ingest_upload(
     summary = result.report.summary()
     summary["problems_total"] = len(summary["problems"])
     summary["problems"] = summary["problems"][:REPORT_PROBLEMS]
+    # Each code's count, so that the next export's report can show what moved since this one.
+    summary["code_counts"] = code_counts(result.records)
     run.status = IngestRun.Status.INGESTED
     run.error = ""
     run.output_dir = folder

@@ -154,6 +154,21 @@ class IngestRun(models.Model):
     def problems_shown(self) -> list[dict]:
         return self.report.get("problems", [])
 
+    def previous_ingest(self) -> IngestRun | None:
+        """The society's ingest just before this one, to compare with: any upload's, the same
+        upload's with an earlier mapping included, but not one of a file set aside."""
+        return (
+            IngestRun.objects.filter(
+                upload__organization_id=self.upload.organization_id,
+                status=IngestRun.Status.INGESTED,
+                upload__set_aside_at__isnull=True,
+                created_at__lt=self.created_at,
+            )
+            .select_related("upload", "mapping")
+            .order_by("-created_at", "-id")
+            .first()
+        )
+
     @property
     def problems_total(self) -> int:
         return int(self.report.get("problems_total", len(self.problems_shown)))

@@ -7,6 +7,8 @@ society's upload, run or mapping is simply not found.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import structlog
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from workforce.intake.compare import THRESHOLD_POINTS, shifts
 from workforce.platform.actions.intake import (
     do_ingest_upload,
     do_propose_mapping,
@@ -38,6 +41,7 @@ from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can, organization_view
 from workforce.platform.uploads.forms import SetAsideForm
 from workforce.platform.uploads.models import Upload
+from workforce.standard import load_standard
 
 log = structlog.get_logger(__name__)
 
@@ -222,6 +226,7 @@ def ingest_report(request: HttpRequest, organization: Organization, pk: int) -> 
             "organization": organization,
             "run": run,
             "upload": run.upload,
+            "comparison": _comparison(run),
             "problem_counts": [
                 (kind.replace("_", " "), count)
                 for kind, count in sorted((report.get("problem_counts") or {}).items())
@@ -231,6 +236,56 @@ def ingest_report(request: HttpRequest, organization: Organization, pk: int) -> 
             "notes": report.get("notes", []),
         },
     )
+
+
+@dataclass(frozen=True)
+class ShiftRow:
+    """One code whose share moved, in words for the report page."""
+
+    dimension: str
+    code: str
+    label: str
+    before: float
+    now: float
+    points: float
+
+    @property
+    def before_shown(self) -> str:
+        return f"{self.before:.1%}"
+
+    @property
+    def now_shown(self) -> str:
+        return f"{self.now:.1%}"
+
+    @property
+    def change_shown(self) -> str:
+        return f"{self.points:+.1f}".replace("-", "−")  # a minus sign, not a hyphen
+
+
+def _comparison(run: IngestRun) -> dict | None:
+    """This ingest beside the society's one before: rows, and the codes whose share moved."""
+    counts = (run.report or {}).get("code_counts")
+    if run.status != IngestRun.Status.INGESTED or not counts:
+        return None
+    previous = run.previous_ingest()
+    before = (previous.report or {}).get("code_counts") if previous else None
+    if not before:
+        return None
+    standard = load_standard()
+    rows = []
+    for shift in shifts(counts, before):
+        dimension = standard.dimension(shift.dimension)
+        label = dimension.label(shift.code) if shift.code in dimension.code_set else shift.code
+        rows.append(
+            ShiftRow(dimension.title, shift.code, label, shift.before, shift.now, shift.points)
+        )
+    return {
+        "previous": previous,
+        "records_before": before["records"],
+        "records_now": counts["records"],
+        "shifts": rows,
+        "threshold": THRESHOLD_POINTS,
+    }
 
 
 @organization_view(Action.VIEW_ORG_DATA)

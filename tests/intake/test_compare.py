@@ -1,0 +1,83 @@
+"""Comparing an export with the one before: each code's share, and the shares that moved."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from workforce.intake.compare import THRESHOLD_POINTS, Shift, code_counts, shifts
+
+
+def records(**columns) -> pd.DataFrame:
+    return pd.DataFrame(columns)
+
+
+def test_each_code_is_counted_and_a_multiracial_record_counts_for_each_race():
+    counts = code_counts(
+        records(
+            gender=["woman", "woman", "man", "unknown"],
+            race_ethnicity=["asian;white", "white", "hispanic", "declined"],
+        )
+    )
+    assert counts["records"] == 4
+    assert counts["dimensions"]["gender"] == {"man": 1, "unknown": 1, "woman": 2}
+    assert counts["dimensions"]["race_ethnicity"] == {
+        "asian": 1,
+        "declined": 1,
+        "hispanic": 1,
+        "white": 2,
+    }
+
+
+def test_blank_regions_outside_the_us_and_detail_codes_are_not_counted():
+    counts = code_counts(
+        records(
+            country=["US", "CA"],
+            us_region=["west", ""],
+            race_ethnicity_detail=["asian.chinese", ""],
+            record_id=["1", "2"],
+        )
+    )
+    assert counts["dimensions"] == {"country": {"CA": 1, "US": 1}, "us_region": {"west": 1}}
+
+
+def test_a_column_that_became_unknown_is_the_largest_shift():
+    before = code_counts(records(gender=["woman"] * 6 + ["man"] * 4))
+    now = code_counts(records(gender=["unknown"] * 9 + ["woman"]))
+    found = shifts(now, before)
+    assert [(s.code, round(s.points)) for s in found] == [
+        ("unknown", 90),
+        ("woman", -50),
+        ("man", -40),
+    ]
+
+
+def test_a_few_points_of_yearly_change_is_not_flagged():
+    before = code_counts(records(career_stage=["student"] * 20 + ["mid"] * 80))
+    now = code_counts(records(career_stage=["student"] * 25 + ["mid"] * 75))
+    assert shifts(now, before) == []
+    assert shifts(now, before, threshold=5) == [
+        Shift("career_stage", "mid", 0.8, 0.75),
+        Shift("career_stage", "student", 0.2, 0.25),
+    ]
+
+
+def test_exactly_the_threshold_is_flagged():
+    before = code_counts(records(sector=["industry"] * 10 + ["academia"] * 90))
+    now = code_counts(records(sector=["industry"] * 20 + ["academia"] * 80))
+    assert {s.code for s in shifts(now, before)} == {"industry", "academia"}
+    assert THRESHOLD_POINTS == 10
+
+
+def test_a_dimension_only_one_export_has_is_not_compared():
+    before = code_counts(records(gender=["woman", "man"]))
+    now = code_counts(records(gender=["woman", "man"], sector=["industry", "industry"]))
+    assert shifts(now, before) == []
+
+
+@pytest.mark.parametrize("empty", ["now", "before"])
+def test_an_export_without_records_gives_no_shares_to_compare(empty):
+    full = code_counts(records(gender=["woman"]))
+    none = code_counts(records(gender=pd.Series([], dtype=str)))
+    pair = (none, full) if empty == "now" else (full, none)
+    assert shifts(*pair) == []

@@ -1,0 +1,91 @@
+"""How one export's standard records compare with the export before: each code's share.
+
+A mapping confirmed once lets next year's export go through by itself, and validation catches
+what is malformed row by row. What no row-level rule catches is a file that is valid but
+wrong as a whole: last year's export sent again, an extract of the students only, a column
+renamed upstream so that every member's answer became ``unknown``. Each code's share of the
+records, set beside the previous file's, shows such a file at a glance.
+
+`code_counts(records)` is small plain data (a count per code per dimension, and the number
+of records), kept with an ingest so that a later one can be compared without rereading
+anything; `shifts(now, before)` lists the codes whose share moved by `THRESHOLD_POINTS`
+percentage points or more, the largest first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pandas as pd
+
+from workforce.standard import Standard, load_standard
+
+# A share that moves this many percentage points between two exports of one society is worth
+# a look: membership changes by a few points a year, a wrong file by tens.
+THRESHOLD_POINTS = 10.0
+
+
+def code_counts(records: pd.DataFrame, standard: Standard | None = None) -> dict:
+    """How many records hold each code, per dimension present in ``records``.
+
+    A record of a multi-select dimension counts once for each code it holds, so a
+    dimension's shares can add up to more than 1. Blank cells (``us_region`` outside the
+    United States) and detail dimensions (``race_ethnicity_detail``) are not counted.
+    """
+    standard = standard or load_standard()
+    separator = standard.multi_separator
+    dimensions: dict[str, dict[str, int]] = {}
+    for name, dimension in standard.dimensions.items():
+        if name not in records.columns or dimension.parent_dimension:
+            continue
+        cells = records[name].value_counts(sort=False)  # each distinct cell once
+        counts: Counter[str] = Counter()
+        for cell, rows in cells.items():
+            cell = str(cell)
+            if not cell:
+                continue
+            for code in cell.split(separator) if dimension.multi else (cell,):
+                counts[code] += int(rows)
+        dimensions[name] = dict(sorted(counts.items()))
+    return {"records": len(records), "dimensions": dimensions}
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One code whose share of the records moved between two exports."""
+
+    dimension: str
+    code: str
+    before: float  # share of the earlier export's records, 0 to 1
+    now: float
+
+    @property
+    def points(self) -> float:
+        """The change in percentage points (positive: a larger share now)."""
+        return (self.now - self.before) * 100
+
+
+def shifts(now: dict, before: dict, *, threshold: float = THRESHOLD_POINTS) -> list[Shift]:
+    """The codes whose share moved by ``threshold`` points or more, the largest move first.
+
+    Only dimensions both exports have are compared: a dimension one of them lacks is a
+    change of layout, which the mapping's columns already show.
+    """
+    if not now.get("records") or not before.get("records"):
+        return []
+    found = []
+    for name, counts_now in now["dimensions"].items():
+        counts_before = before["dimensions"].get(name)
+        if counts_before is None:
+            continue
+        for code in sorted(set(counts_now) | set(counts_before)):
+            shift = Shift(
+                name,
+                code,
+                counts_before.get(code, 0) / before["records"],
+                counts_now.get(code, 0) / now["records"],
+            )
+            if abs(shift.points) >= threshold - 1e-9:
+                found.append(shift)
+    return sorted(found, key=lambda shift: (-abs(shift.points), shift.dimension, shift.code))
