@@ -280,6 +280,13 @@ def ingest(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the validation summary as JSON.")
     ] = False,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            help="The standard records of the export before (a CSV --out wrote): list the "
+            "codes whose share moved by 10 points or more."
+        ),
+    ] = None,
 ) -> None:
     """Turn a membership export into standard records, or propose a mapping for it.
 
@@ -299,7 +306,7 @@ def ingest(
     if file is not None:
         err_console.print(f"[red]unexpected argument {str(file)!r}[/red]")
         raise typer.Exit(2)
-    _ingest_run(Path(target), org, mapping, sheet, out, rejects, year, as_json)
+    _ingest_run(Path(target), org, mapping, sheet, out, rejects, year, as_json, compare)
 
 
 def _ingest_propose(file: Path, org: str, sheet: str | None, previous: Path | None) -> None:
@@ -324,6 +331,7 @@ def _ingest_run(
     rejects: Path | None,
     year: int | None,
     as_json: bool,
+    compare: Path | None = None,
 ) -> None:
     import json
 
@@ -336,11 +344,14 @@ def _ingest_run(
         undecided_values,
         write_outputs,
     )
+    from workforce.intake.compare import code_counts, counts_from_records_file, shifts
 
     if out is None and mapping is not None:
         err_console.print("[red]--out is required[/red]: where to write the standard records")
         raise typer.Exit(2)
     try:
+        # Read first: a file that cannot be compared stops the run before anything is written.
+        before = counts_from_records_file(compare) if compare is not None else None
         if mapping is None:
             table = read_source(file, sheet=sheet)
             proposal = propose_mapping(table, org)
@@ -370,10 +381,41 @@ def _ingest_run(
     except IntakeError as error:
         err_console.print(str(error), highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(2) from None
+    summary = result.report.summary()
+    comparison = []
+    if before is not None:
+        now = code_counts(result.records)
+        moved = shifts(now, before)
+        summary["compared_with"] = {
+            "file": str(compare),
+            "records_before": before["records"],
+            "records_now": now["records"],
+            "shifts": [
+                {
+                    "dimension": shift.dimension,
+                    "code": shift.code,
+                    "share_before": round(shift.before, 4),
+                    "share_now": round(shift.now, 4),
+                    "points": round(shift.points, 1),
+                }
+                for shift in moved
+            ],
+        }
+        comparison = [
+            f"Compared with {compare.name} ({before['records']:,} records; "
+            f"this file {now['records']:,}):"
+        ] + (
+            [
+                f"  {shift.dimension} {shift.code}: {shift.before:.1%} → {shift.now:.1%} "
+                f"({shift.points:+.1f} points)"
+                for shift in moved
+            ]
+            or ["  no code's share moved by 10 points or more"]
+        )
     if as_json:
-        typer.echo(json.dumps(result.report.summary(), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
-        for line in result.report.lines():
+        for line in [*result.report.lines(), *comparison]:
             console.print(line, highlight=False, soft_wrap=True, markup=False)
         console.print(
             "Written: " + ", ".join(str(path) for path in written), highlight=False, soft_wrap=True

@@ -184,3 +184,65 @@ def test_ingest_has_help():
     result = runner.invoke(app, ["ingest", "--help"])
     assert result.exit_code == 0
     assert "propose" in result.output
+
+
+def ingest_nsgc(consortium, out, *extra):
+    return runner.invoke(
+        app,
+        [
+            "ingest",
+            str(consortium / EXPORTS["nsgc"]),
+            "--org",
+            "nsgc",
+            "--mapping",
+            str(saved_mapping("nsgc")),
+            "--out",
+            str(out),
+            *extra,
+        ],
+    )
+
+
+def test_compare_lists_the_codes_whose_share_moved_since_the_records_before(
+    tmp_path, consortium
+):
+    first = tmp_path / "2024.csv"
+    assert ingest_nsgc(consortium, first).exit_code == 0
+    # Last year's records, as if every member had then been a student.
+    records = pd.read_csv(first, dtype=str, keep_default_na=False)
+    records["career_stage"] = "student"
+    records.to_csv(first, index=False)
+    result = ingest_nsgc(consortium, tmp_path / "2025.csv", "--compare", str(first))
+    assert result.exit_code == 0, result.output
+    assert "Compared with 2024.csv (596 records; this file 596):" in result.output
+    assert "career_stage student: 100.0% →" in result.output
+
+    as_json = ingest_nsgc(consortium, tmp_path / "2025b.csv", "--compare", str(first), "--json")
+    compared = json.loads(as_json.stdout)["compared_with"]
+    assert compared["records_before"] == 596
+    largest = compared["shifts"][0]
+    assert (largest["dimension"], largest["code"], largest["share_before"]) == (
+        "career_stage",
+        "student",
+        1.0,
+    )
+    assert largest["points"] < -50
+
+
+def test_compare_with_the_same_records_finds_nothing_moved(tmp_path, consortium):
+    first = tmp_path / "first.csv"
+    assert ingest_nsgc(consortium, first).exit_code == 0
+    result = ingest_nsgc(consortium, tmp_path / "again.csv", "--compare", str(first))
+    assert "no code's share moved by 10 points or more" in result.output
+
+
+def test_compare_with_a_file_that_is_not_records_stops_before_writing(tmp_path, consortium):
+    other = tmp_path / "roster.csv"
+    other.write_text("Name,Email\nA,a@x.example\n", encoding="utf-8")
+    out = tmp_path / "records.csv"
+    result = ingest_nsgc(consortium, out, "--compare", str(other))
+    assert result.exit_code == 2
+    assert "roster.csv: not a standard records CSV" in result.output
+    assert not out.exists()
+    missing = ingest_nsgc(consortium, out, "--compare", str(tmp_path / "nowhere.csv"))
+    assert "nowhere.csv: no such file to compare with" in missing.output

@@ -9,13 +9,15 @@ records, set beside the previous file's, shows such a file at a glance.
 `code_counts(records)` is small plain data (a count per code per dimension, and the number
 of records), kept with an ingest so that a later one can be compared without rereading
 anything; `shifts(now, before)` lists the codes whose share moved by `THRESHOLD_POINTS`
-percentage points or more, the largest first.
+percentage points or more, the largest first; `counts_from_records_file` reads the counts of
+records written before (`workforce ingest --compare LAST.csv`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -89,3 +91,25 @@ def shifts(now: dict, before: dict, *, threshold: float = THRESHOLD_POINTS) -> l
             if abs(shift.points) >= threshold - 1e-9:
                 found.append(shift)
     return sorted(found, key=lambda shift: (-abs(shift.points), shift.dimension, shift.code))
+
+
+def counts_from_records_file(path: Path) -> dict:
+    """`code_counts` of a standard records CSV, as `workforce ingest --out` writes it."""
+    from workforce.intake.errors import IntakeError
+
+    try:
+        records = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise IntakeError(f"{path.name}: no such file to compare with") from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else "empty"
+        raise IntakeError(f"{path.name}: not a standard records CSV ({reason})") from None
+    standard = load_standard()
+    if not set(records.columns) & {
+        name for name, dimension in standard.dimensions.items() if not dimension.parent_dimension
+    }:
+        raise IntakeError(
+            f"{path.name}: not a standard records CSV (none of its columns is a dimension "
+            "of the standard, such as gender or career_stage)"
+        )
+    return code_counts(records, standard)
