@@ -19,23 +19,27 @@ from .conftest import EXPORTS
 runner = CliRunner()
 
 
-def test_ingest_writes_records_provenance_and_rejects(tmp_path, consortium):
-    out, rejects = tmp_path / "out" / "records.csv", tmp_path / "out" / "rejects.csv"
-    result = runner.invoke(
+def ingest_saved(consortium, org, out, *extra):
+    """`workforce ingest` of a synthetic society's export with its saved mapping."""
+    return runner.invoke(
         app,
         [
             "ingest",
-            str(consortium / EXPORTS["nsgc"]),
+            str(consortium / EXPORTS[org]),
             "--org",
-            "nsgc",
+            org,
             "--mapping",
-            str(saved_mapping("nsgc")),
+            str(saved_mapping(org)),
             "--out",
             str(out),
-            "--rejects",
-            str(rejects),
+            *extra,
         ],
     )
+
+
+def test_ingest_writes_records_provenance_and_rejects(tmp_path, consortium):
+    out, rejects = tmp_path / "out" / "records.csv", tmp_path / "out" / "rejects.csv"
+    result = ingest_saved(consortium, "nsgc", out, "--rejects", str(rejects))
     assert result.exit_code == 0, result.output
     assert "602 rows read, 596 accepted, 6 rejected" in result.output
     records = pd.read_csv(out, dtype=str, keep_default_na=False)
@@ -57,20 +61,7 @@ def test_ingest_writes_records_provenance_and_rejects(tmp_path, consortium):
 
 
 def test_ingest_json_prints_the_validation_summary(tmp_path, consortium):
-    result = runner.invoke(
-        app,
-        [
-            "ingest",
-            str(consortium / EXPORTS["acmg"]),
-            "--org",
-            "acmg",
-            "--mapping",
-            str(saved_mapping("acmg")),
-            "--out",
-            str(tmp_path / "r.csv"),
-            "--json",
-        ],
-    )
+    result = ingest_saved(consortium, "acmg", tmp_path / "r.csv", "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout[result.stdout.index("{") :])
     assert summary["rows_read"] == summary["accepted"] + summary["rejected"] == 252
@@ -186,38 +177,22 @@ def test_ingest_has_help():
     assert "propose" in result.output
 
 
-def ingest_nsgc(consortium, out, *extra):
-    return runner.invoke(
-        app,
-        [
-            "ingest",
-            str(consortium / EXPORTS["nsgc"]),
-            "--org",
-            "nsgc",
-            "--mapping",
-            str(saved_mapping("nsgc")),
-            "--out",
-            str(out),
-            *extra,
-        ],
-    )
-
-
 def test_compare_lists_the_codes_whose_share_moved_since_the_records_before(
     tmp_path, consortium
 ):
     first = tmp_path / "2024.csv"
-    assert ingest_nsgc(consortium, first).exit_code == 0
+    assert ingest_saved(consortium, "nsgc", first).exit_code == 0
     # Last year's records, as if every member had then been a student.
     records = pd.read_csv(first, dtype=str, keep_default_na=False)
     records["career_stage"] = "student"
     records.to_csv(first, index=False)
-    result = ingest_nsgc(consortium, tmp_path / "2025.csv", "--compare", str(first))
+    result = ingest_saved(consortium, "nsgc", tmp_path / "2025.csv", "--compare", str(first))
     assert result.exit_code == 0, result.output
     assert "Compared with 2024.csv (596 records; this file 596):" in result.output
     assert "career_stage student: 100.0% →" in result.output
 
-    as_json = ingest_nsgc(consortium, tmp_path / "2025b.csv", "--compare", str(first), "--json")
+    later = tmp_path / "2025b.csv"
+    as_json = ingest_saved(consortium, "nsgc", later, "--compare", str(first), "--json")
     compared = json.loads(as_json.stdout)["compared_with"]
     assert compared["records_before"] == 596
     largest = compared["shifts"][0]
@@ -231,8 +206,8 @@ def test_compare_lists_the_codes_whose_share_moved_since_the_records_before(
 
 def test_compare_with_the_same_records_finds_nothing_moved(tmp_path, consortium):
     first = tmp_path / "first.csv"
-    assert ingest_nsgc(consortium, first).exit_code == 0
-    result = ingest_nsgc(consortium, tmp_path / "again.csv", "--compare", str(first))
+    assert ingest_saved(consortium, "nsgc", first).exit_code == 0
+    result = ingest_saved(consortium, "nsgc", tmp_path / "again.csv", "--compare", str(first))
     assert "no code's share moved by 10 points or more" in result.output
 
 
@@ -240,9 +215,9 @@ def test_compare_with_a_file_that_is_not_records_stops_before_writing(tmp_path, 
     other = tmp_path / "roster.csv"
     other.write_text("Name,Email\nA,a@x.example\n", encoding="utf-8")
     out = tmp_path / "records.csv"
-    result = ingest_nsgc(consortium, out, "--compare", str(other))
+    result = ingest_saved(consortium, "nsgc", out, "--compare", str(other))
     assert result.exit_code == 2
     assert "roster.csv: not a standard records CSV" in result.output
     assert not out.exists()
-    missing = ingest_nsgc(consortium, out, "--compare", str(tmp_path / "nowhere.csv"))
+    missing = ingest_saved(consortium, "nsgc", out, "--compare", str(tmp_path / "nowhere.csv"))
     assert "nowhere.csv: no such file to compare with" in missing.output

@@ -172,6 +172,12 @@ def client_for():
     return sign_in
 
 
+@pytest.fixture
+def steward_client(ashg_steward):
+    """A test client signed in as ASHG's data steward."""
+    return sign_in(ashg_steward)
+
+
 # --- Written reports ---------------------------------------------------------------------------
 # A small synthetic consortium (scale 0.1, one survey wave) and its reports as `workforce
 # report` writes them: the consortium's and each society's, without PDFs (WeasyPrint is slow;

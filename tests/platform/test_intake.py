@@ -68,11 +68,6 @@ def decisions(response, **codes: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def steward_client(ashg_steward, client_for):
-    return client_for(ashg_steward)
-
-
-@pytest.fixture
 def proposed(steward_client):
     """The steward has sent the 2024 export; its page shows the proposal."""
     response = send(steward_client, "ashg", "ashg_members_2024.csv", EXPORT_2024, follow=True)

@@ -23,11 +23,6 @@ WOMEN_ONLY_2025 = (
 ALIKE_2025 = EXPORT_2024.replace(b"A-5,Man,White", b"A-7,Man,White")
 
 
-@pytest.fixture
-def steward_client(ashg_steward, client_for):
-    return client_for(ashg_steward)
-
-
 def ingest_through_the_web(client, name, data, **codes):
     page = send(client, "ashg", name, data, follow=True)
     response = confirm(client, page, **codes)

@@ -19,11 +19,6 @@ REASON = "Last year's export, sent by mistake"
 
 
 @pytest.fixture
-def steward_client(ashg_steward, client_for):
-    return client_for(ashg_steward)
-
-
-@pytest.fixture
 def proposed(steward_client):
     response = send(steward_client, "ashg", "ashg_members_2024.csv", EXPORT_2024, follow=True)
     assert response.status_code == 200

@@ -84,18 +84,13 @@ def do_set_aside_upload(upload: Upload, reason: str, *, acting_user: User | None
     locked = _locked(upload)
     if locked.is_set_aside:
         raise ValidationError(f"{locked.original_filename} is already set aside.")
-    locked.set_aside_at = timezone.now()
-    locked.set_aside_by = acting_user if acting_user is not None else None
-    locked.set_aside_reason = reason
-    locked.save(update_fields=["set_aside_at", "set_aside_by", "set_aside_reason"])
-    AuditEvent.record(
-        actor=acting_user,
-        verb=AuditEvent.Verb.UPLOAD_SET_ASIDE,
-        obj=locked,
-        organization=locked.organization,
-        details={"filename": locked.original_filename, "reason": reason},
+    return _mark(
+        locked,
+        (timezone.now(), acting_user, reason),
+        acting_user,
+        AuditEvent.Verb.UPLOAD_SET_ASIDE,
+        {"reason": reason},
     )
-    return locked
 
 
 @transaction.atomic
@@ -104,15 +99,31 @@ def do_take_back_upload(upload: Upload, *, acting_user: User | None) -> Upload:
     locked = _locked(upload)
     if not locked.is_set_aside:
         raise ValidationError(f"{locked.original_filename} is not set aside.")
-    reason = locked.set_aside_reason
-    locked.set_aside_at, locked.set_aside_by, locked.set_aside_reason = None, None, ""
+    return _mark(
+        locked,
+        (None, None, ""),
+        acting_user,
+        AuditEvent.Verb.UPLOAD_TAKEN_BACK,
+        {"set_aside_because": locked.set_aside_reason},
+    )
+
+
+def _mark(
+    locked: Upload,
+    state: tuple,
+    acting_user: User | None,
+    verb: str,
+    details: dict,
+) -> Upload:
+    """Write the upload's set-aside state (when, by whom, why) and the audit event saying so."""
+    locked.set_aside_at, locked.set_aside_by, locked.set_aside_reason = state
     locked.save(update_fields=["set_aside_at", "set_aside_by", "set_aside_reason"])
     AuditEvent.record(
         actor=acting_user,
-        verb=AuditEvent.Verb.UPLOAD_TAKEN_BACK,
+        verb=verb,
         obj=locked,
         organization=locked.organization,
-        details={"filename": locked.original_filename, "set_aside_because": reason},
+        details={"filename": locked.original_filename, **details},
     )
     return locked
 
