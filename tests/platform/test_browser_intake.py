@@ -170,3 +170,31 @@ def test_the_report_points_out_the_shares_that_moved_since_the_file_before(
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     assert_accessible(page, f"a report compared with the file before on a {device}")
+
+
+@pytest.mark.parametrize(("device", "viewport"), DEVICES)
+def test_a_steward_reads_the_members_sheet_of_a_workbook(
+    device, viewport, steward, live_server, browser, tmp_path
+):
+    from test_intake_sheets import EXPORT_2024 as WORKBOOK
+
+    export = tmp_path / "ashg_members_2024.xlsx"
+    export.write_bytes(WORKBOOK)
+    page = browser.new_page(viewport=viewport)
+    sign_in(page, live_server.url, steward.email, PASSWORD)
+    page.goto(live_server.url + "/organizations/ashg/uploads/new/")
+    page.get_by_label("File").set_input_files(str(export))
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_url(live_server.url + "/organizations/ashg/uploads/*/")
+    upload_page = page.url
+    assert "this proposal reads “Read me”" in page.content()
+    page.get_by_label("Sheet", exact=True).select_option("Members")
+    page.get_by_role("button", name="Read this sheet").click()
+    page.wait_for_url(upload_page)
+    assert "this proposal reads “Members”" in page.content()
+    assert page.get_by_label("Race", exact=True).input_value().startswith("race_ethnicity")
+    page.screenshot(
+        path=str(SCREENSHOTS / f"workforce-browser-intake-sheet-{device}.png"), full_page=True
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert_accessible(page, f"a workbook's sheet chosen on a {device}")

@@ -393,7 +393,22 @@ def _str_types(arrow_type):
 # --- XLSX -----------------------------------------------------------------------------------
 
 
-def _read_xlsx(path: Path, data: bytes, digest: str, kind: str, sheet: str | None) -> SourceTable:
+def sheet_names(path: Path | str) -> list[str]:
+    """The sheets of a workbook, in order, without reading their cells; [] for other formats.
+
+    For choosing which sheet of a steward's workbook holds the members.
+    """
+    path = Path(path)
+    if FORMATS.get(path.suffix.lower()) != "xlsx":
+        return []
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise IntakeError(f"{path.name}: cannot be read ({error.strerror or error})") from None
+    return list(_workbook(path, data).sheet_names)
+
+
+def _workbook(path: Path, data: bytes):
     from python_calamine import CalamineWorkbook
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -401,9 +416,13 @@ def _read_xlsx(path: Path, data: bytes, digest: str, kind: str, sheet: str | Non
             f"{path.name}: not a readable XLSX workbook (the zip container is truncated or corrupt)"
         )
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as error:
         raise IntakeError(f"{path.name}: not a readable XLSX workbook: {_short(error)}") from None
+
+
+def _read_xlsx(path: Path, data: bytes, digest: str, kind: str, sheet: str | None) -> SourceTable:
+    workbook = _workbook(path, data)
     names = workbook.sheet_names
     if not names:
         raise IntakeError(f"{path.name}: the workbook has no sheets")

@@ -40,6 +40,7 @@ from workforce.intake.mapping import (
     mapping_from_dict,
     with_proposals,
 )
+from workforce.intake.read import sheet_names
 from workforce.platform.accounts.models import User
 from workforce.platform.actions.uploads import refuse_if_set_aside
 from workforce.platform.audit.models import AuditEvent
@@ -76,11 +77,33 @@ def source_path(upload: Upload) -> Iterator[Path]:
         yield link
 
 
-def read_upload(upload: Upload) -> SourceTable:
+def read_upload(upload: Upload, sheet: str | None = None) -> SourceTable:
+    """The upload as read, from ``sheet`` of a workbook (default: its first sheet)."""
     if not upload.path.exists():
         raise IntakeError(f"{upload.original_filename}: the stored file is missing")
     with source_path(upload) as path:
-        return read_source(path)
+        return read_source(path, sheet=sheet or None)
+
+
+def upload_sheets(upload: Upload) -> list[str]:
+    """The sheets of an uploaded workbook ([] for other files, or one that cannot be read)."""
+    if not upload.path.exists():
+        return []
+    with source_path(upload) as path:
+        try:
+            return sheet_names(path)
+        except IntakeError:
+            return []
+
+
+def _read_for_proposal(upload: Upload, sheet: str | None, previous: Mapping | None):
+    """The upload read from the sheet asked for; else from the sheet the society's confirmed
+    mapping names, when the workbook has it; else from the first sheet."""
+    if sheet is None and previous is not None:
+        named = previous.parsed().source.get("sheet")
+        if named and named in upload_sheets(upload):
+            sheet = named
+    return read_upload(upload, sheet)
 
 
 def _mappable(upload: Upload) -> Upload:
@@ -126,20 +149,23 @@ def _value_counts(proposal: IntakeMapping, table: SourceTable, previous: IntakeM
 
 
 @transaction.atomic
-def do_propose_mapping(upload: Upload, *, acting_user: User | None) -> IngestRun:
+def do_propose_mapping(
+    upload: Upload, *, acting_user: User | None, sheet: str | None = None
+) -> IngestRun:
     """Read ``upload`` and save a proposed mapping version for it, with its values counted.
 
     The proposal starts from the society's latest confirmed mapping when the file has that
-    mapping's columns, so a later export asks only about values not decided before. A file
-    that cannot be read gives a failed run that says why; a file set aside, a
-    ``ValidationError``.
+    mapping's columns, so a later export asks only about values not decided before. A
+    workbook is read from ``sheet``, else from the sheet that mapping names, else from its
+    first sheet. A file that cannot be read gives a failed run that says why; a file set
+    aside, a ``ValidationError``.
     """
     upload = _mappable(upload)
     organization = upload.organization
     previous = Mapping.latest_confirmed(organization)
     run = IngestRun(upload=upload, created_by=acting_user, year=reference_year(upload))
     try:
-        table = read_upload(upload)
+        table = _read_for_proposal(upload, sheet, previous)
     except IntakeError as error:
         return _fail(run, str(error), acting_user, step="propose")
     note = ""
@@ -170,9 +196,10 @@ def _save_proposal(
     upload = run.upload
     organization = upload.organization
     version = _next_version(organization)
-    proposal = replace(
-        proposal, version=version, source={**proposal.source, "file": upload.original_filename}
-    )
+    source = {**proposal.source, "file": upload.original_filename}
+    if table.sheet:  # the sheet read, which a later export is read from too
+        source["sheet"] = table.sheet
+    proposal = replace(proposal, version=version, source=source)
     mapping = Mapping.objects.create(
         organization=organization,
         version=version,
@@ -186,6 +213,7 @@ def _save_proposal(
         "columns": _value_counts(proposal, table, start),
         "file_columns": [str(column) for column in table.frame.columns],
         "note": note,
+        "sheet": table.sheet or "",
     }
     run.save()
     undecided = undecided_values(proposal, table.frame)
@@ -230,7 +258,7 @@ def do_revise_columns(
     if run is None:
         raise ValidationError("This upload has no open proposal to revise.")
     try:
-        table = read_upload(upload)
+        table = read_upload(upload, run.values.get("sheet"))
     except IntakeError as error:
         return _fail(run, str(error), acting_user, step="propose")
     current = run.proposal.parsed()
@@ -380,9 +408,12 @@ def do_ingest_upload(
     ) or IngestRun(upload=upload, created_by=acting_user, year=reference_year(upload))
     run.mapping = mapping
     run.year = run.year or reference_year(upload)
+    # The sheet the open proposal was read from; without one, the sheet the mapping names.
+    parsed = mapping.parsed()
+    sheet = (run.values or {}).get("sheet") or parsed.source.get("sheet")
     try:
-        table = read_upload(upload)
-        result = ingest(table, mapping.parsed(), year=run.year)
+        table = read_upload(upload, sheet)
+        result = ingest(table, parsed, year=run.year)
     except IntakeError as error:
         run.mapping = None  # only an ingested run names the mapping that made it
         return _fail(run, str(error), acting_user, step="ingest")

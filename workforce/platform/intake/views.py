@@ -23,6 +23,7 @@ from workforce.platform.actions.intake import (
     do_propose_mapping,
     do_revise_columns,
     do_save_mapping,
+    upload_sheets,
 )
 from workforce.platform.intake.models import (
     PROBLEMS_FILE,
@@ -73,6 +74,7 @@ def upload_page(
     current = runs[0] if runs else None
     may_upload = can(request.user, Action.UPLOAD_DATA, organization)
     can_map = may_upload and not upload.is_set_aside
+    sheets = upload_sheets(upload)
     columns = []
     column_rows: list[ColumnRow] = []
     if current is not None and current.status == IngestRun.Status.NEEDS_MAPPING:
@@ -107,6 +109,11 @@ def upload_page(
         "form": form,
         "can_map": can_map,
         "set_aside_form": (set_aside_form or SetAsideForm()) if may_upload else None,
+        # A workbook of several sheets: which one the proposal read, and the others to choose.
+        "sheets": sheets,
+        "sheet_read": ((current.values or {}).get("sheet") if current else "") or (
+            sheets[0] if sheets else ""
+        ),
         "new_count": sum(row.new for row in values),
         "blocking_count": sum(row.blocking for row in values),
         "check_count": sum(row.needs_check and not row.blocking for row in values),
@@ -127,8 +134,12 @@ def upload_detail(request: HttpRequest, organization: Organization, pk: int) -> 
 @require_POST
 def upload_propose(request: HttpRequest, organization: Organization, pk: int) -> HttpResponse:
     upload = get_object_or_404(Upload, pk=pk, organization=organization)
+    sheet = request.POST.get("sheet") or None
+    if sheet is not None and sheet not in upload_sheets(upload):
+        messages.error(request, f"The workbook has no sheet named {sheet!r}.")
+        return redirect("upload_detail", code=organization.code, pk=upload.pk)
     try:
-        run = do_propose_mapping(upload, acting_user=request.user)
+        run = do_propose_mapping(upload, acting_user=request.user, sheet=sheet)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("upload_detail", code=organization.code, pk=upload.pk)
