@@ -313,8 +313,11 @@ def _ingest_propose(file: Path, org: str, sheet: str | None, previous: Path | No
     from workforce.intake import IntakeError, load_mapping, propose_mapping, read_source
 
     try:
-        table = read_source(file, sheet=sheet)
         base = load_mapping(previous) if previous is not None else None
+        # Like ingest: a workbook is read from the sheet the saved mapping names, unless told.
+        if sheet is None and base is not None:
+            sheet = base.source.get("sheet")
+        table = read_source(file, sheet=sheet)
         proposal = propose_mapping(table, org, previous=base)
     except IntakeError as error:
         err_console.print(f"[red]{error}[/red]", highlight=False, soft_wrap=True)

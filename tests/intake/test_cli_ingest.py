@@ -221,3 +221,34 @@ def test_compare_with_a_file_that_is_not_records_stops_before_writing(tmp_path, 
     assert not out.exists()
     missing = ingest_saved(consortium, "nsgc", out, "--compare", str(tmp_path / "nowhere.csv"))
     assert "nowhere.csv: no such file to compare with" in missing.output
+
+
+def test_propose_with_a_saved_mapping_reads_the_sheet_it_names(tmp_path):
+    import xlsxwriter
+
+    def workbook(name, genders):
+        path = tmp_path / name
+        book = xlsxwriter.Workbook(str(path))
+        book.add_worksheet("Read me").write_string(0, 0, "Members are on the next sheet.")
+        members = book.add_worksheet("Members")
+        for r, row in enumerate([["ID", "Gender"], *([str(i), g] for i, g in enumerate(genders))]):
+            for c, value in enumerate(row):
+                members.write_string(r, c, value)
+        book.close()
+        return str(path)
+
+    first = runner.invoke(
+        app,
+        ["ingest", "propose", workbook("a_2024.xlsx", ["Woman", "Man"]), "--org", "ashg",
+         "--sheet", "Members"],
+    )
+    assert yaml.safe_load(first.stdout)["source"]["sheet"] == "Members"
+    saved = tmp_path / "ashg.yaml"
+    saved.write_text(first.stdout, encoding="utf-8")
+    # Next year's workbook, a new answer on its members' sheet: found without --sheet.
+    later = workbook("a_2025.xlsx", ["Woman", "Man", "Non-binary"])
+    again = runner.invoke(
+        app, ["ingest", "propose", later, "--org", "ashg", "--mapping", str(saved)]
+    )
+    assert again.exit_code == 0, again.output
+    assert "non-binary" in yaml.safe_load(again.stdout)["columns"]["Gender"]["values"]
