@@ -114,3 +114,14 @@ def test_a_csv_offers_no_sheet_to_choose(steward_client):
     )
     assert page.context["sheets"] == []
     assert "This workbook has" not in page.content.decode()
+
+
+def test_a_sheet_that_cannot_be_read_says_so_and_offers_the_others(steward_client):
+    data = workbook({"Members": MEMBERS, "Empty": []})
+    page = read_sheet(steward_client, send(steward_client, "ashg_2024.xlsx", data), "Empty")
+    assert page.context["run"].status == IngestRun.Status.FAILED
+    html = page.content.decode()
+    assert "sheet &#x27;Empty&#x27;: the sheet is empty" in html
+    assert "“Empty” was read" in html
+    back = read_sheet(steward_client, page, "Members")
+    assert back.context["run"].status == IngestRun.Status.NEEDS_MAPPING

@@ -96,14 +96,14 @@ def upload_sheets(upload: Upload) -> list[str]:
             return []
 
 
-def _read_for_proposal(upload: Upload, sheet: str | None, previous: Mapping | None):
-    """The upload read from the sheet asked for; else from the sheet the society's confirmed
-    mapping names, when the workbook has it; else from the first sheet."""
+def _proposal_sheet(upload: Upload, sheet: str | None, previous: Mapping | None) -> str | None:
+    """The sheet asked for; else the sheet the society's confirmed mapping names, when the
+    workbook has it; else None (the first sheet)."""
     if sheet is None and previous is not None:
         named = previous.parsed().source.get("sheet")
         if named and named in upload_sheets(upload):
-            sheet = named
-    return read_upload(upload, sheet)
+            return named
+    return sheet
 
 
 def _mappable(upload: Upload) -> Upload:
@@ -164,9 +164,11 @@ def do_propose_mapping(
     organization = upload.organization
     previous = Mapping.latest_confirmed(organization)
     run = IngestRun(upload=upload, created_by=acting_user, year=reference_year(upload))
+    sheet = _proposal_sheet(upload, sheet, previous)
     try:
-        table = _read_for_proposal(upload, sheet, previous)
+        table = read_upload(upload, sheet)
     except IntakeError as error:
+        run.values = {"sheet": sheet or ""}  # so the page says which sheet could not be read
         return _fail(run, str(error), acting_user, step="propose")
     note = ""
     start = previous.parsed() if previous is not None else None
