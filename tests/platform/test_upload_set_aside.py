@@ -186,3 +186,20 @@ def test_the_validation_report_of_a_file_set_aside_says_so(steward_client, propo
     run = IngestRun.objects.get(upload=upload)
     page = steward_client.get(f"/organizations/ashg/ingests/{run.pk}/").content.decode()
     assert "This file was set aside" in page and "should not be used" in page
+
+
+def test_the_dashboard_counts_each_societys_files_waiting_for_a_decision(
+    staff, nsgc, client_for, steward_client, proposed
+):
+    staff_client = client_for(staff)
+
+    def waiting():
+        dashboard = staff_client.get("/dashboard/")
+        rows = dashboard.context["visible"]
+        return {row.item.organization.code: row.awaiting_decision for row in rows}, dashboard
+
+    counts, dashboard = waiting()
+    assert counts["ashg"] == 1 and counts["nsgc"] == 0
+    assert "1 file waits</strong> for a mapping decision" in dashboard.content.decode()
+    set_aside(steward_client, proposed.context["upload"])
+    assert waiting()[0]["ashg"] == 0

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from workforce.platform.intake.models import awaiting_decision
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import (
     Action,
@@ -47,11 +48,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .values_list("organization")
         .annotate(count=Count("id"))
     )
+    waiting = dict(
+        awaiting_decision()
+        .filter(organization__in=organizations)
+        .order_by()
+        .values_list("organization")
+        .annotate(count=Count("id"))
+    )
     rows = [
         DashboardRow(
             item,
             reports.get(item.organization.pk, 0),
             waves.get(item.organization.pk, 0) if item.can(Action.VIEW_SURVEY_MONITORING) else None,
+            waiting.get(item.organization.pk, 0) if item.can_view_data else 0,
         )
         for item in visible
     ]
@@ -65,6 +74,7 @@ class DashboardRow:
     item: VisibleOrganization
     report_count: int
     wave_count: int | None  # None: this role does not see the society's surveys
+    awaiting_decision: int  # uploads whose mapping waits for a steward (0 if not shown)
 
 
 @public

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 # Outputs of one ingest run, by the name each is kept under in the run's folder.
@@ -174,16 +174,22 @@ class IngestRun(models.Model):
         return int(self.report.get("problems_total", len(self.problems_shown)))
 
 
-def uploads_awaiting_decision(organization) -> list:
-    """The organization's uploads whose mapping waits for a steward's decision, oldest first.
+def awaiting_decision():
+    """Uploads whose latest run waits for a steward's mapping decision, oldest first.
 
-    A file set aside waits for nothing. A society sends a few files a year, so the latest
-    run of each is looked at here rather than in SQL.
+    A file set aside waits for nothing. One query: the latest run's status is a subquery.
     """
-    uploads = organization.uploads.filter(set_aside_at__isnull=True).prefetch_related("runs")
-    waiting = [
-        upload
-        for upload in uploads
-        if (runs := list(upload.runs.all())) and runs[0].status == IngestRun.Status.NEEDS_MAPPING
-    ]
-    return sorted(waiting, key=lambda upload: (upload.uploaded_at, upload.pk))
+    from workforce.platform.uploads.models import Upload
+
+    latest = IngestRun.objects.filter(upload=OuterRef("pk")).order_by("-created_at", "-id")
+    return (
+        Upload.objects.filter(set_aside_at__isnull=True)
+        .annotate(latest_status=Subquery(latest.values("status")[:1]))
+        .filter(latest_status=IngestRun.Status.NEEDS_MAPPING)
+        .order_by("uploaded_at", "id")
+    )
+
+
+def uploads_awaiting_decision(organization) -> list:
+    """The organization's uploads waiting for a mapping decision, oldest first."""
+    return list(awaiting_decision().filter(organization=organization))
