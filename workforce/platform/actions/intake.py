@@ -108,7 +108,9 @@ def _proposal_sheet(upload: Upload, sheet: str | None, previous: Mapping | None)
 
 def _mappable(upload: Upload) -> Upload:
     """The upload, its row locked (so it cannot be set aside meanwhile), if it may be mapped."""
-    locked = Upload.objects.select_for_update().select_related("organization").get(pk=upload.pk)
+    # Only the upload's row: a society's other ingests need not wait for this one.
+    rows = Upload.objects.select_for_update(of=("self",)).select_related("organization")
+    locked = rows.get(pk=upload.pk)
     refuse_if_set_aside(locked)
     return locked
 
