@@ -331,3 +331,36 @@ def test_only_staff_try_a_questionnaire_outside_a_wave(questionnaire, ashg_stewa
     address = f"/organizations/ashg/surveys/instruments/{questionnaire.pk}/try/"
     assert client_for(ashg_steward).get(address).status_code == 403
     assert client_for(ashg_steward).post(f"{address}restart/").status_code == 403
+
+
+def test_a_questionnaire_outside_a_wave_is_shown_worded_for_either_mode(
+    questionnaire, ashg, staff, client_for
+):
+    browser = client_for(staff)
+    address = f"/organizations/ashg/surveys/instruments/{questionnaire.pk}/try/"
+    consent = shown(browser, address)
+    assert "This survey is anonymous." in consent
+    assert '<strong aria-current="true">anonymous wave</strong>' in consent
+    assert f'<a href="{address}?mode=confidential">confidential wave</a>' in consent
+
+    assert browser.get(f"{address}?mode=confidential")["Location"] == address
+    consent = shown(browser, address)
+    assert "This survey is confidential." in consent
+    assert "This survey is anonymous." not in consent
+    # The choice stays for the rest of the walk, through to the thank-you page.
+    browser.post(address, {"@direction": "start"})
+    browser.post(address, {"@page": 0, "@revision": 0, "career_stage": "senior"})
+    browser.post(address, {"@page": 1, "@revision": 0, "gender": "man"})
+    browser.post(address, {"@page": 3, "@revision": 0, "belonging": "agree"})
+    browser.post(f"{address}review/")
+    assert "Your answers are confidential" in shown(browser, address)
+
+
+def test_a_waves_preview_keeps_its_own_mode_whatever_the_address_asks(
+    draft, staff, client_for
+):
+    browser = client_for(staff)
+    browser.get(f"{TRY}?mode=confidential")
+    page = shown(browser)
+    assert "This survey is anonymous." in page
+    assert "?mode=" not in page

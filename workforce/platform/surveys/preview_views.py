@@ -138,6 +138,9 @@ class Trial:
     answers: dict | None = None
     reached: int = 0
     record: list[dict[str, Any]] | None = None
+    # A questionnaire tried outside a wave: whose wording to show, an anonymous or a
+    # confidential wave's (a wave's own preview always shows its own mode).
+    mode: str | None = None
 
     @property
     def started(self) -> bool:
@@ -154,6 +157,7 @@ class Trial:
             answers=kept.get("answers"),
             reached=int(kept.get("reached") or 0),
             record=kept.get("record"),
+            mode=kept.get("mode"),
         )
 
     def keep(self, request: HttpRequest, subject: Subject) -> None:
@@ -163,7 +167,13 @@ class Trial:
             "answers": self.answers,
             "reached": self.reached,
             "record": self.record,
+            "mode": self.mode,
         }
+
+    def word(self, subject: Subject) -> None:
+        """Give a questionnaire's stand-in wave the mode chosen for its wording."""
+        if subject.wave.pk is None and self.mode in Wave.Mode.values:
+            subject.wave.mode = self.mode
 
 
 def _language(instrument: Instrument, trial: Trial) -> str:
@@ -193,17 +203,34 @@ def _render(
                 "back": subject.back,
                 "back_label": subject.back_label,
                 "restart": subject.restart,
+                "modes": _modes(request, subject),
             },
             **context,
         },
     )
 
 
-def _switch_language(request: HttpRequest, subject: Subject, instrument: Instrument, trial):
-    language = request.GET["lang"]
-    if language in instrument.languages:
-        trial.language = language
-        trial.keep(request, subject)
+def _modes(request: HttpRequest, subject: Subject) -> list[dict[str, Any]]:
+    """For a questionnaire outside a wave: a link to each mode's wording, the shown one marked."""
+    if subject.wave.pk is not None:
+        return []
+    return [
+        {
+            "label": f"{label.lower()} wave",
+            "href": f"{request.path}?mode={value}",
+            "current": subject.wave.mode == value,
+        }
+        for value, label in Wave.Mode.choices
+    ]
+
+
+def _switch(request: HttpRequest, subject: Subject, instrument: Instrument, trial: Trial):
+    """Show another language, or another mode's wording, and come back to the same page."""
+    if "lang" in request.GET and request.GET["lang"] in instrument.languages:
+        trial.language = request.GET["lang"]
+    if subject.wave.pk is None and request.GET.get("mode") in Wave.Mode.values:
+        trial.mode = request.GET["mode"]
+    trial.keep(request, subject)
     page = request.GET.get("page", "")
     return see_other(request.path + (f"?page={int(page)}" if page.isdigit() else ""))
 
@@ -264,8 +291,9 @@ def try_pages(request: HttpRequest, subject: Subject) -> HttpResponse:
     """The consent page, then the pages of questions one by one, then what was submitted."""
     instrument = subject.instrument()
     trial = Trial.of(request, subject)
-    if "lang" in request.GET:
-        return _switch_language(request, subject, instrument, trial)
+    if "lang" in request.GET or "mode" in request.GET:
+        return _switch(request, subject, instrument, trial)
+    trial.word(subject)
     language = _language(instrument, trial)
     today = timezone.localdate()
 
@@ -408,8 +436,9 @@ def try_review(request: HttpRequest, subject: Subject) -> HttpResponse:
     """Every answer with a way back to it; "Submit" shows the standard record they become."""
     instrument = subject.instrument()
     trial = Trial.of(request, subject)
-    if "lang" in request.GET:
-        return _switch_language(request, subject, instrument, trial)
+    if "lang" in request.GET or "mode" in request.GET:
+        return _switch(request, subject, instrument, trial)
+    trial.word(subject)
     if not trial.started or trial.record is not None:
         return see_other(subject.page_action)
     language = _language(instrument, trial)
