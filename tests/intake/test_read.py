@@ -312,3 +312,18 @@ def test_the_one_pass_stream_hands_over_every_byte_however_it_is_asked(tmp_path)
         assert read == data[len(codecs.BOM_UTF8) :]
         assert stream.sha256.hexdigest() == hashlib.sha256(data).hexdigest()
         assert stream.lines == data.count(b"\n")
+
+
+def test_a_workbooks_sheets_are_listed_in_order_without_reading_their_cells(tmp_path):
+    from workforce.intake.read import sheet_names
+
+    path = tmp_path / "members.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    for name in ("Read me", "Members", "Totals"):
+        workbook.add_worksheet(name)
+    workbook.close()
+    assert sheet_names(path) == ["Read me", "Members", "Totals"]
+    assert sheet_names(write_csv(tmp_path / "m.csv", "ID\n1\n")) == []
+    (tmp_path / "broken.xlsx").write_bytes(path.read_bytes()[:200])
+    with pytest.raises(IntakeError, match="broken.xlsx: not a readable XLSX workbook"):
+        sheet_names(tmp_path / "broken.xlsx")

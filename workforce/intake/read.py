@@ -402,21 +402,25 @@ def sheet_names(path: Path | str) -> list[str]:
     if FORMATS.get(path.suffix.lower()) != "xlsx":
         return []
     try:
-        data = path.read_bytes()
+        # From the path: only the zip's directory and the workbook part are read, not the
+        # whole file, which an upload's page would otherwise read on every visit.
+        return list(_workbook(path, path).sheet_names)
     except OSError as error:
         raise IntakeError(f"{path.name}: cannot be read ({error.strerror or error})") from None
-    return list(_workbook(path, data).sheet_names)
 
 
-def _workbook(path: Path, data: bytes):
+def _workbook(path: Path, source: bytes | Path):
+    """The workbook in ``source`` (its bytes, or the file itself), or a plain error."""
     from python_calamine import CalamineWorkbook
 
-    if not zipfile.is_zipfile(io.BytesIO(data)):
+    if not zipfile.is_zipfile(io.BytesIO(source) if isinstance(source, bytes) else source):
         raise IntakeError(
             f"{path.name}: not a readable XLSX workbook (the zip container is truncated or corrupt)"
         )
     try:
-        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if isinstance(source, bytes):
+            return CalamineWorkbook.from_filelike(io.BytesIO(source))
+        return CalamineWorkbook.from_path(str(source))
     except Exception as error:
         raise IntakeError(f"{path.name}: not a readable XLSX workbook: {_short(error)}") from None
 

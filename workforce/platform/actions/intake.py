@@ -40,7 +40,7 @@ from workforce.intake.mapping import (
     mapping_from_dict,
     with_proposals,
 )
-from workforce.intake.read import sheet_names
+from workforce.intake.read import FORMATS, sheet_names
 from workforce.platform.accounts.models import User
 from workforce.platform.actions.uploads import refuse_if_set_aside
 from workforce.platform.audit.models import AuditEvent
@@ -87,6 +87,8 @@ def read_upload(upload: Upload, sheet: str | None = None) -> SourceTable:
 
 def upload_sheets(upload: Upload) -> list[str]:
     """The sheets of an uploaded workbook ([] for other files, or one that cannot be read)."""
+    if FORMATS.get(Path(upload.original_filename).suffix.lower()) != "xlsx":
+        return []  # decided by the name, as the reader decides it, without touching the file
     if not upload.path.exists():
         return []
     with source_path(upload) as path:

@@ -188,8 +188,3 @@ def awaiting_decision():
         .filter(latest_status=IngestRun.Status.NEEDS_MAPPING)
         .order_by("uploaded_at", "id")
     )
-
-
-def uploads_awaiting_decision(organization) -> list:
-    """The organization's uploads waiting for a mapping decision, oldest first."""
-    return list(awaiting_decision().filter(organization=organization))

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from workforce.platform.intake.models import uploads_awaiting_decision
+from workforce.platform.intake.models import awaiting_decision
 from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can, organization_view, roles_in
 
@@ -24,7 +24,9 @@ def organization_detail(request: HttpRequest, organization: Organization) -> Htt
         "can_upload": allowed[Action.UPLOAD_DATA],
         "upload_count": organization.uploads.count() if allowed[Action.VIEW_ORG_DATA] else None,
         "awaiting_decision": (
-            uploads_awaiting_decision(organization) if allowed[Action.VIEW_ORG_DATA] else []
+            list(awaiting_decision().filter(organization=organization))
+            if allowed[Action.VIEW_ORG_DATA]
+            else []
         ),
         "can_see_surveys": allowed[Action.VIEW_SURVEY_MONITORING],
         "can_manage_surveys": allowed[Action.MANAGE_SURVEYS],
