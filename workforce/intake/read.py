@@ -12,6 +12,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -605,22 +606,20 @@ def _read_parquet(
 
 
 # A byte-order mark that an export passed through twice: a second mark, or the first one
-# read with a Windows code page and written out again as text ("ï»¿" is UTF-8's mark so read).
-BOM_REMNANTS = ("\ufeff", "\u00ef\u00bb\u00bf", "\u00fe\u00ff", "\u00ff\u00fe")
+# read with a Windows code page and written out again as text ("ï»¿" is UTF-8's mark so read;
+# "þÿ" and "ÿþ" are UTF-16's), once or more.
+BOM_REMNANT = re.compile("^(?:\ufeff|\u00ef\u00bb\u00bf|\u00fe\u00ff|\u00ff\u00fe)+")
 
 
 def _without_bom_remnant(header: list[str], notes: list[str]) -> list[str]:
     """The header with a stray byte-order mark taken off the first name, and a note saying so."""
-    if not header:
+    remnant = BOM_REMNANT.match(header[0]) if header else None
+    if remnant is None:
         return header
-    first = header[0]
-    while first.startswith(BOM_REMNANTS):
-        first = first[len(next(mark for mark in BOM_REMNANTS if first.startswith(mark))) :]
-    if first == header[0]:
-        return header
+    first = header[0][remnant.end() :]
     notes.append(
         f"column 1 renamed {first.strip()!r}: its header began with a byte-order mark "
-        f"kept as text ({header[0][: len(header[0]) - len(first)]!r})"
+        f"kept as text ({remnant.group()!r})"
     )
     return [first, *header[1:]]
 
