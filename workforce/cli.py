@@ -334,7 +334,7 @@ def _ingest_run(
     rejects: Path | None,
     year: int | None,
     as_json: bool,
-    compare: Path | None = None,
+    compare_with: Path | None = None,
 ) -> None:
     import json
 
@@ -347,14 +347,14 @@ def _ingest_run(
         undecided_values,
         write_outputs,
     )
-    from workforce.intake.compare import code_counts, counts_from_records_file, shifts
+    from workforce.intake.compare import code_counts, compare, counts_from_records_file
 
     if out is None and mapping is not None:
         err_console.print("[red]--out is required[/red]: where to write the standard records")
         raise typer.Exit(2)
     try:
         # Read first: a file that cannot be compared stops the run before anything is written.
-        before = counts_from_records_file(compare) if compare is not None else None
+        before = counts_from_records_file(compare_with) if compare_with is not None else None
         if mapping is None:
             table = read_source(file, sheet=sheet)
             proposal = propose_mapping(table, org)
@@ -387,34 +387,9 @@ def _ingest_run(
     summary = result.report.summary()
     comparison = []
     if before is not None:
-        now = code_counts(result.records)
-        moved = shifts(now, before)
-        summary["compared_with"] = {
-            "file": str(compare),
-            "records_before": before["records"],
-            "records_now": now["records"],
-            "shifts": [
-                {
-                    "dimension": shift.dimension,
-                    "code": shift.code,
-                    "share_before": round(shift.before, 4),
-                    "share_now": round(shift.now, 4),
-                    "points": round(shift.points, 1),
-                }
-                for shift in moved
-            ],
-        }
-        comparison = [
-            f"Compared with {compare.name} ({before['records']:,} records; "
-            f"this file {now['records']:,}):"
-        ] + (
-            [
-                f"  {shift.dimension} {shift.code}: {shift.before:.1%} → {shift.now:.1%} "
-                f"({shift.points:+.1f} points)"
-                for shift in moved
-            ]
-            or ["  no code's share moved by 10 points or more"]
-        )
+        compared = compare(code_counts(result.records), before, file=str(compare_with))
+        summary["compared_with"] = compared.summary()
+        comparison = compared.lines()
     if as_json:
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workforce.intake.compare import THRESHOLD_POINTS, Shift, code_counts, shifts
+from workforce.intake.compare import THRESHOLD_POINTS, Shift, code_counts, compare, shifts
 
 
 def records(**columns) -> pd.DataFrame:
@@ -81,3 +81,23 @@ def test_an_export_without_records_gives_no_shares_to_compare(empty):
     none = code_counts(records(gender=pd.Series([], dtype=str)))
     pair = (none, full) if empty == "now" else (full, none)
     assert shifts(*pair) == []
+
+
+def test_a_comparison_reads_as_data_and_as_lines():
+    before = code_counts(records(gender=["woman"] * 6 + ["man"] * 4))
+    now = code_counts(records(gender=["woman"] * 9 + ["man"]))
+    compared = compare(now, before, file="/exports/ashg_2024.csv")
+    assert compared.summary()["shifts"][0] == {
+        "dimension": "gender",
+        "code": "man",
+        "share_before": 0.4,
+        "share_now": 0.1,
+        "points": -30.0,
+    }
+    assert compared.lines() == [
+        "Compared with ashg_2024.csv (10 records; this file 10):",
+        "  gender man: 40.0% → 10.0% (-30.0 points)",
+        "  gender woman: 60.0% → 90.0% (+30.0 points)",
+    ]
+    alike = compare(before, before, file="ashg_2024.csv").lines()
+    assert alike[1] == "  no code's share moved by 10 points or more"

@@ -9,8 +9,9 @@ records, set beside the previous file's, shows such a file at a glance.
 `code_counts(records)` is small plain data (a count per code per dimension, and the number
 of records), kept with an ingest so that a later one can be compared without rereading
 anything; `shifts(now, before)` lists the codes whose share moved by `THRESHOLD_POINTS`
-percentage points or more, the largest first; `counts_from_records_file` reads the counts of
-records written before (`workforce ingest --compare LAST.csv`).
+percentage points or more, the largest first; `compare(now, before, file=)` holds both with the
+counts, as data and as lines; `counts_from_records_file` reads the counts of records written
+before (`workforce ingest --compare LAST.csv`).
 """
 
 from __future__ import annotations
@@ -91,6 +92,55 @@ def shifts(now: dict, before: dict, *, threshold: float = THRESHOLD_POINTS) -> l
             if abs(shift.points) >= threshold - 1e-9:
                 found.append(shift)
     return sorted(found, key=lambda shift: (-abs(shift.points), shift.dimension, shift.code))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """An export's records beside the records before: their counts and the codes that moved.
+
+    Like the validation report, it is plain data for `workforce ingest --json` (`summary()`)
+    and lines for a person (`lines()`).
+    """
+
+    file: str  # what the records before came from
+    records_before: int
+    records_now: int
+    shifts: tuple[Shift, ...]
+
+    def summary(self) -> dict:
+        return {
+            "file": self.file,
+            "records_before": self.records_before,
+            "records_now": self.records_now,
+            "shifts": [
+                {
+                    "dimension": shift.dimension,
+                    "code": shift.code,
+                    "share_before": round(shift.before, 4),
+                    "share_now": round(shift.now, 4),
+                    "points": round(shift.points, 1),
+                }
+                for shift in self.shifts
+            ],
+        }
+
+    def lines(self) -> list[str]:
+        heading = (
+            f"Compared with {Path(self.file).name} ({self.records_before:,} records; "
+            f"this file {self.records_now:,}):"
+        )
+        moved = [
+            f"  {shift.dimension} {shift.code}: {shift.before:.1%} → {shift.now:.1%} "
+            f"({shift.points:+.1f} points)"
+            for shift in self.shifts
+        ]
+        nothing = f"  no code's share moved by {THRESHOLD_POINTS:.0f} points or more"
+        return [heading, *(moved or [nothing])]
+
+
+def compare(now: dict, before: dict, *, file: str) -> Comparison:
+    """`now`'s code counts beside `before`'s, which came from `file`."""
+    return Comparison(file, before["records"], now["records"], tuple(shifts(now, before)))
 
 
 def counts_from_records_file(path: Path) -> dict:

@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from workforce.intake.compare import THRESHOLD_POINTS, shifts
+from workforce.intake.compare import THRESHOLD_POINTS, Shift, compare
 from workforce.platform.actions.intake import (
     do_ingest_upload,
     do_propose_mapping,
@@ -253,24 +253,25 @@ def ingest_report(request: HttpRequest, organization: Organization, pk: int) -> 
 class ShiftRow:
     """One code whose share moved, in words for the report page."""
 
-    dimension: str
-    code: str
-    label: str
-    before: float
-    now: float
-    points: float
+    shift: Shift
+    dimension: str  # the dimension's title
+    label: str  # the code's label
+
+    @property
+    def code(self) -> str:
+        return self.shift.code
 
     @property
     def before_shown(self) -> str:
-        return f"{self.before:.1%}"
+        return f"{self.shift.before:.1%}"
 
     @property
     def now_shown(self) -> str:
-        return f"{self.now:.1%}"
+        return f"{self.shift.now:.1%}"
 
     @property
     def change_shown(self) -> str:
-        return f"{self.points:+.1f}".replace("-", "−")  # a minus sign, not a hyphen
+        return f"{self.shift.points:+.1f}".replace("-", "−")  # a minus sign, not a hyphen
 
 
 def _comparison(run: IngestRun) -> dict | None:
@@ -282,18 +283,17 @@ def _comparison(run: IngestRun) -> dict | None:
     before = (previous.report or {}).get("code_counts") if previous else None
     if not before:
         return None
+    compared = compare(counts, before, file=previous.upload.original_filename)
     standard = load_standard()
     rows = []
-    for shift in shifts(counts, before):
+    for shift in compared.shifts:
         dimension = standard.dimension(shift.dimension)
         label = dimension.label(shift.code) if shift.code in dimension.code_set else shift.code
-        rows.append(
-            ShiftRow(dimension.title, shift.code, label, shift.before, shift.now, shift.points)
-        )
+        rows.append(ShiftRow(shift, dimension.title, label))
     return {
         "previous": previous,
-        "records_before": before["records"],
-        "records_now": counts["records"],
+        "records_before": compared.records_before,
+        "records_now": compared.records_now,
         "shifts": rows,
         "threshold": THRESHOLD_POINTS,
     }
