@@ -224,6 +224,17 @@ def _modes(request: HttpRequest, subject: Subject) -> list[dict[str, Any]]:
     ]
 
 
+def _resume(request: HttpRequest, subject: Subject):
+    """The questionnaire and this person's trial of it, its wording as the trial chose; or,
+    when the address asks for another language or mode, the redirect that switches it."""
+    instrument = subject.instrument()
+    trial = Trial.of(request, subject)
+    if "lang" in request.GET or "mode" in request.GET:
+        return instrument, trial, _switch(request, subject, instrument, trial)
+    trial.word(subject)
+    return instrument, trial, None
+
+
 def _switch(request: HttpRequest, subject: Subject, instrument: Instrument, trial: Trial):
     """Show another language, or another mode's wording, and come back to the same page."""
     if "lang" in request.GET and request.GET["lang"] in instrument.languages:
@@ -289,11 +300,9 @@ def instrument_try_restart(
 
 def try_pages(request: HttpRequest, subject: Subject) -> HttpResponse:
     """The consent page, then the pages of questions one by one, then what was submitted."""
-    instrument = subject.instrument()
-    trial = Trial.of(request, subject)
-    if "lang" in request.GET or "mode" in request.GET:
-        return _switch(request, subject, instrument, trial)
-    trial.word(subject)
+    instrument, trial, switched = _resume(request, subject)
+    if switched is not None:
+        return switched
     language = _language(instrument, trial)
     today = timezone.localdate()
 
@@ -434,11 +443,9 @@ def _save(
 
 def try_review(request: HttpRequest, subject: Subject) -> HttpResponse:
     """Every answer with a way back to it; "Submit" shows the standard record they become."""
-    instrument = subject.instrument()
-    trial = Trial.of(request, subject)
-    if "lang" in request.GET or "mode" in request.GET:
-        return _switch(request, subject, instrument, trial)
-    trial.word(subject)
+    instrument, trial, switched = _resume(request, subject)
+    if switched is not None:
+        return switched
     if not trial.started or trial.record is not None:
         return see_other(subject.page_action)
     language = _language(instrument, trial)

@@ -505,32 +505,17 @@ def render_page(
     response: Response,
     instrument: Instrument,
     page_index: int,
-    *,
-    answers: dict,
-    drafts: dict | None = None,
-    errors: tuple = (),
-    notice: str = "",
-    return_to_review: bool = False,
-    pages: Route | None = None,
+    **page: Any,
 ) -> HttpResponse:
-    """Draw page `page_index` with `answers`; `pages` is their route if already known."""
+    """Draw page `page_index` of the response; `page` are `page_context`'s keywords
+    (`answers=` at least), the language aside, which is the respondent's."""
     language = reading_language(instrument, visit, response)
     return render(
         request,
         "surveys/respond/page.html",
         {
             **survey_context(visit.entry.wave, instrument, language, visit),
-            **page_context(
-                instrument,
-                page_index,
-                answers=answers,
-                language=language,
-                drafts=drafts,
-                errors=errors,
-                notice=notice,
-                return_to_review=return_to_review,
-                pages=pages,
-            ),
+            **page_context(instrument, page_index, language=language, **page),
             "revision": response.revision,
         },
     )
