@@ -8,7 +8,7 @@ import io
 import pytest
 import xlsxwriter
 import yaml
-from test_intake import confirm, decisions
+from test_intake import confirm, decisions, send
 
 from workforce.platform.intake.models import IngestRun, Mapping
 
@@ -41,14 +41,9 @@ EXPORT_2025 = workbook(
 )
 
 
-def send(client, name, data):
-    handle = io.BytesIO(data)
-    handle.name = name
-    return client.post(
-        "/organizations/ashg/uploads/new/",
-        {"file": handle, "kind": "membership_export"},
-        follow=True,
-    )
+def upload(client, name, data):
+    """The steward sends ``data`` as ``name``; the upload's page."""
+    return send(client, "ashg", name, data, follow=True)
 
 
 def read_sheet(client, page, sheet):
@@ -59,7 +54,7 @@ def read_sheet(client, page, sheet):
 
 
 def test_the_page_says_which_sheet_was_read_and_offers_the_others(steward_client):
-    page = send(steward_client, "ashg_2024.xlsx", EXPORT_2024)
+    page = upload(steward_client, "ashg_2024.xlsx", EXPORT_2024)
     assert page.context["sheets"] == ["Read me", "Members"]
     assert page.context["sheet_read"] == "Read me"
     html = page.content.decode()
@@ -70,8 +65,8 @@ def test_the_page_says_which_sheet_was_read_and_offers_the_others(steward_client
 def test_choosing_the_members_sheet_proposes_its_columns_and_the_mapping_names_it(
     steward_client,
 ):
-    page = read_sheet(steward_client, send(steward_client, "ashg_2024.xlsx", EXPORT_2024),
-                      "Members")
+    sent = upload(steward_client, "ashg_2024.xlsx", EXPORT_2024)
+    page = read_sheet(steward_client, sent, "Members")
     assert page.context["sheet_read"] == "Members"
     columns = {c.mapping.column: c.mapping.dimension for c in page.context["columns"]}
     assert columns == {"ID": "record_id", "Gender": "gender", "Race": "race_ethnicity"}
@@ -83,10 +78,10 @@ def test_choosing_the_members_sheet_proposes_its_columns_and_the_mapping_names_i
 
 
 def test_next_years_workbook_is_read_from_the_sheet_the_mapping_names(steward_client):
-    first = read_sheet(steward_client, send(steward_client, "ashg_2024.xlsx", EXPORT_2024),
-                       "Members")
+    sent = upload(steward_client, "ashg_2024.xlsx", EXPORT_2024)
+    first = read_sheet(steward_client, sent, "Members")
     confirm(steward_client, first)
-    page = send(steward_client, "ashg_2025.xlsx", EXPORT_2025)
+    page = upload(steward_client, "ashg_2025.xlsx", EXPORT_2025)
     assert page.context["sheet_read"] == "Members"
     assert page.context["run"].previous is not None  # only new values are asked about
     new = [row.key for column in page.context["columns"] for row in column.values if row.new]
@@ -99,26 +94,21 @@ def test_next_years_workbook_is_read_from_the_sheet_the_mapping_names(steward_cl
 
 
 def test_a_sheet_the_workbook_lacks_is_refused_without_a_failed_run(steward_client):
-    page = send(steward_client, "ashg_2024.xlsx", EXPORT_2024)
+    page = upload(steward_client, "ashg_2024.xlsx", EXPORT_2024)
     response = read_sheet(steward_client, page, "Sheet9")
     assert "The workbook has no sheet named &#x27;Sheet9&#x27;." in response.content.decode()
     assert not IngestRun.objects.filter(status=IngestRun.Status.FAILED).exists()
 
 
 def test_a_csv_offers_no_sheet_to_choose(steward_client):
-    handle = io.BytesIO(b"ID,Gender\n1,Woman\n")
-    handle.name = "ashg.csv"
-    page = steward_client.post(
-        "/organizations/ashg/uploads/new/", {"file": handle, "kind": "membership_export"},
-        follow=True,
-    )
+    page = upload(steward_client, "ashg.csv", b"ID,Gender\n1,Woman\n")
     assert page.context["sheets"] == []
     assert "This workbook has" not in page.content.decode()
 
 
 def test_a_sheet_that_cannot_be_read_says_so_and_offers_the_others(steward_client):
     data = workbook({"Members": MEMBERS, "Empty": []})
-    page = read_sheet(steward_client, send(steward_client, "ashg_2024.xlsx", data), "Empty")
+    page = read_sheet(steward_client, upload(steward_client, "ashg_2024.xlsx", data), "Empty")
     assert page.context["run"].status == IngestRun.Status.FAILED
     html = page.content.decode()
     assert "sheet &#x27;Empty&#x27;: the sheet is empty" in html
