@@ -86,3 +86,41 @@ def test_ingest_never_crashes_on_arbitrary_cells(rows):
             assert "fuzz-2025.csv" in str(error)
             return
         assert result.report.accepted + result.report.rejected == result.report.rows_read
+
+
+@SETTINGS
+@given(
+    data=st.one_of(
+        st.binary(max_size=600),
+        # A records header, then cells of any shape: quotes, separators, codes, ragged rows.
+        st.text(alphabet=",;\n\"' abmnowetudsx", max_size=200).map(
+            lambda body: ("record_id,gender,race_ethnicity\n" + body).encode()
+        ),
+    )
+)
+def test_the_records_to_compare_with_are_read_or_refused_plainly(data):
+    from workforce.intake.compare import counts_from_records_file
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "last-2024.csv"
+        path.write_bytes(data)
+        try:
+            counts = counts_from_records_file(path)
+        except IntakeError as error:
+            assert "last-2024.csv" in str(error)
+        else:
+            assert counts["records"] >= 0
+
+
+@SETTINGS
+@given(data=st.binary(max_size=2000))
+def test_a_workbooks_sheets_are_listed_or_refused_plainly(data):
+    from workforce.intake.read import sheet_names
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "fuzz-2025.xlsx"
+        path.write_bytes(data)
+        try:
+            assert isinstance(sheet_names(path), list)
+        except IntakeError as error:
+            assert "fuzz-2025.xlsx" in str(error)
