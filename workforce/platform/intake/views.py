@@ -74,7 +74,7 @@ def upload_page(
     current = runs[0] if runs else None
     may_upload = can(request.user, Action.UPLOAD_DATA, organization)
     can_map = may_upload and not upload.is_set_aside
-    sheets = upload_sheets(upload)
+    sheets = upload_sheets(upload) if can_map else []  # only a steward may choose another
     columns = []
     column_rows: list[ColumnRow] = []
     if current is not None and current.status == IngestRun.Status.NEEDS_MAPPING:
