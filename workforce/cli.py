@@ -178,12 +178,36 @@ def serve(
             help="Also run the task worker (mailings, planned reminders, exports) beside it.",
         ),
     ] = False,
+    keepalive: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Seconds an idle connection is kept open (75 in production, behind the "
+            "TLS proxy; 2 otherwise).",
+            show_default=False,
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log",
+            help="Also log gunicorn's access line for every request (the request log "
+            "already has one).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the web app with gunicorn (migrations are applied first)."""
     with _platform_errors():
         from workforce.platform.server import serve as serve_app
 
-        serve_app(host=host, port=port, workers=workers, task_worker=task_worker)
+        serve_app(
+            host=host,
+            port=port,
+            workers=workers,
+            task_worker=task_worker,
+            keepalive=keepalive,
+            access_log=access_log,
+        )
 
 
 @app.command(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -14,8 +15,12 @@ import pytest
 pytestmark = pytest.mark.platform
 
 
-def serve_code(port: int) -> str:
-    return f"from workforce.platform.server import serve; serve(port={port}, workers=1, threads=2)"
+def serve_code(port: int, **options) -> str:
+    extra = "".join(f", {name}={value!r}" for name, value in options.items())
+    return (
+        "from workforce.platform.server import serve; "
+        f"serve(port={port}, workers=1, threads=2{extra})"
+    )
 
 
 def get(url: str, headers: dict[str, str] | None = None):
@@ -53,8 +58,8 @@ def server(fresh_platform, free_port):
     """Start a server with the given environment; stop it and hand back its stderr lines."""
     started = []
 
-    def start(**env):
-        process = fresh_platform.start(serve_code(free_port), **env)
+    def start(options: dict | None = None, **env):
+        process = fresh_platform.start(serve_code(free_port, **(options or {})), **env)
         started.append(process)
         wait_until_healthy(process, free_port)
         return f"http://127.0.0.1:{free_port}"
@@ -82,6 +87,16 @@ def test_it_migrates_serves_pages_and_admin_css_in_development(server, fresh_pla
     lines = server.stop()
     assert (fresh_platform.data_dir / "workforce.sqlite3").exists()
     records = [json.loads(line) for line in lines]  # every line is JSON
+    assert any(r["event"] == "http.request" and r["path"] == "/" for r in records)
+    assert any(r["logger"] == "gunicorn.error" for r in records)
+    # Each request is logged once: gunicorn's access line would only say it again.
+    assert not [r for r in records if r["event"] == "http.access"]
+
+
+def test_gunicorns_access_line_when_asked_names_no_client(server):
+    base = server({"access_log": True})
+    assert get(base + "/")[0] == 200
+    records = [json.loads(line) for line in server.stop()]
     access = [r for r in records if r["event"] == "http.access"]
     # No client address, query string or user agent: nothing that could identify a respondent.
     assert set(access[0]) == {
@@ -95,8 +110,6 @@ def test_it_migrates_serves_pages_and_admin_css_in_development(server, fresh_pla
         "level",
         "timestamp",
     }
-    assert any(r["event"] == "http.request" and r["path"] == "/" for r in records)
-    assert any(r["logger"] == "gunicorn.error" for r in records)
 
 
 def test_production_serves_collected_static_files_over_https_only(
@@ -113,6 +126,36 @@ def test_production_serves_collected_static_files_over_https_only(
     assert get(base + "/static/admin/css/base.css", https)[0] == 200
     assert (fresh_platform.data_dir / "static" / "staticfiles.json").exists()
     server.stop()
+
+
+def test_production_keeps_the_proxys_idle_connection_open_for_its_next_request(
+    server, production_env
+):
+    """Behind the TLS proxy the connections are the proxy's pool: one left idle longer than
+    a browser's would be is still there for the next request, and the server says for how
+    long it keeps them (longer than the proxy's 60 s in docs/deploying.md)."""
+    production_env["WORKFORCE_ALLOWED_HOSTS"] = "127.0.0.1"
+    base = server(**production_env)
+    port = int(base.rsplit(":", 1)[1])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    https = {"X-Forwarded-Proto": "https"}
+    try:
+        connection.request("GET", "/healthz", headers=https)
+        first = connection.getresponse()
+        assert first.status == 200 and not first.will_close
+        first.read()
+        used = connection.sock.getsockname()
+        time.sleep(2.5)  # longer than the 2 s a server facing browsers keeps an idle one
+        connection.request("GET", "/healthz", headers=https)
+        second = connection.getresponse()
+        assert second.status == 200
+        second.read()
+        assert connection.sock.getsockname() == used  # the same connection, not a new one
+    finally:
+        connection.close()
+    records = [json.loads(line) for line in server.stop()]
+    starting = next(r for r in records if r["event"] == "server.starting")
+    assert starting["keepalive_seconds"] > 60
 
 
 def test_a_task_worker_beside_the_server_runs_what_is_queued_and_stops_with_it(

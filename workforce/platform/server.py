@@ -78,8 +78,24 @@ class WorkforceServer(BaseApplication):
         return get_wsgi_application()
 
 
+# How long an idle connection is kept open for the next request. Served directly (the demo,
+# development) a couple of seconds, as gunicorn advises for clients on the other end of the
+# line. Behind the TLS proxy of a production installation the connections are the proxy's
+# pool: kept longer than the proxy keeps an idle one (60 s in docs/deploying.md), so that
+# the proxy always closes first and never sends a request down a connection the server has
+# just closed (a POST it could not safely send again would fail with a 502).
+KEEPALIVE_DIRECT = 2
+KEEPALIVE_BEHIND_PROXY = 75
+
+
 def gunicorn_options(
-    host: str, port: int, workers: int, threads: int, timeout: int, access_log: bool
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    timeout: int,
+    access_log: bool,
+    keepalive: int = KEEPALIVE_DIRECT,
 ) -> dict[str, Any]:
     bind_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
     return {
@@ -89,6 +105,7 @@ def gunicorn_options(
         "worker_class": "gthread",
         "threads": threads,
         "timeout": timeout,
+        "keepalive": keepalive,
         "graceful_timeout": 30,
         "proc_name": "workforce",
         "logger_class": JsonGunicornLogger,
@@ -115,7 +132,8 @@ def serve(
     *,
     threads: int = 4,
     timeout: int = 120,
-    access_log: bool = True,
+    access_log: bool = False,
+    keepalive: int | None = None,
     migrate_first: bool = True,
     task_worker: bool = False,
 ) -> None:
@@ -126,6 +144,13 @@ def serve(
     With ``task_worker`` a task worker runs beside the web server and stops with it: one
     command for a small installation (a larger one runs `workforce manage db_worker` as a
     service of its own).
+
+    Each request is logged once, by the platform's request log (``http.request``: method,
+    path with survey links redacted, status, duration, request id). gunicorn's access line
+    (``http.access``) says the same again and costs about 5% of the server's throughput on
+    survey pages (docs/performance.md); ``access_log`` adds it back. ``keepalive`` is how
+    many seconds an idle connection is kept: by default `KEEPALIVE_BEHIND_PROXY` in
+    production, which runs behind a TLS proxy (docs/deploying.md), else `KEEPALIVE_DIRECT`.
     """
     django_setup()
     from django.conf import settings
@@ -137,6 +162,8 @@ def serve(
         collect_static()
     # Workers are forked from this process: they must not inherit an open connection.
     connections.close_all()
+    if keepalive is None:
+        keepalive = KEEPALIVE_BEHIND_PROXY if settings.PRODUCTION else KEEPALIVE_DIRECT
     if task_worker and settings.WORKFORCE_TASKS != "database":
         log.warning(
             "server.task_worker_not_needed",
@@ -149,13 +176,16 @@ def serve(
         port=port,
         workers=workers,
         threads=threads,
+        keepalive_seconds=keepalive,
+        access_log=access_log,
         task_worker=task_worker,
         environment=settings.WORKFORCE_ENV,
         data_dir=str(settings.WORKFORCE_DATA_DIR),
     )
     worker = start_task_worker() if task_worker else None
     try:
-        WorkforceServer(gunicorn_options(host, port, workers, threads, timeout, access_log)).run()
+        options = gunicorn_options(host, port, workers, threads, timeout, access_log, keepalive)
+        WorkforceServer(options).run()
     finally:
         if worker is not None:
             _stop(worker)
