@@ -6,7 +6,8 @@ harassment: 21 pages, 55 questions to answer), a frame of synthetic members and 
 invitations, sent to files. The production server (`workforce serve`: gunicorn,
 WORKFORCE_ENV=production) then serves locust's simulated respondents on a free loopback port,
 each request arriving as the TLS proxy in front of production passes it on (marked HTTPS, on
-a connection of its own). Each respondent opens its own e-mailed link, reads the consent
+one of the proxy's kept connections, or with `--proxy-connections one-per-request` on a
+connection of its own). Each respondent opens its own e-mailed link, reads the consent
 page, starts, answers page after page with valid answers read off the rendered form
 (sometimes going back a page and changing the answers that nothing depends on), reviews and
 submits, then takes the next invitation. Locust and gunicorn share the machine's cores.
@@ -61,9 +62,17 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 SLUG = "workforce-survey-bench"
 HOST = "127.0.0.1"
 # Every request comes as the TLS-terminating proxy in front of production passes it on: marked
-# HTTPS, on a connection of its own (nginx's default: no keep-alive to the upstream server).
-# Kept-alive connections would each stay with one gunicorn worker, busy or not.
-PROXY_HEADERS = {"X-Forwarded-Proto": "https", "Connection": "close"}
+# HTTPS. The proxy of docs/deploying.md keeps a pool of open connections to the server (Caddy
+# does by default, nginx as configured there); `--proxy-connections one-per-request` sends each
+# request on a connection of its own instead, as nginx does without that setting. A kept
+# connection stays with the gunicorn worker that accepted it, busy or not.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+ONE_PER_REQUEST = {"Connection": "close"}
+PROXY_CONNECTIONS = ("kept", "one-per-request")
+
+
+def proxy_headers(connections: str) -> dict[str, str]:
+    return PROXY_HEADERS | (ONE_PER_REQUEST if connections == "one-per-request" else {})
 
 # Request names in the statistics. Page submissions are POSTs of a page of questions.
 LINK = "GET /s/<token>/"
@@ -599,6 +608,7 @@ class Settings:
     think: float
     back_rate: float
     seed: int
+    proxy_connections: str = "kept"
 
 
 def run_locust(
@@ -709,7 +719,7 @@ def one_run(
     try:
         healthz, healthz_cpu = measure_phase(
             "healthz",
-            {"seed": settings.seed},
+            {"seed": settings.seed, "headers": proxy_headers(settings.proxy_connections)},
             port,
             settings,
             settings.reference_duration + settings.warmup,
@@ -724,6 +734,7 @@ def one_run(
             "think": settings.think,
             "back_rate": settings.back_rate,
             "seed": f"{settings.seed}-{serial}",
+            "headers": proxy_headers(settings.proxy_connections),
         }
         survey, survey_cpu = measure_phase(
             "survey", config, port, settings, settings.duration + settings.warmup, meter, work
@@ -740,6 +751,7 @@ def one_run(
     return {
         "workers": settings.workers,
         "threads_per_worker": 4,
+        "proxy_connections": settings.proxy_connections,
         "users": settings.users,
         "think_s": settings.think,
         "submissions_per_s": posts.get("per_s", 0.0),
@@ -1066,6 +1078,13 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=None, help="frame size (default: ample)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
+        "--proxy-connections",
+        choices=PROXY_CONNECTIONS,
+        default="kept",
+        help="the proxy's connections to the server: a kept pool (docs/deploying.md), or a "
+        "new one for every request",
+    )
+    parser.add_argument(
         "--busy",
         type=float,
         default=0.15,
@@ -1143,6 +1162,7 @@ def main() -> None:
                     think=args.think,
                     back_rate=args.back_rate,
                     seed=args.seed,
+                    proxy_connections=args.proxy_connections,
                 )
                 share = links[serial * per_run : (serial + 1) * per_run]
                 attempts = []

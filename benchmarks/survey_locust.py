@@ -23,6 +23,9 @@ LINKS = deque(CONFIG.get("links", ()))
 REFERENCED = frozenset(CONFIG.get("referenced", ()))
 THINK = float(CONFIG.get("think", 0.0))
 RNG = random.Random(CONFIG.get("seed", 0))
+# What the proxy adds to every request (and whether it keeps the connection): see
+# bench_survey_load.proxy_headers.
+HEADERS = CONFIG.get("headers", PROXY_HEADERS)
 
 samples: list[tuple[float, float, str, bool]] = []
 records: list[dict] = []
@@ -57,7 +60,8 @@ class SurveyRespondent(FastHttpUser):
     def wait_time(self) -> float:
         return think_time()
 
-    # One connection per user, like one browser tab; no retries, no redirects followed.
+    # One connection per user (the proxy's, kept or one per request as HEADERS say); no
+    # retries, no redirects followed.
     concurrency = 1
     network_timeout = 60.0
     connection_timeout = 60.0
@@ -87,7 +91,7 @@ class SurveyRespondent(FastHttpUser):
                 self.cookies[name] = (value, path)
 
     def request(self, method, path, name, data=None, expect=(200,)):
-        headers = dict(PROXY_HEADERS)
+        headers = dict(HEADERS)
         cookies = self.cookies.items()
         sent = [f"{key}={value}" for key, (value, at) in cookies if path.startswith(at)]
         if sent:
@@ -142,4 +146,4 @@ class HealthzUser(FastHttpUser):
 
     @task
     def healthz(self) -> None:
-        self.client.get("/healthz", name=HEALTHZ, headers=PROXY_HEADERS)
+        self.client.get("/healthz", name=HEALTHZ, headers=HEADERS)
