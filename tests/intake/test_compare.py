@@ -101,3 +101,38 @@ def test_a_comparison_reads_as_data_and_as_lines():
     ]
     alike = compare(before, before, file="ashg_2024.csv").lines()
     assert alike[1] == "  no code's share moved by 10 points or more"
+
+
+def test_a_file_with_a_quarter_fewer_records_is_pointed_out():
+    # One chapter's extract: the same kind of members in the same shares, but fewer of them.
+    before = code_counts(records(gender=["woman"] * 600 + ["man"] * 400))
+    extract = code_counts(records(gender=["woman"] * 150 + ["man"] * 100))
+    compared = compare(extract, before, file="nsgc_2025.csv")
+    assert compared.shifts == ()
+    assert compared.records_change == -0.75 and compared.records_moved
+    assert compared.summary()["records_moved"] is True
+    assert compared.lines()[1] == (
+        "  records: 75.0% fewer than before, where a membership changes by a few percent a year"
+    )
+
+
+def test_two_years_appended_are_pointed_out_as_more_records():
+    before = code_counts(records(gender=["woman"] * 60 + ["man"] * 40))
+    doubled = code_counts(records(gender=["woman"] * 120 + ["man"] * 80))
+    compared = compare(doubled, before, file="nsgc_2025.csv")
+    assert compared.records_change == 1.0 and compared.records_moved
+    assert "100.0% more than before" in compared.lines()[1]
+
+
+@pytest.mark.parametrize(("now", "moved"), [(1040, False), (760, False), (750, True)])
+def test_ordinary_growth_or_shrinking_is_not_pointed_out(now, moved):
+    before = code_counts(records(gender=["woman"] * 1000))
+    compared = compare(code_counts(records(gender=["woman"] * now)), before, file="x.csv")
+    assert compared.records_moved is moved
+    assert (len(compared.lines()) == 3) is moved  # heading, records, no shares moved
+
+
+def test_no_records_before_gives_no_change_in_their_number():
+    none = code_counts(records(gender=pd.Series([], dtype=str)))
+    compared = compare(code_counts(records(gender=["woman"])), none, file="x.csv")
+    assert compared.records_change is None and not compared.records_moved

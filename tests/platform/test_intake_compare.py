@@ -72,6 +72,24 @@ def test_a_file_much_like_the_one_before_says_nothing_moved(steward_client):
     )
 
 
+def test_a_file_with_far_fewer_records_is_pointed_out_though_no_share_moved(steward_client):
+    # One member short of last year's five, the shares alike: a filter left on, say.
+    partial = b"ID,Gender,Race\nA-1,Woman,Latinx\nA-2,Man,Caucasian\nA-4,Woman,White\n"
+    ingest_through_the_web(steward_client, "ashg_members_2024.csv", EXPORT_2024, martian="unknown")
+    report = ingest_through_the_web(steward_client, "ashg_members_2025.csv", partial)
+    comparison = report.context["comparison"]
+    assert (comparison["records_before"], comparison["records_now"]) == (5, 3)
+    assert comparison["records_moved"] and comparison["records_change_shown"] == "40.0% fewer"
+    assert "This file has 40.0% fewer records than the one before." in report.content.decode()
+
+
+def test_a_file_much_like_the_one_before_says_nothing_about_its_size(steward_client):
+    ingest_through_the_web(steward_client, "ashg_members_2024.csv", EXPORT_2024, martian="unknown")
+    report = ingest_through_the_web(steward_client, "ashg_members_2025.csv", ALIKE_2025)
+    assert not report.context["comparison"]["records_moved"]
+    assert "records than the one before" not in report.content.decode()
+
+
 def test_a_file_set_aside_is_not_what_the_next_one_is_compared_with(steward_client):
     ingest_through_the_web(steward_client, "ashg_members_2024.csv", EXPORT_2024, martian="unknown")
     wrong = ingest_through_the_web(steward_client, "ashg_members_2025.csv", WOMEN_ONLY_2025)

@@ -6,11 +6,16 @@ wrong as a whole: last year's export sent again, an extract of the students only
 renamed upstream so that every member's answer became ``unknown``. Each code's share of the
 records, set beside the previous file's, shows such a file at a glance.
 
+A share cannot show a file that holds the right kind of members but not all of them (one
+chapter's extract, a filter left on in the membership system) or holds some twice over (two
+years appended), so the number of records is compared too.
+
 `code_counts(records)` is small plain data (a count per code per dimension, and the number
 of records), kept with an ingest so that a later one can be compared without rereading
 anything; `shifts(now, before)` lists the codes whose share moved by `THRESHOLD_POINTS`
 percentage points or more, the largest first; `compare(now, before, file=)` holds both with the
-counts, as data and as lines; `counts_from_records_file` reads the counts of records written
+counts, as data and as lines, and says whether the number of records moved by
+`RECORDS_CHANGE` or more; `counts_from_records_file` reads the counts of records written
 before (`workforce ingest --compare LAST.csv`).
 """
 
@@ -27,6 +32,9 @@ from workforce.standard import Standard, load_standard
 # A share that moves this many percentage points between two exports of one society is worth
 # a look: membership changes by a few points a year, a wrong file by tens.
 THRESHOLD_POINTS = 10.0
+# A file with a quarter more or fewer records than the one before is worth a look too: a
+# society grows or shrinks by a few percent a year, an extract or a doubled file by far more.
+RECORDS_CHANGE = 0.25
 
 
 def code_counts(records: pd.DataFrame, standard: Standard | None = None) -> dict:
@@ -107,11 +115,28 @@ class Comparison:
     records_now: int
     shifts: tuple[Shift, ...]
 
+    @property
+    def records_change(self) -> float | None:
+        """How much the number of records moved, as a fraction of the records before
+        (-0.5: half as many); None when there were none before."""
+        if not self.records_before:
+            return None
+        return (self.records_now - self.records_before) / self.records_before
+
+    @property
+    def records_moved(self) -> bool:
+        """Whether the number of records moved by `RECORDS_CHANGE` or more."""
+        change = self.records_change
+        return change is not None and abs(change) >= RECORDS_CHANGE - 1e-9
+
     def summary(self) -> dict:
+        change = self.records_change
         return {
             "file": self.file,
             "records_before": self.records_before,
             "records_now": self.records_now,
+            "records_change": None if change is None else round(change, 4),
+            "records_moved": self.records_moved,
             "shifts": [
                 {
                     "dimension": shift.dimension,
@@ -135,7 +160,14 @@ class Comparison:
             for shift in self.shifts
         ]
         nothing = f"  no code's share moved by {THRESHOLD_POINTS:.0f} points or more"
-        return [heading, *(moved or [nothing])]
+        counted = []
+        if self.records_moved:
+            change = self.records_change
+            counted = [
+                f"  records: {abs(change):.1%} {'more' if change > 0 else 'fewer'} than before, "
+                "where a membership changes by a few percent a year"
+            ]
+        return [heading, *counted, *(moved or [nothing])]
 
 
 def compare(now: dict, before: dict, *, file: str) -> Comparison:
