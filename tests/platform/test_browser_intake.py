@@ -162,6 +162,8 @@ def test_the_report_points_out_the_shares_that_moved_since_the_file_before(
     page.goto(f"{live_server.url}/organizations/ashg/ingests/{two_ingests[1].pk}/")
     section = page.get_by_role("region", name="Compared with the file before")
     assert "ashg_2024.csv" in section.inner_text()
+    # Three members last year, five now: the count moved as well as the shares.
+    assert "This file has 66.7% more records than the one before." in section.inner_text()
     rows = section.get_by_role("row")
     assert rows.count() == 3  # the header, woman, man
     assert "+66.7" in rows.nth(1).inner_text() and "Woman" in rows.nth(1).inner_text()
