@@ -308,7 +308,8 @@ def ingest(
         Path | None,
         typer.Option(
             help="The standard records of the export before (a CSV --out wrote): list the "
-            "codes whose share moved by 10 points or more."
+            "codes whose share moved by 10 points or more, and a change of a quarter or more "
+            "in the number of records."
         ),
     ] = None,
 ) -> None:

@@ -129,6 +129,14 @@ class Comparison:
         change = self.records_change
         return change is not None and abs(change) >= RECORDS_CHANGE - 1e-9
 
+    @property
+    def records_change_words(self) -> str:
+        """The change in the number of records in words ("75.0% fewer"), when it moved."""
+        if not self.records_moved:
+            return ""
+        change = self.records_change
+        return f"{abs(change):.1%} {'more' if change > 0 else 'fewer'}"
+
     def summary(self) -> dict:
         change = self.records_change
         return {
@@ -160,14 +168,11 @@ class Comparison:
             for shift in self.shifts
         ]
         nothing = f"  no code's share moved by {THRESHOLD_POINTS:.0f} points or more"
-        counted = []
-        if self.records_moved:
-            change = self.records_change
-            counted = [
-                f"  records: {abs(change):.1%} {'more' if change > 0 else 'fewer'} than before, "
-                "where a membership changes by a few percent a year"
-            ]
-        return [heading, *counted, *(moved or [nothing])]
+        counted = [
+            f"  records: {self.records_change_words} than before, "
+            "where a membership changes by a few percent a year"
+        ]
+        return [heading, *(counted if self.records_moved else []), *(moved or [nothing])]
 
 
 def compare(now: dict, before: dict, *, file: str) -> Comparison:

@@ -42,7 +42,7 @@ from workforce.intake.mapping import (
 )
 from workforce.intake.read import FORMATS, sheet_names
 from workforce.platform.accounts.models import User
-from workforce.platform.actions.uploads import refuse_if_set_aside
+from workforce.platform.actions.uploads import locked_upload, refuse_if_set_aside
 from workforce.platform.audit.models import AuditEvent
 from workforce.platform.intake.models import (
     PROBLEMS_FILE,
@@ -98,11 +98,13 @@ def upload_sheets(upload: Upload) -> list[str]:
             return []
 
 
-def _proposal_sheet(upload: Upload, sheet: str | None, previous: Mapping | None) -> str | None:
+def _proposal_sheet(
+    upload: Upload, sheet: str | None, previous: IntakeMapping | None
+) -> str | None:
     """The sheet asked for; else the sheet the society's confirmed mapping names, when the
     workbook has it; else None (the first sheet)."""
     if sheet is None and previous is not None:
-        named = previous.parsed().source.get("sheet")
+        named = previous.source.get("sheet")
         if named and named in upload_sheets(upload):
             return named
     return sheet
@@ -110,9 +112,7 @@ def _proposal_sheet(upload: Upload, sheet: str | None, previous: Mapping | None)
 
 def _mappable(upload: Upload) -> Upload:
     """The upload, its row locked (so it cannot be set aside meanwhile), if it may be mapped."""
-    # Only the upload's row: a society's other ingests need not wait for this one.
-    rows = Upload.objects.select_for_update(of=("self",)).select_related("organization")
-    locked = rows.get(pk=upload.pk)
+    locked = locked_upload(upload)
     refuse_if_set_aside(locked)
     return locked
 
@@ -168,14 +168,14 @@ def do_propose_mapping(
     organization = upload.organization
     previous = Mapping.latest_confirmed(organization)
     run = IngestRun(upload=upload, created_by=acting_user, year=reference_year(upload))
-    sheet = _proposal_sheet(upload, sheet, previous)
+    start = previous.parsed() if previous is not None else None
+    sheet = _proposal_sheet(upload, sheet, start)
     try:
         table = read_upload(upload, sheet)
     except IntakeError as error:
         run.values = {"sheet": sheet or ""}  # so the page says which sheet could not be read
         return _fail(run, str(error), acting_user, step="propose")
     note = ""
-    start = previous.parsed() if previous is not None else None
     if start is not None:
         missing = [c.column for c in start.columns if c.column not in table.frame.columns]
         if missing:

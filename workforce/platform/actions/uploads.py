@@ -63,8 +63,14 @@ def do_store_upload(
     return upload
 
 
-def _locked(upload: Upload) -> Upload:
-    return Upload.objects.select_for_update().get(pk=upload.pk)
+def locked_upload(upload: Upload) -> Upload:
+    """The upload read again with its row locked until the transaction ends.
+
+    Only the upload's row, not its organization's (joined for the pages and audit events
+    that name it): a society's other uploads need not wait.
+    """
+    rows = Upload.objects.select_for_update(of=("self",)).select_related("organization")
+    return rows.get(pk=upload.pk)
 
 
 @transaction.atomic
@@ -81,7 +87,7 @@ def do_set_aside_upload(upload: Upload, reason: str, *, acting_user: User | None
         raise ValidationError(
             f"Keep the reason to {SET_ASIDE_REASON_MAX} characters (it has {len(reason)})."
         )
-    locked = _locked(upload)
+    locked = locked_upload(upload)
     if locked.is_set_aside:
         raise ValidationError(f"{locked.original_filename} is already set aside.")
     return _mark(
@@ -96,7 +102,7 @@ def do_set_aside_upload(upload: Upload, reason: str, *, acting_user: User | None
 @transaction.atomic
 def do_take_back_upload(upload: Upload, *, acting_user: User | None) -> Upload:
     """Undo setting a file aside: it can be mapped and ingested again."""
-    locked = _locked(upload)
+    locked = locked_upload(upload)
     if not locked.is_set_aside:
         raise ValidationError(f"{locked.original_filename} is not set aside.")
     return _mark(

@@ -290,14 +290,12 @@ def _comparison(run: IngestRun) -> dict | None:
         dimension = standard.dimension(shift.dimension)
         label = dimension.label(shift.code) if shift.code in dimension.code_set else shift.code
         rows.append(ShiftRow(shift, dimension.title, label))
-    change = compared.records_change
-    change_shown = f"{abs(change):.1%} {'more' if change > 0 else 'fewer'}" if change else ""
     return {
         "previous": previous,
         "records_before": compared.records_before,
         "records_now": compared.records_now,
         "records_moved": compared.records_moved,
-        "records_change_shown": change_shown if compared.records_moved else "",
+        "records_change_shown": compared.records_change_words,
         "shifts": rows,
         "threshold": THRESHOLD_POINTS,
     }
