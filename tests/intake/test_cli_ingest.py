@@ -15,6 +15,7 @@ from workforce.intake.files import saved_mapping
 from workforce.standard import load_standard, validate_records
 
 from .conftest import EXPORTS
+from .workbooks import workbook
 
 runner = CliRunner()
 
@@ -224,29 +225,24 @@ def test_compare_with_a_file_that_is_not_records_stops_before_writing(tmp_path, 
 
 
 def test_propose_with_a_saved_mapping_reads_the_sheet_it_names(tmp_path):
-    import xlsxwriter
-
-    def workbook(name, genders):
+    def export(name, genders):
         path = tmp_path / name
-        book = xlsxwriter.Workbook(str(path))
-        book.add_worksheet("Read me").write_string(0, 0, "Members are on the next sheet.")
-        members = book.add_worksheet("Members")
-        for r, row in enumerate([["ID", "Gender"], *([str(i), g] for i, g in enumerate(genders))]):
-            for c, value in enumerate(row):
-                members.write_string(r, c, value)
-        book.close()
+        members = [["ID", "Gender"], *([str(i), g] for i, g in enumerate(genders))]
+        path.write_bytes(
+            workbook({"Read me": [["Members are on the next sheet."]], "Members": members})
+        )
         return str(path)
 
     first = runner.invoke(
         app,
-        ["ingest", "propose", workbook("a_2024.xlsx", ["Woman", "Man"]), "--org", "ashg",
+        ["ingest", "propose", export("a_2024.xlsx", ["Woman", "Man"]), "--org", "ashg",
          "--sheet", "Members"],
     )
     assert yaml.safe_load(first.stdout)["source"]["sheet"] == "Members"
     saved = tmp_path / "ashg.yaml"
     saved.write_text(first.stdout, encoding="utf-8")
     # Next year's workbook, a new answer on its members' sheet: found without --sheet.
-    later = workbook("a_2025.xlsx", ["Woman", "Man", "Non-binary"])
+    later = export("a_2025.xlsx", ["Woman", "Man", "Non-binary"])
     again = runner.invoke(
         app, ["ingest", "propose", later, "--org", "ashg", "--mapping", str(saved)]
     )

@@ -39,19 +39,24 @@ def steward(ashg_steward, orgs):
     return ashg_steward
 
 
+def upload_as_steward(browser, viewport, live_server, steward, export: Path):
+    """The steward signs in and sends ``export``: a page on the upload's page."""
+    page = browser.new_page(viewport=viewport)
+    sign_in(page, live_server.url, steward.email, PASSWORD)
+    page.goto(live_server.url + "/organizations/ashg/uploads/new/")
+    page.get_by_label("File").set_input_files(str(export))
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_url(live_server.url + "/organizations/ashg/uploads/*/")
+    return page
+
+
 @pytest.mark.parametrize(("device", "viewport"), DEVICES)
 def test_a_steward_decides_an_unmapped_value_with_the_keyboard_and_confirms(
     device, viewport, steward, live_server, browser, tmp_path
 ):
     export = tmp_path / "ashg_members_2025.csv"
     export.write_bytes(EXPORT)
-    page = browser.new_page(viewport=viewport)
-    sign_in(page, live_server.url, steward.email, PASSWORD)
-
-    page.goto(live_server.url + "/organizations/ashg/uploads/new/")
-    page.get_by_label("File").set_input_files(str(export))
-    page.get_by_role("button", name="Upload").click()
-    page.wait_for_url(live_server.url + "/organizations/ashg/uploads/*/")
+    page = upload_as_steward(browser, viewport, live_server, steward, export)
     assert "1 value unmapped." in page.content()
     page.screenshot(path=str(SCREENSHOTS / f"workforce-browser-intake-upload-{device}.png"))
     page.screenshot(
@@ -101,12 +106,7 @@ def test_a_steward_sets_aside_a_file_sent_by_mistake_and_takes_it_back(
 ):
     export = tmp_path / "ashg_members_2024.csv"
     export.write_bytes(EXPORT)
-    page = browser.new_page(viewport=viewport)
-    sign_in(page, live_server.url, steward.email, PASSWORD)
-    page.goto(live_server.url + "/organizations/ashg/uploads/new/")
-    page.get_by_label("File").set_input_files(str(export))
-    page.get_by_role("button", name="Upload").click()
-    page.wait_for_url(live_server.url + "/organizations/ashg/uploads/*/")
+    page = upload_as_steward(browser, viewport, live_server, steward, export)
     upload_page = page.url
 
     # The society's page says what waits for the steward.
@@ -182,12 +182,7 @@ def test_a_steward_reads_the_members_sheet_of_a_workbook(
 
     export = tmp_path / "ashg_members_2024.xlsx"
     export.write_bytes(WORKBOOK)
-    page = browser.new_page(viewport=viewport)
-    sign_in(page, live_server.url, steward.email, PASSWORD)
-    page.goto(live_server.url + "/organizations/ashg/uploads/new/")
-    page.get_by_label("File").set_input_files(str(export))
-    page.get_by_role("button", name="Upload").click()
-    page.wait_for_url(live_server.url + "/organizations/ashg/uploads/*/")
+    page = upload_as_steward(browser, viewport, live_server, steward, export)
     upload_page = page.url
     assert "this proposal reads “Read me”" in page.content()
     page.get_by_label("Sheet", exact=True).select_option("Members")

@@ -3,11 +3,9 @@ mapping remembers it, and next year's workbook is read from it without asking.""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-import xlsxwriter
 import yaml
+from intake.workbooks import workbook
 from test_intake import confirm, decisions, send
 
 from workforce.platform.intake.models import IngestRun, Mapping
@@ -20,18 +18,6 @@ MEMBERS = [
     ["A-2", "Man", "Caucasian"],
     ["A-3", "Non-binary", "Asian"],
 ]
-
-
-def workbook(sheets: dict[str, list[list[str]]]) -> bytes:
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    for name, rows in sheets.items():
-        sheet = book.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                sheet.write_string(r, c, value)
-    book.close()
-    return buffer.getvalue()
 
 
 READ_ME = [["This export was made by the membership office."], ["Members are on the next sheet."]]
