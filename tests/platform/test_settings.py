@@ -114,3 +114,21 @@ def test_django_password_validators_are_on():
         "CommonPasswordValidator",
         "NumericPasswordValidator",
     ]
+
+
+def test_postgresql_runs_on_the_platforms_backend_with_prepared_statements(fresh_platform):
+    result = fresh_platform.run(
+        PRINT.format("settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']"),
+        DATABASE_URL="postgresql://workforce@db.example/workforce",
+    )
+    assert result.stdout.startswith("workforce.platform.postgresql "), result.stderr
+    assert "prepare_threshold" not in result.stdout  # the backend's default: prepared
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(fresh_platform):
+    result = fresh_platform.run(
+        PRINT.format("settings.DATABASES['default']['OPTIONS']"),
+        DATABASE_URL="postgresql://workforce@db.example/workforce",
+        WORKFORCE_DATABASE_PREPARED_STATEMENTS="off",
+    )
+    assert result.stdout.strip() == "{'prepare_threshold': None}", result.stderr

@@ -193,6 +193,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a cursor for statements worth preparing (the respondent pages')
+    # and a health check without a round trip.
+    DATABASES["default"]["ENGINE"] = "workforce.platform.postgresql"
+    if not env_bool("WORKFORCE_DATABASE_PREPARED_STATEMENTS", default=True):
+        # For a pooler that cannot keep prepared statements (PgBouncer in transaction mode
+        # before 1.21).
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers proceed while one writer writes (several gunicorn workers share the

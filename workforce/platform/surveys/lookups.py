@@ -109,7 +109,10 @@ class _Statement:
 
     def run(self, connection: BaseDatabaseWrapper, params: Sequence[Any]) -> list[list[Any]]:
         """Per row, one instance of each selected model, in the order they were selected."""
-        with connection.cursor() as cursor:
+        # On PostgreSQL, prepared: planning the invitation's six-table join took longer
+        # than running it (see ``workforce.platform.postgresql``).
+        preparing_cursor = getattr(connection, "preparing_cursor", connection.cursor)
+        with preparing_cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         found = []

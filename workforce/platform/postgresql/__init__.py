@@ -1,0 +1,4 @@
+"""Django's PostgreSQL backend, with statements PostgreSQL plans once per connection.
+
+See ``base.DatabaseWrapper``.
+"""
