@@ -13,9 +13,10 @@ from django.db import connection, connections, transaction
 from django.db.backends.postgresql import base as django_postgresql
 from test_survey_actions import invite, load_members, make_wave
 
+from workforce.platform.actions.surveys import enter_with_token, start_response
 from workforce.platform.postgresql.base import PREPARE_THRESHOLD, DatabaseWrapper
 from workforce.platform.surveys import lookups
-from workforce.platform.surveys.models import Invitation, hash_token
+from workforce.platform.surveys.models import Invitation, Response, hash_token
 
 pytestmark = [
     pytest.mark.platform,
@@ -58,6 +59,18 @@ def test_the_link_lookup_is_planned_once_and_gives_the_same_invitation_every_tim
         assert found.wave.organization.name == first.wave.organization.name
         assert found.wave.instrument.pk == first.wave.instrument.pk
         assert found.member.opted_out is False
+
+
+def test_a_page_saved_again_and_again_is_written_by_one_prepared_update(token):
+    entry = enter_with_token(token)
+    response = start_response(entry, language="default")
+    for number in range(PREPARE_THRESHOLD + 2):
+        assert lookups.save_page_answers(
+            response, answers={"years": str(number)}, page=0, updated_on=response.updated_on
+        )
+        response.revision += 1
+    assert any(text.startswith('UPDATE "surveys_response"') for text in prepared_statements())
+    assert Response.objects.get(pk=response.pk).answers == {"years": str(PREPARE_THRESHOLD + 1)}
 
 
 def test_statements_through_the_orm_are_not_prepared(token):

@@ -792,3 +792,55 @@ def test_a_lookup_needs_exactly_one_key(wave):
         lookups.partial_responses(wave)
     with pytest.raises(ValueError, match="not both or neither"):
         lookups.partial_responses(wave, resume_key="k" * 64, invitation_id=1)
+
+
+def test_a_page_written_by_the_guarded_update_reads_back_as_the_orm_would_write_it(token):
+    entry = enter_with_token(token)
+    started = start_response(entry, language="default")
+    answers = {
+        "career_stage": "mid",
+        "years": "12",
+        "comments": "Ça va — 良い",
+        "ticks": ["a", "b"],
+    }
+    written = lookups.save_page_answers(started, answers=answers, page=1, updated_on=today())
+    assert written
+    stored = Response.objects.get(pk=started.pk)
+    assert stored.answers == answers
+    assert (stored.page, stored.revision, stored.updated_on) == (1, 1, today())
+    assert stored.status == Response.Status.PARTIAL and stored.resume_key == entry.resume_key
+
+
+def test_the_guarded_update_writes_nothing_once_the_response_moved_on(token):
+    entry = enter_with_token(token)
+    started = start_response(entry, language="default")
+    as_read = Response.objects.get(pk=started.pk)
+    # Another window saved a page first: the revision moved on.
+    assert lookups.save_page_answers(started, answers={"years": "1"}, page=1, updated_on=today())
+    assert not lookups.save_page_answers(
+        as_read, answers={"years": "2"}, page=1, updated_on=today()
+    )
+    assert Response.objects.get(pk=started.pk).answers == {"years": "1"}
+    # Closing the wave cut the key.
+    current = Response.objects.get(pk=started.pk)
+    Response.objects.filter(pk=started.pk).update(resume_key=None)
+    assert not lookups.save_page_answers(
+        current, answers={"years": "3"}, page=1, updated_on=today()
+    )
+    # Submitted.
+    Response.objects.filter(pk=started.pk).update(
+        resume_key=entry.resume_key, status=Response.Status.COMPLETE
+    )
+    assert not lookups.save_page_answers(
+        current, answers={"years": "4"}, page=1, updated_on=today()
+    )
+    assert Response.objects.get(pk=started.pk).answers == {"years": "1"}
+
+
+def test_the_guarded_update_of_a_response_without_a_key_matches_one_without_a_key(token):
+    entry = enter_with_token(token)
+    started = start_response(entry, language="default")
+    Response.objects.filter(pk=started.pk).update(resume_key=None)
+    keyless = Response.objects.get(pk=started.pk)
+    assert lookups.save_page_answers(keyless, answers={"years": "5"}, page=1, updated_on=today())
+    assert Response.objects.get(pk=started.pk).answers == {"years": "5"}

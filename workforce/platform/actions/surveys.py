@@ -357,16 +357,8 @@ def save_page(
         # its key. Otherwise it is read again and the page judged against what is there now.
         # One UPDATE instead of a locked read and a write: pages are saved far more often than
         # two windows race.
-        written = Response.objects.filter(
-            pk=current.pk,
-            revision=current.revision,
-            status=Response.Status.PARTIAL,
-            resume_key=current.resume_key,
-        ).update(
-            answers=outcome.answers,
-            page=reached,
-            revision=current.revision + 1,
-            updated_on=today,
+        written = lookups.save_page_answers(
+            current, answers=outcome.answers, page=reached, updated_on=today
         )
         if written:
             break
@@ -390,9 +382,7 @@ def complete_response(response: Response, entry: Entry) -> Response:
     today = _today()
     with transaction.atomic():
         locked = (
-            Response.objects.select_for_update(of=("self",))
-            .for_respondents()
-            .get(pk=response.pk)
+            Response.objects.select_for_update(of=("self",)).for_respondents().get(pk=response.pk)
         )
         wave = locked.wave
         if locked.status == Response.Status.COMPLETE:
@@ -686,8 +676,7 @@ FROZEN_ONCE_CLOSED = {
 def _changed_settings(wave: Wave, changes: Mapping[str, Any]) -> dict[str, Any]:
     """The settings in ``changes`` that differ from ``wave``'s, text stripped as stored."""
     stripped = {
-        name: value.strip() if isinstance(value, str) else value
-        for name, value in changes.items()
+        name: value.strip() if isinstance(value, str) else value for name, value in changes.items()
     }
     return {name: value for name, value in stripped.items() if value != getattr(wave, name)}
 
@@ -1242,7 +1231,6 @@ def do_record_bounce(
             details={"wave_id": invitation.wave_id},
         )
     return len(invitations)
-
 
 
 @dataclass(frozen=True)
