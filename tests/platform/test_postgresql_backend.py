@@ -81,7 +81,7 @@ def test_statements_through_the_orm_are_not_prepared(token):
 
 def test_a_prepared_lookup_still_works_after_a_transaction_rolled_back(token):
     class Undone(Exception):
-        pass
+        """Raised to roll the transaction back."""
 
     with pytest.raises(Undone), transaction.atomic():
         for _ in range(PREPARE_THRESHOLD + 1):

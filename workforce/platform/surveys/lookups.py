@@ -5,13 +5,13 @@ wave, the wave's organization and instrument, and whether the member opted out) 
 their unfinished response; every page saved is one guarded UPDATE. Django compiles a
 queryset's SQL anew on every run: for the two lookups that took 0.7 ms each on the
 reference machine, more than the database took to run them, on every page of every
-respondent, and compiling the UPDATE was 6% of a server's time under load. Here each
-statement is built from the models' metadata the first time a connection needs it and
-afterwards only run (on PostgreSQL, prepared: see ``workforce.platform.postgresql``). Rows
-become model instances the way the ORM makes them: every value through its field's and its
-backend's converters (JSON, UUIDs, dates on SQLite), then ``Model.from_db``, with the
-columns left out deferred; values sent are prepared by their fields, as the ORM prepares
-them.
+respondent, and compiling the UPDATE was 6.6% of a worker's interpreter time under load
+(py-spy). Here each statement is built from the models' metadata the first time a
+connection needs it and afterwards only run (on PostgreSQL, prepared: see
+``workforce.platform.postgresql``). Rows become model instances the way the ORM makes them:
+every value through its field's and its backend's converters (JSON, UUIDs, dates on
+SQLite), then ``Model.from_db``, with the columns left out deferred; values sent are
+prepared by their fields, as the ORM prepares them.
 
 The rest of the platform uses the ORM; only these run often enough to be worth it.
 """
