@@ -3,14 +3,14 @@
 A throw-away data directory (and, for PostgreSQL, a throw-away database) gets an organization
 and an open anonymous wave of the three standard modules combined (demographics, climate,
 harassment: 21 pages, 55 questions to answer), a frame of synthetic members and their
-invitations, sent to files. The production server (`workforce serve`: gunicorn,
+invitations, sent to files. The production server (`workforce serve`: granian,
 WORKFORCE_ENV=production) then serves locust's simulated respondents on a free loopback port,
 each request arriving as the TLS proxy in front of production passes it on (marked HTTPS, on
 one of the proxy's kept connections, or with `--proxy-connections one-per-request` on a
 connection of its own). Each respondent opens its own e-mailed link, reads the consent
 page, starts, answers page after page with valid answers read off the rendered form
 (sometimes going back a page and changing the answers that nothing depends on), reviews and
-submits, then takes the next invitation. Locust and gunicorn share the machine's cores.
+submits, then takes the next invitation. Locust and the server share the machine's cores.
 
 Reference, same server, same run: `/healthz` (one `SELECT 1`) under the same number of
 users. After the run every answer a respondent posted and the server accepted (303 onward)
@@ -65,7 +65,7 @@ HOST = "127.0.0.1"
 # HTTPS. The proxy of docs/deploying.md keeps a pool of open connections to the server (Caddy
 # does by default, nginx as configured there); `--proxy-connections one-per-request` sends each
 # request on a connection of its own instead, as nginx does without that setting. A kept
-# connection stays with the gunicorn worker that accepted it, busy or not.
+# connection stays with the server's worker that accepted it, busy or not.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 ONE_PER_REQUEST = {"Connection": "close"}
 PROXY_CONNECTIONS = ("kept", "one-per-request")
@@ -609,6 +609,7 @@ class Settings:
     back_rate: float
     seed: int
     proxy_connections: str = "kept"
+    threads: int = 2
 
 
 def run_locust(
@@ -675,7 +676,9 @@ def measure_phase(
     return data, CpuMeter.split(before, after)
 
 
-def start_server(workers: int, environment: dict, log: Path) -> tuple[subprocess.Popen, int]:
+def start_server(
+    workers: int, threads: int, environment: dict, log: Path
+) -> tuple[subprocess.Popen, int]:
     port = free_port()
     command = [
         str(Path(sys.executable).with_name("workforce")),
@@ -686,6 +689,8 @@ def start_server(workers: int, environment: dict, log: Path) -> tuple[subprocess
         str(port),
         "--workers",
         str(workers),
+        "--threads",
+        str(threads),
     ]
     with open(log, "ab") as output:
         server = subprocess.Popen(
@@ -714,7 +719,7 @@ def one_run(
     serial: str,
 ) -> dict:
     log = work / f"server_{serial}.log"
-    server, port = start_server(settings.workers, server_environment, log)
+    server, port = start_server(settings.workers, settings.threads, server_environment, log)
     meter = CpuMeter(server.pid)
     try:
         healthz, healthz_cpu = measure_phase(
@@ -750,7 +755,7 @@ def one_run(
     healthz_per_s = reference["requests"].get(HEALTHZ, {}).get("per_s", 0.0)
     return {
         "workers": settings.workers,
-        "threads_per_worker": 4,
+        "threads_per_worker": settings.threads,
         "proxy_connections": settings.proxy_connections,
         "users": settings.users,
         "think_s": settings.think,
@@ -1009,13 +1014,12 @@ def code_version() -> str:
 
 
 def machine_facts() -> dict:
+    from importlib.metadata import version
+
     import django
-    import gunicorn
     import psutil
 
     try:
-        from importlib.metadata import version
-
         locust_version = version("locust")
     except Exception:  # noqa: BLE001 (the version is a nicety)
         locust_version = "unknown"
@@ -1025,7 +1029,7 @@ def machine_facts() -> dict:
         "machine": platform.machine(),
         "python": platform.python_version(),
         "django": django.get_version(),
-        "gunicorn": gunicorn.__version__,
+        "granian": version("granian"),
         "locust": locust_version,
         "code": code_version(),
     }
@@ -1069,6 +1073,7 @@ def main() -> None:
     )
     parser.add_argument("--users", type=integers, default=[32], help="e.g. 32 or 8,16,32")
     parser.add_argument("--workers", type=integers, default=[2], help="e.g. 2 or 2,3,4")
+    parser.add_argument("--threads", type=int, default=2, help="per worker, as `serve --threads`")
     parser.add_argument("--duration", type=seconds_of, default=60.0, help="measured window")
     parser.add_argument("--warmup", type=seconds_of, default=8.0, help="before each window")
     parser.add_argument("--reference-duration", type=seconds_of, default=15.0)
@@ -1163,6 +1168,7 @@ def main() -> None:
                     back_rate=args.back_rate,
                     seed=args.seed,
                     proxy_connections=args.proxy_connections,
+                    threads=args.threads,
                 )
                 share = links[serial * per_run : (serial + 1) * per_run]
                 attempts = []

@@ -21,7 +21,7 @@ CORE_PACKAGES = [
     "synth",
     "survey",
 ]
-WEB_MODULES = {"django", "gunicorn", "whitenoise", "dj_database_url", "workforce.platform"}
+WEB_MODULES = {"django", "granian", "whitenoise", "dj_database_url", "workforce.platform"}
 PACKAGE_ROOT = Path(workforce.__file__).parent
 
 
@@ -60,7 +60,7 @@ for package in {CORE_PACKAGES!r}:
     module = importlib.import_module("workforce." + package)
     for info in pkgutil.walk_packages(module.__path__, module.__name__ + "."):
         importlib.import_module(info.name)
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("django", "gunicorn", "whitenoise")
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("django", "granian", "whitenoise")
                 or m.startswith("workforce.platform"))
 print(",".join(loaded))
 """

@@ -171,6 +171,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Web worker processes.")] = 2,
+    threads: Annotated[
+        int, typer.Option(min=1, help="Threads per worker that run requests.")
+    ] = 2,
     task_worker: Annotated[
         bool,
         typer.Option(
@@ -183,7 +186,7 @@ def serve(
         typer.Option(
             min=1,
             help="Seconds an idle connection is kept open (75 in production, behind the "
-            "TLS proxy; 2 otherwise).",
+            "TLS proxy; 5 otherwise).",
             show_default=False,
         ),
     ] = None,
@@ -191,12 +194,12 @@ def serve(
         bool,
         typer.Option(
             "--access-log",
-            help="Also log gunicorn's access line for every request (the request log "
+            help="Also log the server's access line for every request (the request log "
             "already has one).",
         ),
     ] = False,
 ) -> None:
-    """Serve the web app with gunicorn (migrations are applied first)."""
+    """Serve the web app with granian (migrations are applied first)."""
     with _platform_errors():
         from workforce.platform.server import serve as serve_app
 
@@ -204,6 +207,7 @@ def serve(
             host=host,
             port=port,
             workers=workers,
+            threads=threads,
             task_worker=task_worker,
             keepalive=keepalive,
             access_log=access_log,
@@ -264,7 +268,7 @@ def demo_server_command(
 ) -> tuple[list[str], dict[str, str]]:
     """The `workforce serve` the demo hands over to, and its environment.
 
-    A fresh process rather than gunicorn forked from the demo's: the stages have started
+    A fresh process rather than a web server forked from the demo's: the stages have started
     the chart renderer (vl-convert's runtime threads, which do not survive a fork: a web
     worker forked from here hangs on its first chart) and set up quiet logging. The server
     logs every request, and a task worker beside it sends what the web app queues, as in

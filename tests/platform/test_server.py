@@ -1,4 +1,4 @@
-"""``workforce serve``: gunicorn serving the platform, with migrations first and JSON logs."""
+"""``workforce serve``: granian serving the platform, with migrations first and JSON logs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import urllib.error
 import urllib.request
 
 import pytest
+
+from workforce.platform.server import KEEPALIVE_DIRECT
 
 pytestmark = pytest.mark.platform
 
@@ -71,6 +73,7 @@ def server(fresh_platform, free_port):
         return [line for line in stderr.splitlines() if line.strip()]
 
     start.stop = stop
+    start.processes = started
     yield start
     for process in started:
         os.killpg(process.pid, signal.SIGKILL)
@@ -88,22 +91,26 @@ def test_it_migrates_serves_pages_and_admin_css_in_development(server, fresh_pla
     assert (fresh_platform.data_dir / "workforce.sqlite3").exists()
     records = [json.loads(line) for line in lines]  # every line is JSON
     assert any(r["event"] == "http.request" and r["path"] == "/" for r in records)
-    assert any(r["logger"] == "gunicorn.error" for r in records)
-    # Each request is logged once: gunicorn's access line would only say it again.
+    assert any(r["logger"] == "_granian" and "Listening at" in r["event"] for r in records)
+    # Each request is logged once: granian's access line would only say it again.
     assert not [r for r in records if r["event"] == "http.access"]
 
 
-def test_gunicorns_access_line_when_asked_names_no_client(server):
+def test_the_access_line_when_asked_names_no_client_and_hides_survey_links(server):
     base = server({"access_log": True})
-    assert get(base + "/")[0] == 200
+    assert get(base + "/?member=someone", {"User-Agent": "a-phone"})[0] == 200
+    assert get(base + "/s/a-secret-token/")[0] in (200, 404, 410)
     records = [json.loads(line) for line in server.stop()]
     access = [r for r in records if r["event"] == "http.access"]
+    home = next(r for r in access if r["path"] == "/")
+    assert home["method"] == "GET" and home["status"] == 200 and home["duration_ms"] > 0
+    assert any(r["path"] == "/s/[token]/" for r in access)
+    assert "a-secret-token" not in json.dumps(records)
     # No client address, query string or user agent: nothing that could identify a respondent.
-    assert set(access[0]) == {
+    assert set(home) == {
         "method",
         "path",
         "status",
-        "bytes",
         "duration_ms",
         "event",
         "logger",
@@ -145,7 +152,7 @@ def test_production_keeps_the_proxys_idle_connection_open_for_its_next_request(
         assert first.status == 200 and not first.will_close
         first.read()
         used = connection.sock.getsockname()
-        time.sleep(2.5)  # longer than the 2 s a server facing browsers keeps an idle one
+        time.sleep(KEEPALIVE_DIRECT + 0.5)  # longer than a server facing browsers keeps one
         connection.request("GET", "/healthz", headers=https)
         second = connection.getresponse()
         assert second.status == 200
@@ -156,6 +163,43 @@ def test_production_keeps_the_proxys_idle_connection_open_for_its_next_request(
     records = [json.loads(line) for line in server.stop()]
     starting = next(r for r in records if r["event"] == "server.starting")
     assert starting["keepalive_seconds"] > 60
+
+
+def test_an_idle_connection_is_closed_once_its_keepalive_has_passed(server):
+    """The server, not the client, ends a connection left idle: granian is given the
+    keep-alive as the time it waits for the next request."""
+    base = server({"keepalive": 1})
+    port = int(base.rsplit(":", 1)[1])
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        connection.getresponse().read()
+        time.sleep(2)
+        assert connection.sock.recv(1) == b""  # the server has closed its end
+    finally:
+        connection.close()
+    server.stop()
+
+
+def children(pid: int) -> set[int]:
+    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as listing:
+        return {int(child) for child in listing.read().split()}
+
+
+def test_a_worker_that_dies_is_replaced(server):
+    base = server()
+    main = server.processes[-1].pid
+    (worker,) = children(main)
+    os.kill(worker, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        replacement = children(main) - {worker}
+        if replacement:
+            break
+        time.sleep(0.2)
+    assert replacement, "no worker took the dead one's place"
+    wait_until_healthy(server.processes[-1], int(base.rsplit(":", 1)[1]))
+    server.stop()
 
 
 def test_a_task_worker_beside_the_server_runs_what_is_queued_and_stops_with_it(

@@ -1,4 +1,4 @@
-"""Structured logs: one JSON object per line on stderr, for Django, gunicorn and our own code.
+"""Structured logs: one JSON object per line on stderr, for Django, granian and our own code.
 
 structlog renders our events; the stdlib ``ProcessorFormatter`` renders every other library's
 log records the same way, so an operator can pipe stderr straight into a log store.
@@ -54,7 +54,7 @@ class RespondentPathFilter(logging.Filter):
     """Rewrites a stdlib record's message before any handler (or test) sees it.
 
     Set on the loggers that write request paths themselves (``django.request`` logs "Not
-    Found: /s/…", the development server and gunicorn log request lines) and on the handler.
+    Found: /s/…", the development server and granian log request lines) and on the handler.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -64,6 +64,28 @@ class RespondentPathFilter(logging.Filter):
             if redacted != message:
                 record.msg, record.args = redacted, ()
         return True
+
+
+class AccessEvent(logging.Filter):
+    """Turns granian's access record into the platform's ``http.access`` event.
+
+    granian hands its access logger a dict of the request's parts; only method, path, status
+    and duration are kept. Not the client address, the query string or any header, which
+    together with a timestamp could link an anonymous survey response back to a person. The
+    record itself is dropped: the event is written in its place.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        parts = record.args if isinstance(record.args, dict) else {}
+        duration = parts.get("dt_ms")
+        structlog.get_logger("workforce.access").info(
+            "http.access",
+            method=parts.get("method"),
+            path=parts.get("path"),
+            status=parts.get("status"),
+            duration_ms=round(duration, 2) if isinstance(duration, int | float) else None,
+        )
+        return False
 
 
 # Applied to structlog events and, through ``foreign_pre_chain``, to stdlib log records.
@@ -107,10 +129,14 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
     """The ``LOGGING`` setting: everything propagates to one JSON handler on stderr."""
     return {
         "version": 1,
-        # gunicorn's loggers exist before Django configures logging in a worker; keep them.
+        # granian configures its loggers before the application (and Django) is loaded in a
+        # worker; keep them.
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": json_formatter}},
-        "filters": {"respondent_paths": {"()": RespondentPathFilter}},
+        "filters": {
+            "respondent_paths": {"()": RespondentPathFilter},
+            "access_event": {"()": AccessEvent},
+        },
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
@@ -138,6 +164,9 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
                 "propagate": True,
                 "filters": ["respondent_paths"],
             },
-            "gunicorn.error": {"filters": ["respondent_paths"]},
+            # granian's own lines (starting, listening, workers) and, with `workforce serve
+            # --access-log`, its access lines, rewritten as the platform's events.
+            "_granian": {"filters": ["respondent_paths"]},
+            "granian.access": {"handlers": [], "propagate": False, "filters": ["access_event"]},
         },
     }

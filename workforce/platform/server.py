@@ -1,118 +1,82 @@
-"""Serving the platform with gunicorn, as ``workforce serve`` does: migrate, then serve.
+"""Serving the platform with granian, as ``workforce serve`` does: migrate, then serve.
 
-gunicorn is started from Python (a ``BaseApplication``), not from its own command line, so
-that the settings, the migrations and the JSON logging are the same ones the CLI uses.
+granian, an HTTP server written in Rust, serves the Django WSGI application. It is started from
+Python, not from its own command line, so that the settings, the migrations and the JSON
+logging are the same ones the CLI uses. It took the place of gunicorn's threaded workers:
+granian reads and writes connections in Rust and calls Python only to run a request, where
+gunicorn's threads parse HTTP, wait on sockets and hand kept connections back and forth in
+Python, a sixth of a worker's interpreter time on the survey pages under load. Measured on
+two cores, PostgreSQL, 32 respondents on the proxy's kept connections: see
+docs/performance.md.
 """
 
 from __future__ import annotations
 
-import logging
+import copy
 import os
 import signal
 import subprocess
 import sys
-from datetime import timedelta
 from typing import Any
 
 import structlog
-from gunicorn import glogging
-from gunicorn.app.base import BaseApplication
 
 from workforce.platform import collect_static, django_setup, migrate
 
 log = structlog.get_logger("workforce.server")
-access_log = structlog.get_logger("gunicorn.access")
-
-
-class JsonGunicornLogger(glogging.Logger):
-    """gunicorn's logger, writing through the platform's JSON handler instead of its own.
-
-    Access events carry method, path, status, size and duration; not the client address,
-    the query string or the user agent, which together with a timestamp could link an
-    anonymous survey response back to a person.
-    """
-
-    def setup(self, cfg: Any) -> None:
-        self.cfg = cfg
-        self.loglevel = self.LOG_LEVELS.get(cfg.loglevel.lower(), logging.INFO)
-        self.error_log.setLevel(self.loglevel)
-        self.access_log.setLevel(logging.INFO)
-        for logger in (self.error_log, self.access_log):
-            logger.handlers.clear()
-            logger.propagate = True  # to the root handler configured by Django's LOGGING
-
-    @property
-    def access_log_enabled(self) -> bool:
-        return bool(self.cfg.accesslog)
-
-    def access(self, resp: Any, req: Any, environ: dict, request_time: timedelta) -> None:
-        if not self.access_log_enabled:
-            return
-        status = resp.status
-        if isinstance(status, str):
-            status = status.split(None, 1)[0]
-        access_log.info(
-            "http.access",
-            method=environ.get("REQUEST_METHOD"),
-            path=environ.get("PATH_INFO"),
-            status=int(status) if str(status).isdigit() else status,
-            bytes=getattr(resp, "sent", None),
-            duration_ms=round(request_time.total_seconds() * 1000, 2),
-        )
-
-
-class WorkforceServer(BaseApplication):
-    """gunicorn serving the Django WSGI application with options given in Python."""
-
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        from django.core.wsgi import get_wsgi_application
-
-        return get_wsgi_application()
 
 
 # How long an idle connection is kept open for the next request. Served directly (the demo,
-# development) a couple of seconds, as gunicorn advises for clients on the other end of the
-# line. Behind the TLS proxy of a production installation the connections are the proxy's
-# pool: kept longer than the proxy keeps an idle one (60 s in docs/deploying.md), so that
-# the proxy always closes first and never sends a request down a connection the server has
-# just closed (a POST it could not safely send again would fail with a 502).
-KEEPALIVE_DIRECT = 2
+# development) a few seconds, enough for a browser's next request. Behind the TLS proxy of
+# a production installation the connections are the proxy's pool: kept longer than the
+# proxy keeps an idle one (60 s in docs/deploying.md), so that the proxy always closes first
+# and never sends a request down a connection the server has just closed (a POST it could
+# not safely send again would fail with a 502). granian applies it as the time it waits for
+# a request's headers, which on a kept connection is the time it lies idle.
+KEEPALIVE_DIRECT = 5
 KEEPALIVE_BEHIND_PROXY = 75
 
+# Threads per worker that run requests. Two keep a worker busy while one of them waits for
+# the database; more only contend for the interpreter (measured in docs/performance.md).
+THREADS = 2
 
-def gunicorn_options(
+
+def granian_options(
     host: str,
     port: int,
     workers: int,
     threads: int,
-    timeout: int,
     access_log: bool,
     keepalive: int = KEEPALIVE_DIRECT,
 ) -> dict[str, Any]:
-    bind_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    """The keyword arguments of granian's ``Server`` for the platform's WSGI application."""
+    from django.conf import settings
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+
     return {
-        "bind": f"{bind_host}:{port}",
+        "target": "workforce.platform.wsgi:application",
+        "address": host.strip("[]"),
+        "port": port,
+        "interface": Interfaces.WSGI,
         "workers": workers,
-        # Threads keep a slow client from holding a whole worker when no proxy buffers.
-        "worker_class": "gthread",
-        "threads": threads,
-        "timeout": timeout,
-        "keepalive": keepalive,
-        "graceful_timeout": 30,
-        "proc_name": "workforce",
-        "logger_class": JsonGunicornLogger,
-        "accesslog": "-" if access_log else None,
-        "errorlog": "-",
-        # No shared control socket under $HOME: several servers may run on one machine.
-        "control_socket_disable": True,
+        # Threads run the application. Connections are read and written by granian's own
+        # thread, so a slow client holds none of them.
+        "blocking_threads": threads,
+        # The proxy and the demo's browsers speak HTTP/1.1 to it; nothing upgrades.
+        "http": HTTPModes.http1,
+        "http1_settings": HTTP1Settings(header_read_timeout=keepalive * 1000),
+        "websockets": False,
+        # granian applies these in its own process and in every worker; a deep copy, since
+        # it adds to the dict it is given.
+        "log_dictconfig": copy.deepcopy(settings.LOGGING),
+        "log_level": LogLevels(settings.LOG_LEVEL.lower()),
+        "log_access": access_log,
+        # A worker told to stop finishes the requests in hand for up to 30 s; a worker that
+        # dies is replaced, as a service manager would restart the whole server.
+        "workers_kill_timeout": 30,
+        "respawn_failed_workers": True,
     }
 
 
@@ -130,8 +94,7 @@ def serve(
     port: int = 8000,
     workers: int = 2,
     *,
-    threads: int = 4,
-    timeout: int = 120,
+    threads: int = THREADS,
     access_log: bool = False,
     keepalive: int | None = None,
     migrate_first: bool = True,
@@ -146,15 +109,15 @@ def serve(
     service of its own).
 
     Each request is logged once, by the platform's request log (``http.request``: method,
-    path with survey links redacted, status, duration, request id). gunicorn's access line
-    (``http.access``) says the same again and costs about 5% of the server's throughput on
-    survey pages (docs/performance.md); ``access_log`` adds it back. ``keepalive`` is how
+    path with survey links redacted, status, duration, request id). granian's access line
+    (``http.access``) says the same again; ``access_log`` adds it. ``keepalive`` is how
     many seconds an idle connection is kept: by default `KEEPALIVE_BEHIND_PROXY` in
     production, which runs behind a TLS proxy (docs/deploying.md), else `KEEPALIVE_DIRECT`.
     """
     django_setup()
     from django.conf import settings
     from django.db import connections
+    from granian.server import Server
 
     if migrate_first:
         migrate()
@@ -184,8 +147,8 @@ def serve(
     )
     worker = start_task_worker() if task_worker else None
     try:
-        options = gunicorn_options(host, port, workers, threads, timeout, access_log, keepalive)
-        WorkforceServer(options).run()
+        options = granian_options(host, port, workers, threads, access_log, keepalive)
+        Server(**options).serve()
     finally:
         if worker is not None:
             _stop(worker)

@@ -70,7 +70,7 @@ def development_secret_key(data_dir: Path) -> str:
 
     path = data_dir / "secret_key"
     try:
-        # O_EXCL: several gunicorn workers may start at once; exactly one writes the key.
+        # O_EXCL: several server workers may start at once; exactly one writes the key.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         key = path.read_text(encoding="utf-8").strip()
@@ -203,7 +203,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
-        # WAL lets readers proceed while one writer writes (several gunicorn workers share the
+        # WAL lets readers proceed while one writer writes (several server workers share the
         # file); synchronous=NORMAL is durable in WAL mode and much faster than FULL.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         # Take the write lock at BEGIN, so concurrent writers wait (up to timeout) instead of

@@ -1,4 +1,4 @@
-"""The WSGI application gunicorn serves (see workforce.platform.server)."""
+"""The WSGI application granian serves (see workforce.platform.server)."""
 
 import os
 
