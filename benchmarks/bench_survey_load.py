@@ -778,6 +778,14 @@ def one_run(
         "window_s": measured["window_s"],
         "requests": requests,
         "cpu_survey": survey_cpu,
+        # The server's CPU over locust's in the same window: locust does the same work per
+        # submission whatever serves it, so this compares two servers across runs in which the
+        # shared machine ran at different speeds (their submissions per second do not).
+        "server_cpu_per_locust_cpu": round(
+            survey_cpu["server_cores"] / survey_cpu["locust_cores"], 2
+        )
+        if survey_cpu.get("locust_cores")
+        else None,
         "cpu_healthz": healthz_cpu,
         "server_side": server_durations(log, survey_started + settings.warmup),
         "links_left": survey["links_left"],
