@@ -62,7 +62,8 @@ def granian_options(
         "interface": Interfaces.WSGI,
         "workers": workers,
         # Threads run the application. Connections are read and written by granian's own
-        # thread, so a slow client holds none of them.
+        # thread: an idle connection, or one still sending its headers, holds none of them
+        # (a request's body is read by the thread running it, as under gunicorn).
         "blocking_threads": threads,
         # The proxy and the demo's browsers speak HTTP/1.1 to it; nothing upgrades.
         "http": HTTPModes.http1,
@@ -74,7 +75,7 @@ def granian_options(
         "log_level": LogLevels(settings.LOG_LEVEL.lower()),
         "log_access": access_log,
         # A worker told to stop finishes the requests in hand for up to 30 s; a worker that
-        # dies is replaced, as a service manager would restart the whole server.
+        # dies is replaced while the others go on serving.
         "workers_kill_timeout": 30,
         "respawn_failed_workers": True,
     }
