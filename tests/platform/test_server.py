@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -45,12 +46,10 @@ def wait_until_healthy(process, port: int, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()[1]
-        try:
+        with contextlib.suppress(OSError):  # not listening yet
             status, _, body = get(f"http://127.0.0.1:{port}/healthz")
             if status == 200:
                 return json.loads(body)
-        except OSError:
-            pass
         time.sleep(0.2)
     raise AssertionError("the server did not answer /healthz in time")
 
