@@ -608,8 +608,8 @@ class Settings:
     think: float
     back_rate: float
     seed: int
+    threads: int
     proxy_connections: str = "kept"
-    threads: int = 2
 
 
 def run_locust(

@@ -66,6 +66,9 @@ class RespondentPathFilter(logging.Filter):
         return True
 
 
+_access_log = structlog.get_logger("workforce.access")
+
+
 class AccessEvent(logging.Filter):
     """Turns granian's access record into the platform's ``http.access`` event.
 
@@ -78,7 +81,7 @@ class AccessEvent(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         parts = record.args if isinstance(record.args, dict) else {}
         duration = parts.get("dt_ms")
-        structlog.get_logger("workforce.access").info(
+        _access_log.info(
             "http.access",
             method=parts.get("method"),
             path=parts.get("path"),

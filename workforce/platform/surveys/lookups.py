@@ -251,6 +251,12 @@ def _save_statement(connection: BaseDatabaseWrapper, *, keyed: bool) -> _Update:
     )
 
 
+# The saving UPDATE's two variants, by whether the response has a resume key.
+_SAVES = {
+    True: ("save", partial(_save_statement, keyed=True)),
+    False: ("save without key", partial(_save_statement, keyed=False)),
+}
+
 # Built once per connection (each thread has its own), forgotten with it.
 _STATEMENTS: WeakKeyDictionary[BaseDatabaseWrapper, dict[str, Any]] = WeakKeyDictionary()
 
@@ -331,9 +337,8 @@ def save_page_answers(
     resume key (closing the wave cuts it). Whether it was written.
     """
     keyed = response.resume_key is not None
-    connection, statement = _prepared(
-        using, "save" if keyed else "save without key", partial(_save_statement, keyed=keyed)
-    )
+    name, build = _SAVES[keyed]
+    connection, statement = _prepared(using, name, build)
     matching = [response.pk, response.revision, Response.Status.PARTIAL.value]
     if keyed:
         matching.append(response.resume_key)
