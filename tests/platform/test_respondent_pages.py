@@ -615,15 +615,15 @@ def test_back_from_the_last_page_after_the_review_walks_back_through_the_pages(a
 # --- Work per page ----------------------------------------------------------------------------
 
 
-def test_a_page_is_shown_with_two_queries_and_saved_with_three(ada, django_assert_num_queries):
+def test_a_page_is_shown_with_one_query_and_saved_with_two(ada, django_assert_num_queries):
     """The link's invitation (with wave, organization, instrument and opt-out) and the
-    unfinished response are one query each; saving adds one guarded UPDATE."""
+    unfinished response are one query; saving adds one guarded UPDATE."""
     browser = started(ada)
     shown(browser)  # the instrument's definition parsed once in this process
     page, revision = current_form(browser)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         shown(browser)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         browser.post(
             f"/survey/{SLUG}/",
             {"@page": page, "@revision": revision, "@direction": "save", "career_stage": "mid"},

@@ -787,6 +787,73 @@ def test_a_confidential_response_is_found_by_its_invitation(nsgc, mailoutbox):
     assert found.pk == started.pk and found.invitation_id == entry.invitation_id
 
 
+def test_the_link_and_its_response_read_together_are_what_the_two_lookups_give(token):
+    entry = enter_with_token(token)
+    key = entry.resume_key
+    assert lookups.invitation_and_unfinished(hash_token(token), key)[1] == []  # not started
+    started = start_response(entry, language="default")
+    save_page(started, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    invitation, [found] = lookups.invitation_and_unfinished(hash_token(token), key)
+    alone = lookups.invitation_by_token_hash(hash_token(token))
+    assert field_values(invitation) == field_values(alone)
+    assert field_values(invitation.wave) == field_values(alone.wave)
+    assert invitation.member.opted_out is False
+    [expected] = lookups.partial_responses(entry.wave, resume_key=key)
+    assert field_values(found) == field_values(expected)
+    assert found.wave is invitation.wave
+    assert found.instrument.pk == expected.instrument.pk
+    assert {"definition", "xlsform"} <= found.instrument.get_deferred_fields()
+
+
+def test_the_link_read_with_another_links_key_finds_no_anonymous_response(invited):
+    first, second = (invited[f"member0000{n}@members.example"] for n in (1, 2))
+    entry = enter_with_token(first)
+    start_response(entry, language="default")
+    # An anonymous response is found by its link's key alone, never by the invitation.
+    other_key = enter_with_token(second).resume_key
+    assert lookups.invitation_and_unfinished(hash_token(first), other_key)[1] == []
+    assert len(lookups.invitation_and_unfinished(hash_token(first), entry.resume_key)[1]) == 1
+
+
+def test_a_confidential_response_is_read_with_any_of_its_invitations_links(nsgc, mailoutbox):
+    confidential = make_wave(nsgc, mode="confidential", slug="confidential-2025")
+    load_members(confidential, 2)
+    token = invite(confidential, mailoutbox)["member00001@members.example"]
+    entry = enter_with_token(token)
+    started = start_response(entry, language="default")
+    invitation, [found] = lookups.invitation_and_unfinished(hash_token(token), "k" * 64)
+    assert found.pk == started.pk and found.invitation_id == invitation.pk
+
+
+def test_a_submitted_response_is_not_read_with_the_link(started):
+    entry, response = started
+    save_page(response, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    save_page(response, page=1, revision=1, form=form(ANSWERS[1]), direction="next")
+    complete_response(response, entry)
+    found = lookups.invitation_and_unfinished(hash_token(entry.token), entry.resume_key)
+    assert found is not None and found[1] == []
+    assert lookups.invitation_and_unfinished(hash_token("not-a-link-" * 3), "k" * 64) is None
+
+
+def test_a_link_resumed_carries_the_response_read_with_it(started):
+    entry, response = started
+    resumed = resume_entry(entry.wave.slug, entry.token, entry.resume_key)
+    assert [each.pk for each in resumed.unfinished] == [response.pk]
+    assert current_response(resumed).pk == response.pk
+
+
+def test_starting_twice_from_a_page_read_before_the_first_start_starts_one_response(token):
+    # Two tabs showed the consent page before either pressed Start: the second start must
+    # find the first's response under the lock, not trust what its page read before it.
+    entry = enter_with_token(token)
+    resumed = resume_entry(entry.wave.slug, token, entry.resume_key)
+    assert resumed.unfinished == ()
+    first = start_response(resumed, language="default")
+    second = start_response(resumed, language="default")
+    assert second.pk == first.pk
+    assert Response.objects.filter(wave=entry.wave).count() == 1
+
+
 def test_a_lookup_needs_exactly_one_key(wave):
     with pytest.raises(ValueError, match="not both or neither"):
         lookups.partial_responses(wave)

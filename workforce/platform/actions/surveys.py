@@ -144,6 +144,8 @@ class Entry:
     token: str | None
     resume_key: str
     invitation_id: int | None = None
+    # The unfinished responses as read together with the link (None: not read with it).
+    unfinished: tuple[Response, ...] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,7 @@ def _check_open(wave: Wave) -> None:
 
 def _invitation_for(token: str, *, lock: bool = False) -> Invitation:
     """The invitation a link belongs to; any problem with the link is a SurveyLinkError."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+    if not _could_be_a_token(token):
         raise SurveyLinkError("not_found")
     if lock:
         # The wave's organization too: every respondent page names it.
@@ -194,6 +196,15 @@ def _invitation_for(token: str, *, lock: bool = False) -> Invitation:
         )
     else:
         invitation = lookups.invitation_by_token_hash(hash_token(token))
+    return _usable(invitation)
+
+
+def _could_be_a_token(token: object) -> bool:
+    return isinstance(token, str) and 20 <= len(token) <= 100
+
+
+def _usable(invitation: Invitation | None) -> Invitation:
+    """The invitation a link found, if its wave is open and it may still be answered."""
     if invitation is None:
         raise SurveyLinkError("not_found")
     _check_open(invitation.wave)
@@ -204,13 +215,20 @@ def _invitation_for(token: str, *, lock: bool = False) -> Invitation:
     return invitation
 
 
-def _entry_for(invitation: Invitation, token: str) -> Entry:
+def _entry_for(
+    invitation: Invitation,
+    token: str,
+    *,
+    resume_key: str | None = None,
+    unfinished: Sequence[Response] | None = None,
+) -> Entry:
     wave = invitation.wave
     return Entry(
         wave=wave,
         token=token,
-        resume_key=resume_key_for(token),
+        resume_key=resume_key or resume_key_for(token),
         invitation_id=None if wave.is_anonymous else invitation.pk,
+        unfinished=None if unfinished is None else tuple(unfinished),
     )
 
 
@@ -246,8 +264,13 @@ def resume_entry(wave_slug: str, token: str | None, resume_key: str) -> Entry:
     the secret ``enter_open_link`` gave.
     """
     if token:
-        invitation = _invitation_for(token)
-        entry = _entry_for(invitation, token)
+        if not _could_be_a_token(token):
+            raise SurveyLinkError("not_found")
+        # The link's invitation and the response it continues, in one statement.
+        link_key = resume_key_for(token)
+        found = lookups.invitation_and_unfinished(hash_token(token), link_key)
+        invitation, unfinished = found if found is not None else (None, None)
+        entry = _entry_for(_usable(invitation), token, resume_key=link_key, unfinished=unfinished)
         if entry.wave.slug != wave_slug or (resume_key and resume_key != entry.resume_key):
             raise SurveyLinkError("not_found")
         return entry
@@ -259,7 +282,15 @@ def resume_entry(wave_slug: str, token: str | None, resume_key: str) -> Entry:
 
 
 def current_response(entry: Entry) -> Response | None:
-    """The respondent's unfinished response, if they have started one."""
+    """The respondent's unfinished response, if they have started one (as read with their
+    link, when it was)."""
+    if entry.unfinished is not None:
+        return entry.unfinished[0] if entry.unfinished else None
+    return _stored_response(entry)
+
+
+def _stored_response(entry: Entry) -> Response | None:
+    """The respondent's unfinished response, read now."""
     if entry.invitation_id is not None:
         # Confidential: any of the invitation's links (a reminder's too) finds it.
         found = lookups.partial_responses(entry.wave, invitation_id=entry.invitation_id)
@@ -276,7 +307,7 @@ def start_response(entry: Entry, *, language: str) -> Response:
             # Two first requests from one link (a double click) start one response, not two;
             # and a link used up since it was let in starts nothing.
             _invitation_for(entry.token, lock=True)
-        existing = current_response(entry)
+        existing = _stored_response(entry)  # read under the lock, not the one read before it
         if existing is not None:
             return existing
         wave = entry.wave

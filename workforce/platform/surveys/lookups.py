@@ -54,6 +54,8 @@ class _Selected:
     alias: str
     fields: tuple[models.Field, ...]
     attnames: tuple[str, ...]  # what ``Model.from_db`` is told the values are
+    # From an outer join: a row without it (a NULL primary key) gives None, not an instance.
+    optional: bool = False
 
     @classmethod
     def of(
@@ -63,13 +65,19 @@ class _Selected:
         *,
         only: Sequence[str] = (),
         leaving_out: Sequence[str] = (),
+        optional: bool = False,
     ) -> _Selected:
         fields = tuple(
             field
             for field in model._meta.concrete_fields
             if (not only or field.name in only) and field.name not in leaving_out
         )
-        return cls(model, alias, fields, tuple(field.attname for field in fields))
+        return cls(model, alias, fields, tuple(field.attname for field in fields), optional)
+
+    @property
+    def key_index(self) -> int:
+        """Where the primary key is among the selected columns."""
+        return self.attnames.index(self.model._meta.pk.attname)
 
 
 @dataclass(frozen=True)
@@ -113,7 +121,8 @@ class _Statement:
         return cls(f"SELECT {', '.join(columns)} {rest}", tuple(selected), tuple(converting))
 
     def run(self, connection: BaseDatabaseWrapper, params: Sequence[Any]) -> list[list[Any]]:
-        """Per row, one instance of each selected model, in the order they were selected."""
+        """Per row, one instance of each selected model, in the order they were selected
+        (None for an outer-joined model the row has none of)."""
         with _cursor(connection) as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
@@ -123,11 +132,14 @@ class _Statement:
             start = 0
             for part, converting in zip(self.selected, self.converting, strict=True):
                 values = list(row[start : start + len(part.fields)])
+                start += len(part.fields)
+                if part.optional and values[part.key_index] is None:
+                    instances.append(None)
+                    continue
                 for each in converting:
                     for convert in each.chain:
                         values[each.index] = convert(values[each.index], each.column, connection)
                 instances.append(part.model.from_db(connection.alias, part.attnames, values))
-                start += len(part.fields)
             found.append(instances)
         return found
 
@@ -204,7 +216,9 @@ class _Sql:
         return f" INNER JOIN {self.table(model, alias)} ON {key} = {on}"
 
 
-def _invitation_statement(connection: BaseDatabaseWrapper) -> _Statement:
+def _invitation_statement(
+    connection: BaseDatabaseWrapper, *, with_unfinished: bool = False
+) -> _Statement:
     sql = _Sql(connection)
     rest = (
         f"FROM {sql.table(InvitationToken, 'token')}"
@@ -213,7 +227,6 @@ def _invitation_statement(connection: BaseDatabaseWrapper) -> _Statement:
         + sql.join(Organization, "organization", on=sql.column("wave", Wave, "organization"))
         + sql.join(Instrument, "instrument", on=sql.column("wave", Wave, "instrument"))
         + sql.join(FrameMember, "member", on=sql.column("invitation", Invitation, "member"))
-        + f" WHERE {sql.column('token', InvitationToken, 'token_hash')} = %s"
     )
     selected = [
         _Selected.of(Invitation, "invitation"),
@@ -222,6 +235,22 @@ def _invitation_statement(connection: BaseDatabaseWrapper) -> _Statement:
         _Selected.of(Instrument, "instrument", leaving_out=INSTRUMENT_BULK),
         _Selected.of(FrameMember, "member", only=MEMBER_FIELDS),
     ]
+    if with_unfinished:
+        # As `partial_responses` finds them: in an anonymous wave under the link's resume
+        # key, in a confidential one by the invitation. Each side of the OR has its index.
+        mode = sql.column("wave", Wave, "mode")
+        rest += (
+            f" LEFT OUTER JOIN {sql.table(Response, 'response')}"
+            f" ON {sql.column('response', Response, 'status')} = %s"
+            f" AND (({mode} = %s AND {sql.column('response', Response, 'resume_key')} = %s)"
+            f" OR ({mode} <> %s"
+            f" AND {sql.column('response', Response, 'invitation')}"
+            f" = {sql.column('invitation', Invitation, 'id')}))"
+        )
+        selected.append(_Selected.of(Response, "response", optional=True))
+    rest += f" WHERE {sql.column('token', InvitationToken, 'token_hash')} = %s"
+    if with_unfinished:
+        rest += f" ORDER BY {sql.column('response', Response, 'id')}"
     return _Statement.build(connection, selected, rest)
 
 
@@ -283,14 +312,59 @@ def invitation_by_token_hash(token_hash: str, *, using: str = "default") -> Invi
     """
     connection, statement = _prepared(using, "invitation", _invitation_statement)
     rows = statement.run(connection, [token_hash])
-    if not rows:
-        return None
-    invitation, wave, organization, instrument, member = rows[0]
+    return _attached(*rows[0]) if rows else None
+
+
+def _attached(
+    invitation: Invitation,
+    wave: Wave,
+    organization: Organization,
+    instrument: Instrument,
+    member: FrameMember,
+    *_: Any,
+) -> Invitation:
+    """The invitation with the instances read beside it set as its relations."""
     wave.organization = organization
     wave.instrument = instrument
     invitation.wave = wave
     invitation.member = member
     return invitation
+
+
+def invitation_and_unfinished(
+    token_hash: str, resume_key: str, *, using: str = "default"
+) -> tuple[Invitation, list[Response]] | None:
+    """The invitation a link's hash belongs to, as `invitation_by_token_hash` gives it, and
+    in the same statement its respondent's unfinished responses, as `partial_responses`
+    gives them: in an anonymous wave those under ``resume_key`` (the link's), in a
+    confidential one the invitation's.
+
+    Every page a respondent with a link sees or saves needs both; one statement instead of
+    two saves a round trip to the database and the driver's work for it on each.
+    """
+    connection, statement = _prepared(
+        using, "invitation and unfinished", partial(_invitation_statement, with_unfinished=True)
+    )
+    anonymous = Wave.Mode.ANONYMOUS.value
+    rows = statement.run(
+        connection,
+        [Response.Status.PARTIAL.value, anonymous, resume_key, anonymous, token_hash],
+    )
+    if not rows:
+        return None
+    invitation = _attached(*rows[0])
+    wave, instrument = invitation.wave, invitation.wave.instrument
+    found = []
+    for *_, response in rows:
+        if response is None or response.wave_id != wave.pk:
+            continue
+        response.wave = wave
+        if response.instrument_id == instrument.pk:
+            response.instrument = instrument
+        # else: the instrument is read when asked for (a response keeps the version it
+        # started on; a wave's is frozen once it opens, so this does not happen in practice).
+        found.append(response)
+    return invitation, found
 
 
 def partial_responses(
