@@ -14,9 +14,11 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
+from django.urls import set_script_prefix
 from django.utils import timezone
 from django.utils.html import escape
 
+from workforce.platform import jinja2 as respondent_templates
 from workforce.platform.actions.surveys import (
     do_add_instrument,
     do_change_wave,
@@ -628,6 +630,17 @@ def test_a_page_is_shown_with_one_query_and_saved_with_two(ada, django_assert_nu
             f"/survey/{SLUG}/",
             {"@page": page, "@revision": revision, "@direction": "save", "career_stage": "mid"},
         )
+
+
+def test_addresses_on_respondent_pages_follow_the_path_prefix_they_are_served_under(db):
+    # The pages' addresses are worked out once and kept: kept per prefix, not the first one.
+    try:
+        for prefix in ("/", "/workforce/", "/"):
+            set_script_prefix(prefix)
+            assert respondent_templates.url("respond_page", SLUG) == f"{prefix}survey/{SLUG}/"
+            assert respondent_templates.url("respond_review", SLUG).endswith("/review/")
+    finally:
+        set_script_prefix("/")
 
 
 def test_no_page_reads_the_instruments_definition_once_it_is_parsed(ada):
