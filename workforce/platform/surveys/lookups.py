@@ -1,17 +1,17 @@
 """The statements behind every respondent page, as SQL built once per database connection.
 
 Every page a respondent sees or saves first finds the invitation of their link (with its
-wave, the wave's organization and instrument, and whether the member opted out) and then
-their unfinished response; every page saved is one guarded UPDATE. Django compiles a
-queryset's SQL anew on every run: for the two lookups that took 0.7 ms each on the
-reference machine, more than the database took to run them, on every page of every
-respondent, and compiling the UPDATE was 6.6% of a worker's interpreter time under load
-(py-spy). Here each statement is built from the models' metadata the first time a
-connection needs it and afterwards only run (on PostgreSQL, prepared: see
+wave, the wave's organization and instrument, and whether the member opted out) and their
+unfinished response, in one statement (an open link's respondent: the response alone); every
+page saved is one guarded UPDATE. Django compiles a queryset's SQL anew on every run: for
+the lookups that took 0.7 ms each on the reference machine, more than the database took to
+run them, on every page of every respondent, and compiling the UPDATE was 6.6% of a worker's
+interpreter time under load (py-spy). Here each statement is built from the models' metadata
+the first time a connection needs it and afterwards only run (on PostgreSQL, prepared: see
 ``workforce.platform.postgresql``). Rows become model instances the way the ORM makes them:
-every value through its field's and its backend's converters (JSON, UUIDs, dates on
-SQLite), then ``Model.from_db``, with the columns left out deferred; values sent are
-prepared by their fields, as the ORM prepares them.
+every value through its field's and its backend's converters (JSON, UUIDs, dates on SQLite),
+then ``Model.from_db``, with the columns left out deferred; values sent are prepared by
+their fields, as the ORM prepares them.
 
 The rest of the platform uses the ORM; only these run often enough to be worth it.
 """
@@ -54,8 +54,9 @@ class _Selected:
     alias: str
     fields: tuple[models.Field, ...]
     attnames: tuple[str, ...]  # what ``Model.from_db`` is told the values are
-    # From an outer join: a row without it (a NULL primary key) gives None, not an instance.
-    optional: bool = False
+    # From an outer join: a row without it (its primary key NULL) gives None, not an instance.
+    # The primary key's place among the columns, for an optional model.
+    key_at: int | None = None
 
     @classmethod
     def of(
@@ -72,12 +73,9 @@ class _Selected:
             for field in model._meta.concrete_fields
             if (not only or field.name in only) and field.name not in leaving_out
         )
-        return cls(model, alias, fields, tuple(field.attname for field in fields), optional)
-
-    @property
-    def key_index(self) -> int:
-        """Where the primary key is among the selected columns."""
-        return self.attnames.index(self.model._meta.pk.attname)
+        attnames = tuple(field.attname for field in fields)
+        key_at = attnames.index(model._meta.pk.attname) if optional else None
+        return cls(model, alias, fields, attnames, key_at)
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,7 @@ class _Statement:
             for part, converting in zip(self.selected, self.converting, strict=True):
                 values = list(row[start : start + len(part.fields)])
                 start += len(part.fields)
-                if part.optional and values[part.key_index] is None:
+                if part.key_at is not None and values[part.key_at] is None:
                     instances.append(None)
                     continue
                 for each in converting:
