@@ -9,7 +9,7 @@ from __future__ import annotations
 import select
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.db.backends.postgresql import base as django_postgresql
 from test_survey_actions import invite, load_members, make_wave
 
@@ -59,6 +59,28 @@ def test_the_link_lookup_is_planned_once_and_gives_the_same_invitation_every_tim
         assert found.wave.organization.name == first.wave.organization.name
         assert found.wave.instrument.pk == first.wave.instrument.pk
         assert found.member.opted_out is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_locking_link_lookup_holds_the_invitations_row_until_the_transaction_ends(token):
+    invitation_id = lookups.invitation_by_token_hash(hash_token(token)).pk
+    other = connections.create_connection("default")
+    try:
+        with transaction.atomic():
+            lookups.invitation_by_token_hash(hash_token(token), lock=True)
+            with other.cursor() as cursor, pytest.raises(OperationalError, match="lock"):
+                cursor.execute(
+                    "SELECT id FROM surveys_invitation WHERE id = %s FOR UPDATE NOWAIT",
+                    [invitation_id],
+                )
+        other.rollback()
+        with other.cursor() as cursor:  # released with the transaction
+            cursor.execute(
+                "SELECT id FROM surveys_invitation WHERE id = %s FOR UPDATE NOWAIT",
+                [invitation_id],
+            )
+    finally:
+        other.close()
 
 
 def test_a_page_saved_again_and_again_is_written_by_one_prepared_update(token):

@@ -15,6 +15,8 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from workforce.platform.actions.surveys import (
@@ -785,6 +787,24 @@ def test_a_confidential_response_is_found_by_its_invitation(nsgc, mailoutbox):
     started = start_response(entry, language="default")
     [found] = lookups.partial_responses(confidential, invitation_id=entry.invitation_id)
     assert found.pk == started.pk and found.invitation_id == entry.invitation_id
+
+
+def test_the_locking_link_lookup_gives_what_the_plain_one_gives(token):
+    plain = lookups.invitation_by_token_hash(hash_token(token))
+    with transaction.atomic():
+        locked = lookups.invitation_by_token_hash(hash_token(token), lock=True)
+    assert field_values(locked) == field_values(plain)
+    assert field_values(locked.wave) == field_values(plain.wave)
+    assert field_values(locked.wave.organization) == field_values(plain.wave.organization)
+    assert locked.member.pk == plain.member.pk and locked.member.opted_out is False
+    with transaction.atomic():
+        assert lookups.invitation_by_token_hash(hash_token("not-a-link-" * 3), lock=True) is None
+
+
+@pytest.mark.django_db(transaction=True)  # not inside the test's own transaction
+def test_a_locking_link_lookup_outside_a_transaction_is_refused(token):
+    with pytest.raises(TransactionManagementError, match="needs a transaction"):
+        lookups.invitation_by_token_hash(hash_token(token), lock=True)
 
 
 def test_the_link_and_its_response_read_together_are_what_the_two_lookups_give(token):

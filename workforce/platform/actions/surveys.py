@@ -36,7 +36,6 @@ from workforce.platform.organizations.models import Organization
 from workforce.platform.permissions import Action, can
 from workforce.platform.surveys import lookups
 from workforce.platform.surveys.models import (
-    INSTRUMENT_BULK_PATHS,
     Export,
     FrameMember,
     Instrument,
@@ -185,18 +184,7 @@ def _invitation_for(token: str, *, lock: bool = False) -> Invitation:
     """The invitation a link belongs to; any problem with the link is a SurveyLinkError."""
     if not _could_be_a_token(token):
         raise SurveyLinkError("not_found")
-    if lock:
-        # The wave's organization too: every respondent page names it.
-        invitation = (
-            Invitation.objects.select_related("wave__organization", "wave__instrument", "member")
-            .defer(*(f"wave__{path}" for path in INSTRUMENT_BULK_PATHS))
-            .select_for_update(of=("self",))
-            .filter(tokens__token_hash=hash_token(token))
-            .first()
-        )
-    else:
-        invitation = lookups.invitation_by_token_hash(hash_token(token))
-    return _usable(invitation)
+    return _usable(lookups.invitation_by_token_hash(hash_token(token), lock=lock))
 
 
 def _could_be_a_token(token: object) -> bool:

@@ -27,6 +27,7 @@ from weakref import WeakKeyDictionary
 
 from django.db import connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.transaction import TransactionManagementError
 
 from workforce.platform.organizations.models import Organization
 from workforce.platform.surveys.models import (
@@ -215,7 +216,7 @@ class _Sql:
 
 
 def _invitation_statement(
-    connection: BaseDatabaseWrapper, *, with_unfinished: bool = False
+    connection: BaseDatabaseWrapper, *, with_unfinished: bool = False, locking: bool = False
 ) -> _Statement:
     sql = _Sql(connection)
     rest = (
@@ -249,6 +250,10 @@ def _invitation_statement(
     rest += f" WHERE {sql.column('token', InvitationToken, 'token_hash')} = %s"
     if with_unfinished:
         rest += f" ORDER BY {sql.column('response', Response, 'id')}"
+    if locking and connection.features.has_select_for_update_of:
+        # The invitation's row only, as the ORM's ``select_for_update(of=("self",))``; where
+        # the database has no row locks (SQLite) a write transaction holds the whole file.
+        rest += f" FOR UPDATE OF {connection.ops.quote_name('invitation')}"
     return _Statement.build(connection, selected, rest)
 
 
@@ -301,14 +306,25 @@ def _prepared(
     return connection, built[name]
 
 
-def invitation_by_token_hash(token_hash: str, *, using: str = "default") -> Invitation | None:
+def invitation_by_token_hash(
+    token_hash: str, *, lock: bool = False, using: str = "default"
+) -> Invitation | None:
     """The invitation a link's hash belongs to, with its member, its wave and the wave's
-    organization and instrument attached.
+    organization and instrument attached; with ``lock``, its row locked until the
+    transaction ends (which must have begun, as for the ORM's ``select_for_update``).
 
     The member has only ``opted_out`` loaded (anything else of theirs is read if asked for),
     the instrument everything but its bulk.
     """
-    connection, statement = _prepared(using, "invitation", _invitation_statement)
+    if lock:
+        connection = connections[using]
+        if connection.get_autocommit():
+            raise TransactionManagementError("a locking lookup needs a transaction")
+        connection, statement = _prepared(
+            using, "invitation, locked", partial(_invitation_statement, locking=True)
+        )
+    else:
+        connection, statement = _prepared(using, "invitation", _invitation_statement)
     rows = statement.run(connection, [token_hash])
     return _attached(*rows[0]) if rows else None
 
