@@ -61,26 +61,31 @@ def test_the_link_lookup_is_planned_once_and_gives_the_same_invitation_every_tim
         assert found.member.opted_out is False
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_locking_link_lookup_holds_the_invitations_row_until_the_transaction_ends(token):
-    invitation_id = lookups.invitation_by_token_hash(hash_token(token)).pk
+def assert_held_until_the_transaction_ends(lock, table: str, key) -> None:
+    """`lock()` run in a transaction holds row `key` of `table`: another connection cannot
+    take it until the transaction ends."""
+    claim = f"SELECT id FROM {table} WHERE id = %s FOR UPDATE NOWAIT"
     other = connections.create_connection("default")
     try:
         with transaction.atomic():
-            lookups.invitation_by_token_hash(hash_token(token), lock=True)
+            lock()
             with other.cursor() as cursor, pytest.raises(OperationalError, match="lock"):
-                cursor.execute(
-                    "SELECT id FROM surveys_invitation WHERE id = %s FOR UPDATE NOWAIT",
-                    [invitation_id],
-                )
+                cursor.execute(claim, [key])
         other.rollback()
         with other.cursor() as cursor:  # released with the transaction
-            cursor.execute(
-                "SELECT id FROM surveys_invitation WHERE id = %s FOR UPDATE NOWAIT",
-                [invitation_id],
-            )
+            cursor.execute(claim, [key])
     finally:
         other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_locking_link_lookup_holds_the_invitations_row_until_the_transaction_ends(token):
+    invitation_id = lookups.invitation_by_token_hash(hash_token(token)).pk
+    assert_held_until_the_transaction_ends(
+        lambda: lookups.invitation_by_token_hash(hash_token(token), lock=True),
+        "surveys_invitation",
+        invitation_id,
+    )
 
 
 def test_a_page_saved_again_and_again_is_written_by_one_prepared_update(token):

@@ -548,6 +548,23 @@ def test_next_moves_on_and_finishes_after_the_last_page(started):
     assert done.resume_key is None
 
 
+def test_a_submitted_response_is_stored_complete_with_nothing_else_changed(started):
+    entry, response = started
+    save_page(response, page=0, revision=0, form=form(ANSWERS[0]), direction="next")
+    second = save_page(response, page=1, revision=1, form=form(ANSWERS[1]), direction="next")
+    before = field_values(Response.objects.get(pk=response.pk))
+    complete_response(second.response, entry)
+    stored = Response.objects.get(pk=response.pk)
+    after = field_values(stored)
+    assert (stored.status, stored.completed_on, stored.resume_key) == ("complete", today(), None)
+    assert stored.answers["started"] == today().isoformat()  # finalized
+    assert stored.answers["belonging"] == "agree"
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed <= {"answers", "status", "completed_on", "updated_on", "resume_key"}
+    holder = Invitation.objects.get(tokens__token_hash=hash_token(entry.token))
+    assert holder.status == "done"
+
+
 def test_back_moves_back_without_blocking_on_errors(started):
     entry, response = started
     save_page(response, page=0, revision=0, form=form(ANSWERS[0]), direction="next")

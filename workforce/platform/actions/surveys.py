@@ -427,11 +427,7 @@ def complete_response(response: Response, entry: Entry) -> Response:
         locked.save()
         invitation = None
         if entry.token is not None:
-            invitation = (
-                Invitation.objects.select_for_update()
-                .filter(tokens__token_hash=hash_token(entry.token))
-                .first()
-            )
+            invitation = lookups.invitation_by_token_hash(hash_token(entry.token), lock=True)
         elif locked.invitation_id is not None:
             invitation = Invitation.objects.select_for_update().get(pk=locked.invitation_id)
         if invitation is not None:

@@ -317,8 +317,9 @@ def invitation_by_token_hash(
     the instrument everything but its bulk.
     """
     if lock:
-        connection = connections[using]
-        if connection.get_autocommit():
+        # A row lock taken in autocommit mode would end with its statement, as the ORM says
+        # of ``select_for_update``.
+        if connections[using].get_autocommit():
             raise TransactionManagementError("a locking lookup needs a transaction")
         connection, statement = _prepared(
             using, "invitation, locked", partial(_invitation_statement, locking=True)
