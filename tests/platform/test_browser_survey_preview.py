@@ -72,6 +72,8 @@ def test_staff_try_a_draft_waves_questionnaire_before_opening_it(
 
     page.get_by_role("button", name="Start the survey").click()
     page.get_by_role("button", name="Next").click()
+    # The page with errors arrives after the click returns: wait for it, then look.
+    page.get_by_role("alert").get_by_text("Career stage").first.wait_for()
     assert page.get_by_role("alert").get_by_text("Career stage").count() >= 1
     assert_accessible(page, f"a preview page with an error on a {device}")
     page.screenshot(path=str(SCREENS / f"error-{device}.png"), full_page=True)
