@@ -1072,6 +1072,8 @@ def print_table(runs: list[dict], database: str) -> None:
 
 
 def main() -> None:
+    from workforce.platform.server import THREADS  # what `workforce serve` runs by default
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument(
@@ -1081,7 +1083,9 @@ def main() -> None:
     )
     parser.add_argument("--users", type=integers, default=[32], help="e.g. 32 or 8,16,32")
     parser.add_argument("--workers", type=integers, default=[2], help="e.g. 2 or 2,3,4")
-    parser.add_argument("--threads", type=int, default=2, help="per worker, as `serve --threads`")
+    parser.add_argument(
+        "--threads", type=int, default=THREADS, help="per worker, as `serve --threads`"
+    )
     parser.add_argument("--duration", type=seconds_of, default=60.0, help="measured window")
     parser.add_argument("--warmup", type=seconds_of, default=8.0, help="before each window")
     parser.add_argument("--reference-duration", type=seconds_of, default=15.0)

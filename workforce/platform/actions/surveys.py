@@ -206,17 +206,17 @@ def _usable(invitation: Invitation | None) -> Invitation:
 def _entry_for(
     invitation: Invitation,
     token: str,
-    *,
-    resume_key: str | None = None,
-    unfinished: Sequence[Response] | None = None,
+    resume_key: str,
+    unfinished: tuple[Response, ...] | None = None,
 ) -> Entry:
+    """The entry of the link `token` (whose resume key is `resume_key_for(token)`)."""
     wave = invitation.wave
     return Entry(
         wave=wave,
         token=token,
-        resume_key=resume_key or resume_key_for(token),
+        resume_key=resume_key,
         invitation_id=None if wave.is_anonymous else invitation.pk,
-        unfinished=None if unfinished is None else tuple(unfinished),
+        unfinished=unfinished,
     )
 
 
@@ -228,7 +228,7 @@ def enter_with_token(token: str) -> Entry:
             # A bounced address that still opened its link was delivered after all.
             invitation.status = Invitation.Status.STARTED
             invitation.save(update_fields=["status"])
-    return _entry_for(invitation, token)
+    return _entry_for(invitation, token, resume_key_for(token))
 
 
 def enter_open_link(slug: str, key: str) -> Entry:
@@ -257,8 +257,10 @@ def resume_entry(wave_slug: str, token: str | None, resume_key: str) -> Entry:
         # The link's invitation and the response it continues, in one statement.
         link_key = resume_key_for(token)
         found = lookups.invitation_and_unfinished(hash_token(token), link_key)
-        invitation, unfinished = found if found is not None else (None, None)
-        entry = _entry_for(_usable(invitation), token, resume_key=link_key, unfinished=unfinished)
+        if found is None:
+            raise SurveyLinkError("not_found")
+        invitation, unfinished = found
+        entry = _entry_for(_usable(invitation), token, link_key, tuple(unfinished))
         if entry.wave.slug != wave_slug or (resume_key and resume_key != entry.resume_key):
             raise SurveyLinkError("not_found")
         return entry
