@@ -61,6 +61,10 @@ LOCUSTFILE = HERE / "survey_locust.py"
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 SLUG = "workforce-survey-bench"
 HOST = "127.0.0.1"
+# Links per measured row: about 25 submissions each, so 2,500 last a 60 s window (and its
+# warm-up) at up to about 900 submissions a second. A row that runs out ends early, with
+# fewer respondents in flight at its end, and says so.
+MEMBERS_PER_RUN = 2500
 # Every request comes as the TLS-terminating proxy in front of production passes it on: marked
 # HTTPS. The proxy of docs/deploying.md keeps a pool of open connections to the server (Caddy
 # does by default, nginx as configured there); `--proxy-connections one-per-request` sends each
@@ -1122,7 +1126,8 @@ def main() -> None:
 
     combinations = [(w, u) for w in args.workers for u in args.users]
     profiled = 2 * args.profile + 1 if args.profile else 0
-    members = (args.members or (0 if args.profile_only else 1000 * len(combinations))) + profiled
+    ample = MEMBERS_PER_RUN * len(combinations)
+    members = (args.members or (0 if args.profile_only else ample)) + profiled
     work = Path(tempfile.mkdtemp(prefix="workforce-survey-load-"))
     secret = "bench-" + os.urandom(24).hex()
     base = {
@@ -1203,6 +1208,12 @@ def main() -> None:
                     run["quiet"] = run["other_programs_cores"] <= args.busy
                     attempts.append(run)
                     print_table([run], args.database)
+                    if not run["links_left"]:
+                        print(
+                            f"every link was used before the window ended ({run['window_s']} s "
+                            f"of {args.duration:g}): pass a larger --members",
+                            file=sys.stderr,
+                        )
                     if run["quiet"] or len(share) < per_run // 2:
                         break
                     print(
