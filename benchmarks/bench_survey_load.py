@@ -1076,7 +1076,7 @@ def print_table(runs: list[dict], database: str) -> None:
 
 
 def main() -> None:
-    from workforce.platform.server import THREADS  # what `workforce serve` runs by default
+    from workforce.platform.serving_defaults import THREADS  # `workforce serve`'s default
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workforce.platform.server import KEEPALIVE_BEHIND_PROXY
+from workforce.platform.serving_defaults import KEEPALIVE_BEHIND_PROXY
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"

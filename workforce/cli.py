@@ -16,6 +16,12 @@ import typer
 from rich.console import Console
 
 from workforce import __version__
+from workforce.platform.serving_defaults import (
+    KEEPALIVE_BEHIND_PROXY,
+    KEEPALIVE_DIRECT,
+    THREADS,
+    WORKERS,
+)
 
 app = typer.Typer(
     help="Measure who a scientific workforce is and how it is treated, year after year.",
@@ -170,10 +176,10 @@ def synth_wave(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Web worker processes.")] = 2,
+    workers: Annotated[int, typer.Option(min=1, help="Web worker processes.")] = WORKERS,
     threads: Annotated[
         int, typer.Option(min=1, help="Threads per worker that run requests.")
-    ] = 2,
+    ] = THREADS,
     task_worker: Annotated[
         bool,
         typer.Option(
@@ -185,8 +191,8 @@ def serve(
         int | None,
         typer.Option(
             min=1,
-            help="Seconds an idle connection is kept open (75 in production, behind the "
-            "TLS proxy; 5 otherwise).",
+            help=f"Seconds an idle connection is kept open ({KEEPALIVE_BEHIND_PROXY} in "
+            f"production, behind the TLS proxy; {KEEPALIVE_DIRECT} otherwise).",
             show_default=False,
         ),
     ] = None,

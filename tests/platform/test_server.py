@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from workforce.platform.server import KEEPALIVE_DIRECT
+from workforce.platform.serving_defaults import KEEPALIVE_DIRECT
 
 pytestmark = pytest.mark.platform
 

@@ -22,23 +22,14 @@ from typing import Any
 import structlog
 
 from workforce.platform import collect_static, django_setup, migrate
+from workforce.platform.serving_defaults import (
+    KEEPALIVE_BEHIND_PROXY,
+    KEEPALIVE_DIRECT,
+    THREADS,
+    WORKERS,
+)
 
 log = structlog.get_logger("workforce.server")
-
-
-# How long an idle connection is kept open for the next request. Served directly (the demo,
-# development) a few seconds, enough for a browser's next request. Behind the TLS proxy of
-# a production installation the connections are the proxy's pool: kept longer than the
-# proxy keeps an idle one (60 s in docs/deploying.md), so that the proxy always closes first
-# and never sends a request down a connection the server has just closed (a POST it could
-# not safely send again would fail with a 502). granian applies it as the time it waits for
-# a request's headers, which on a kept connection is the time it lies idle.
-KEEPALIVE_DIRECT = 5
-KEEPALIVE_BEHIND_PROXY = 75
-
-# Threads per worker that run requests. Two keep a worker busy while one of them waits for
-# the database; more only contend for the interpreter (measured in docs/performance.md).
-THREADS = 2
 
 
 def granian_options(
@@ -93,7 +84,7 @@ def start_task_worker() -> subprocess.Popen:
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    workers: int = 2,
+    workers: int = WORKERS,
     *,
     threads: int = THREADS,
     access_log: bool = False,
