@@ -19,7 +19,7 @@ The rest of the platform uses the ORM; only these run often enough to be worth i
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -368,18 +368,8 @@ def invitation_and_unfinished(
     if not rows:
         return None
     invitation = _attached(*rows[0])
-    wave, instrument = invitation.wave, invitation.wave.instrument
-    found = []
-    for *_, response in rows:
-        if response is None or response.wave_id != wave.pk:
-            continue
-        response.wave = wave
-        if response.instrument_id == instrument.pk:
-            response.instrument = instrument
-        # else: the instrument is read when asked for (a response keeps the version it
-        # started on; a wave's is frozen once it opens, so this does not happen in practice).
-        found.append(response)
-    return invitation, found
+    wave = invitation.wave
+    return invitation, _unfinished_in(wave, ((row[-1], wave.instrument) for row in rows))
 
 
 def partial_responses(
@@ -402,12 +392,21 @@ def partial_responses(
     connection, statement = _prepared(
         using, f"response by {key}", partial(_response_statement, key=key)
     )
+    return _unfinished_in(wave, statement.run(connection, [Response.Status.PARTIAL.value, value]))
+
+
+def _unfinished_in(wave: Wave, rows: Iterable[Sequence[Any]]) -> list[Response]:
+    """Of (response, instrument) pairs, the responses that belong to `wave` (a response None:
+    a row without one), with the wave and, where it is theirs, the instrument attached."""
     found = []
-    for response, instrument in statement.run(connection, [Response.Status.PARTIAL.value, value]):
-        if response.wave_id != wave.pk:
+    for response, instrument in rows:
+        if response is None or response.wave_id != wave.pk:
             continue
-        response.instrument = instrument
         response.wave = wave
+        if response.instrument_id == instrument.pk:
+            response.instrument = instrument
+        # else: the instrument is read when asked for (a response keeps the version it
+        # started on; a wave's is frozen once it opens, so this does not happen in practice).
         found.append(response)
     return found
 
