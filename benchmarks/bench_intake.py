@@ -119,8 +119,8 @@ def run_least(path: str) -> dict:
     provenance records) on a thread of its own while they are; each mapped column's distinct
     values are found (Arrow's dictionary encoding, two columns at a time) and spelled out as
     the records' text from one code per distinct value (Arrow's take, two at a time). No rule,
-    check, reject, record ID or provenance. Where this alone takes more than twice the floor,
-    no arrangement of these kernels brings ingest within it.
+    check, reject, record ID or provenance; pyarrow's default allocator. Where this alone takes
+    more than twice the floor, no arrangement of these kernels brings ingest within it.
     """
     import hashlib
     import threading
