@@ -41,6 +41,14 @@ def test_blank_regions_outside_the_us_and_detail_codes_are_not_counted():
     assert counts["dimensions"] == {"country": {"CA": 1, "US": 1}, "us_region": {"west": 1}}
 
 
+def test_a_code_held_only_by_rejected_rows_is_not_counted():
+    # Records hold their codes as categoricals whose categories are every decided code,
+    # including one that only rejected rows carried.
+    gender = pd.Categorical(["woman", "man"], categories=["woman", "man", "nonbinary"])
+    counts = code_counts(records(gender=gender))
+    assert counts["dimensions"]["gender"] == {"man": 1, "woman": 1}
+
+
 def test_a_column_that_became_unknown_is_the_largest_shift():
     before = code_counts(records(gender=["woman"] * 6 + ["man"] * 4))
     now = code_counts(records(gender=["unknown"] * 9 + ["woman"]))

@@ -264,3 +264,48 @@ def test_a_problem_as_plain_data_holds_every_field_as_asdict_gives_it():
     problem = Problem(7, "Race", "Prefer not to say; White", "contradictory_answer", "…", REJECTED)
     assert problem.as_dict() == asdict(problem)
     assert list(problem.as_dict()) == list(asdict(problem))
+
+
+def test_rows_taken_chunk_by_chunk_are_the_rows_asked_for():
+    import numpy as np
+    import pyarrow as pa
+
+    data = pa.chunked_array([["a", "b", "c"], [], ["d"], ["e", "f"]], type=pa.large_string())
+    for rows in ([], [0], [2, 3], [0, 1, 2, 3, 4, 5], [5], [1, 4, 5]):
+        taken = ingest_module._take_ascending(data, np.array(rows, dtype=np.int64))
+        assert taken.to_pylist() == [data[row].as_py() for row in rows]
+        assert taken.type == data.type
+
+
+def test_many_problems_are_reported_in_row_order_as_plain_data(tmp_path):
+    import json
+
+    rows = "".join(
+        f"{i},{'Prefer not to say; White' if i % 2 else 'White'},{1800 if i % 3 == 0 else 1980}\n"
+        for i in range(1, 301)
+    )
+    table = table_from(tmp_path, "ID,Race,Birth year\n" + rows)
+    result = ingest(table, confirmed(table), year=2025)
+    report = result.report
+    file_rows = [problem.row for problem in report.problems]
+    assert file_rows == sorted(file_rows) and len(file_rows) == 150 + 100
+    assert report.counts() == {"contradictory_answer": 150, "impossible_birth_year": 100}
+    # Row 4 (ID 3): its race was contradictory, its birth year impossible, in that order.
+    assert [(p.row, p.kind) for p in report.problems if p.row == 4] == [
+        (4, "contradictory_answer"),
+        (4, "impossible_birth_year"),
+    ]
+    summary = json.loads(report.to_json())
+    assert summary["problems"][0] == report.problems[0].as_dict()
+    assert isinstance(summary["problems"][0]["row"], int)
+    pd.testing.assert_frame_equal(
+        report.problems_frame(),
+        pd.DataFrame([problem.as_dict() for problem in report.problems]).astype(
+            report.problems_frame().dtypes.to_dict()
+        ),
+    )
+    lines = report.lines(limit=3)
+    assert lines[-1] == "  ... 247 more problems in the report"
+    assert lines[-4].startswith("  soc-2025.csv, row 2, column 'Race'")
+    assert set(result.rejects["source_row"]) == {p.row for p in report.problems
+                                                 if p.action == "rejected"}

@@ -327,3 +327,38 @@ def test_a_workbooks_sheets_are_listed_in_order_without_reading_their_cells(tmp_
     (tmp_path / "broken.xlsx").write_bytes(path.read_bytes()[:200])
     with pytest.raises(IntakeError, match="broken.xlsx: not a readable XLSX workbook"):
         sheet_names(tmp_path / "broken.xlsx")
+
+
+# --- columns read as categoricals -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,encoding",
+    [
+        ("ID,Gender,Notes\n1,Female,a\n2,,b\n3,Female,\n", "utf-8"),  # read in one pass
+        ("ID,Gender,Notes\n1,Fémale,a\n2,,b\n3,Fémale,\n", "cp1252"),  # read again, decoded
+        ('ID,Gender,Notes\n1,Female,"two\nlines"\n2,,b\n3,Female,\n', "utf-8"),  # line break
+    ],
+)
+def test_a_column_read_as_categorical_holds_the_text_it_holds_read_plainly(
+    tmp_path, text, encoding
+):
+    path = write_csv(tmp_path / "m.csv", text, encoding)
+    plain = read_source(path)
+    coded = read_source(path, categorical=["Gender"])
+    assert isinstance(coded.frame["Gender"].dtype, pd.CategoricalDtype)
+    assert coded.frame["Gender"].tolist() == plain.frame["Gender"].tolist()
+    assert coded.frame["Gender"].tolist()[1] == ""  # an empty cell is empty text, not missing
+    pd.testing.assert_series_equal(coded.frame["Notes"], plain.frame["Notes"])
+    assert (coded.sha256, coded.notes, coded.rows.tolist()) == (
+        plain.sha256,
+        plain.notes,
+        plain.rows.tolist(),
+    )
+
+
+def test_asking_for_categoricals_changes_nothing_but_csv_columns(tmp_path):
+    path = tmp_path / "m.parquet"
+    pd.DataFrame({"ID": ["1", "2"], "Gender": ["F", "M"]}).to_parquet(path)
+    table = read_source(path, categorical=["Gender", "Not a column"])
+    assert table.frame["Gender"].tolist() == ["F", "M"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workforce.intake import ingest, load_mapping, read_source
+from workforce.intake import decided_columns, ingest, load_mapping, read_source
 from workforce.intake.files import saved_mapping
 from workforce.intake.mapping import undecided_values
 from workforce.synth.exports import acmg, ashg, nsgc
@@ -35,8 +35,10 @@ def unusable_rows(provenance: pd.DataFrame) -> set[int]:
 @pytest.fixture(scope="module", params=ORGS)
 def society(request, consortium, truth):
     org = request.param
-    table = read_source(consortium / EXPORTS[org])
-    result = ingest(table, load_mapping(saved_mapping(org)), year=2025)
+    mapping = load_mapping(saved_mapping(org))
+    # As `ingest_file`, the CLI and the web read it: decided columns as categoricals.
+    table = read_source(consortium / EXPORTS[org], categorical=decided_columns(mapping))
+    result = ingest(table, mapping, year=2025)
     records, provenance = truth
     own = provenance["record_id"].str.startswith(f"{org}-")
     return (
@@ -46,6 +48,18 @@ def society(request, consortium, truth):
         records[own].reset_index(drop=True),
         provenance[own].reset_index(drop=True),
     )
+
+
+def test_decided_columns_read_as_categoricals_give_what_text_columns_give(society, consortium):
+    org, table, result, _, _ = society
+    mapping = load_mapping(saved_mapping(org))
+    as_text = ingest(read_source(consortium / EXPORTS[org]), mapping, year=2025)
+    if org == "nsgc":  # a CSV: its decided columns were read as categoricals
+        decided = decided_columns(mapping)
+        assert all(isinstance(table.frame[c].dtype, pd.CategoricalDtype) for c in decided)
+    pd.testing.assert_frame_equal(result.records.astype(str), as_text.records.astype(str))
+    pd.testing.assert_frame_equal(result.rejects.astype(str), as_text.rejects.astype(str))
+    assert result.report.problems == as_text.report.problems
 
 
 def test_the_saved_mapping_covers_every_value_of_the_export(society):

@@ -15,7 +15,7 @@ pandas/Arrow tables; the platform stores uploads and mappings and calls them.
 from workforce.intake.detect import ColumnProposal, propose_columns, propose_mapping
 from workforce.intake.errors import IntakeError, MappingIncomplete, UndecidedValue
 from workforce.intake.files import ingest_file, saved_mapping, write_outputs
-from workforce.intake.ingest import IngestResult, ingest
+from workforce.intake.ingest import IngestResult, decided_columns, ingest
 from workforce.intake.mapping import (
     ANSWER_CODES,
     VALUE_METHODS,
@@ -46,6 +46,7 @@ __all__ = [
     "UndecidedValue",
     "ValueDecision",
     "column_keys",
+    "decided_columns",
     "ingest",
     "ingest_file",
     "load_mapping",

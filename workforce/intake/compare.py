@@ -54,7 +54,7 @@ def code_counts(records: pd.DataFrame, standard: Standard | None = None) -> dict
         counts: Counter[str] = Counter()
         for cell, rows in cells.items():
             cell = str(cell)
-            if not cell:
+            if not cell or not rows:  # a category no record holds (only rejected rows did)
                 continue
             for code in cell.split(separator) if dimension.multi else (cell,):
                 counts[code] += int(rows)

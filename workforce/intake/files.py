@@ -11,12 +11,13 @@ import os
 import re
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from workforce.intake.ingest import IngestResult, ingest
+from workforce.intake.ingest import IngestResult, decided_columns, ingest
 from workforce.intake.mapping import load_mapping
 from workforce.intake.read import read_source
 
@@ -52,7 +53,11 @@ def ingest_file(
         raise IntakeError(
             f"{Path(mapping_path).name}: this mapping belongs to {mapping.org!r}, not {org!r}"
         )
-    table = read_source(path, sheet=sheet if sheet is not None else mapping.source.get("sheet"))
+    table = read_source(
+        path,
+        sheet=sheet if sheet is not None else mapping.source.get("sheet"),
+        categorical=decided_columns(mapping),
+    )
     year = year or year_from_name(Path(path)) or date.today().year
     return ingest(table, mapping, year=year, progress=progress)
 
@@ -87,8 +92,45 @@ def _usual_permissions(name: str) -> None:
     os.chmod(name, 0o666 & ~mask)
 
 
-def _write_temporary(frame: pd.DataFrame, target: Path) -> Path:
+def text_table(frame: pd.DataFrame):
+    """`frame` as an Arrow table of text columns, ready to be written as CSV.
+
+    A categorical column (ingest's records hold their codes so) is spelled out whole with
+    Arrow's take, two columns at a time, and once for every column sharing its codes and
+    categories (the many columns that are ``unknown`` throughout): the CSV writer would
+    otherwise cast each batch of a thousand rows of each column on its own, at several
+    times the cost.
+    """
     import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def spelled(column: pd.Series):
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            categories = pa.array(column.cat.categories.astype(str), type=pa.large_string())
+            codes = column.cat.codes.to_numpy()
+            missing = codes < 0
+            indices = pa.array(codes, mask=missing) if missing.any() else pa.array(codes)
+            return pc.take(categories, indices)  # a missing cell is written empty
+        return pa.array(column.astype(str), from_pandas=True)
+
+    def sharing(column: pd.Series) -> tuple:
+        """What makes two columns spell the same: their codes' memory and categories."""
+        if not isinstance(column.dtype, pd.CategoricalDtype):
+            return (id(column),)
+        codes = column.array.codes
+        memory = codes.__array_interface__["data"][0]
+        return (memory, codes.shape, codes.strides, codes.dtype.str,
+                tuple(column.cat.categories))
+
+    columns = [frame.iloc[:, position] for position in range(frame.shape[1])]
+    keys = [sharing(column) for column in columns]
+    distinct = {key: column for key, column in zip(keys, columns, strict=True)}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        texts = dict(zip(distinct, pool.map(spelled, distinct.values()), strict=True))
+    return pa.table([texts[key] for key in keys], names=[str(name) for name in frame.columns])
+
+
+def _write_temporary(frame: pd.DataFrame, target: Path) -> Path:
     import pyarrow.csv as pacsv
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -96,8 +138,9 @@ def _write_temporary(frame: pd.DataFrame, target: Path) -> Path:
     os.close(handle)
     _usual_permissions(name)
     try:
-        table = pa.Table.from_pandas(frame.astype(str), preserve_index=False)
-        pacsv.write_csv(table, name, write_options=pacsv.WriteOptions(quoting_style="needed"))
+        pacsv.write_csv(
+            text_table(frame), name, write_options=pacsv.WriteOptions(quoting_style="needed")
+        )
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise

@@ -2,8 +2,15 @@
 
 Every mapped column is decided once per distinct value and the results are spread back over
 the rows with numpy/Arrow, so the per-row cost is a few vectorized passes per column, never a
-Python loop over rows (rows with problems aside). Nothing is lost: each row read is either an
-accepted standard record or a reject with its reason.
+Python loop over rows. Nothing is lost: each row read is either an accepted standard record
+or a reject with its reason.
+
+The records hold each coded column as a pandas categorical: every distinct code once, and a
+small integer per record. Their text is spelled out only where it is written
+(`workforce.intake.files.write_outputs`), once for all the columns that share it (the many
+that are ``unknown`` throughout). The decided source columns are best read as categoricals
+too (`decided_columns`, `read_source(categorical=...)`): the parser then finds their
+distinct values as it reads.
 
 Row rules (each reported by row, column and value):
 - a blank member ID rejects the row;
@@ -42,7 +49,13 @@ from workforce.intake.mapping import (
     value_key,
 )
 from workforce.intake.read import SourceTable
-from workforce.intake.report import REJECTED, SET_UNKNOWN, IngestReport, Problem
+from workforce.intake.report import (
+    PROBLEM_COLUMNS,
+    REJECTED,
+    SET_UNKNOWN,
+    IngestReport,
+    empty_problems,
+)
 from workforce.standard import (
     DECLINED,
     UNKNOWN,
@@ -72,6 +85,14 @@ DISTINCT_METHODS = (
 )
 
 
+def decided_columns(mapping: Mapping) -> list[str]:
+    """The source columns `ingest` decides value by value: worth reading as categoricals
+    (`read_source(categorical=...)`), since only their distinct values are ever looked at."""
+    states = [column.column for column in mapping.columns if column.method == "us_state"]
+    decided = [column.column for column in mapping.columns if column.method in DISTINCT_METHODS]
+    return list(dict.fromkeys(decided + states[:1]))
+
+
 @dataclass
 class Coded:
     """A column decided per distinct value: row positions into `values`."""
@@ -82,17 +103,33 @@ class Coded:
     def take(
         self, rows: np.ndarray | None = None, positions: np.ndarray | None = None
     ) -> pd.Series:
-        """The column's text for `rows` (all rows by default), or for precomputed `positions`."""
+        """The column for `rows` (all rows by default), or for precomputed `positions`.
+
+        A categorical of the codes: each distinct code is held once, and each row holds its
+        number, so a million records cost a few bytes each and no text is copied per row.
+        """
         if positions is None:
             positions = self.positions if rows is None else self.positions[rows]
-        dictionary = pa.array(self.values, type=pa.large_string())
-        return pd.Series(pc.take(dictionary, _indices(positions, len(self.values))), dtype="str")
+        return _categorical(positions, self.values)
 
 
-def _indices(positions: np.ndarray, size: int) -> pa.Array:
-    """Positions as Arrow take indices: int32 when they fit (Arrow's take is faster with them)."""
-    kind = np.int32 if size < 2**31 else np.int64
-    return pa.array(positions.astype(kind, copy=False))
+def _categorical(positions: np.ndarray, values: list[str]) -> pd.Series:
+    """A categorical column whose row i holds ``values[positions[i]]``.
+
+    `values` may repeat a code (several source answers decide the same one); categories may
+    not, so positions are renumbered through a small table first.
+    """
+    numbers: dict[str, int] = {}
+    renumber = np.array([numbers.setdefault(value, len(numbers)) for value in values],
+                        dtype=np.int32)
+    kind = np.int8 if len(numbers) < 2**7 else np.int16 if len(numbers) < 2**15 else np.int32
+    codes = renumber.astype(kind)[positions]
+    categories = pd.Index(list(numbers), dtype="str")
+    # Every code is a position into `numbers` by construction: no pass to check them.
+    categorical = pd.Categorical.from_codes(
+        codes, dtype=pd.CategoricalDtype(categories), validate=False
+    )
+    return pd.Series(categorical)
 
 
 def _positions_at(outputs: dict[str, Coded], rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -106,8 +143,7 @@ def _positions_at(outputs: dict[str, Coded], rows: np.ndarray) -> dict[str, np.n
     for name, coded in outputs.items():
         key = id(coded.positions)
         if key not in shared:
-            kind = np.int32 if len(coded.values) < 2**31 else np.int64
-            shared[key] = coded.positions.astype(kind, copy=False)[rows]
+            shared[key] = coded.positions[rows]
         result[name] = shared[key]
     return result
 
@@ -136,7 +172,12 @@ class _Beside:
 
 @dataclass
 class IngestResult:
-    """Standard records (accepted rows), their provenance, the rejects and the report."""
+    """Standard records (accepted rows), their provenance, the rejects and the report.
+
+    Every cell of `records` is text, its coded and constant columns held as categoricals (see
+    the module docstring), as is the checksum column of `provenance`; `records.astype(str)`
+    gives plain text columns.
+    """
 
     records: pd.DataFrame
     provenance: pd.DataFrame
@@ -178,14 +219,17 @@ class _Rows:
     """Rejections and problems gathered while columns are decided.
 
     `reasons` holds, for each rejected row, the first reason it was rejected for; a dict,
-    since rejected rows are few and every other row has none.
+    since rejected rows are few and every other row has none. Problems are kept as a batch of
+    arrays per rule, not an object per row: a messy file may have tens of thousands, and
+    building as many Python objects mid-ingest costs a full garbage collection of the
+    process besides (0.05 s on the benchmark's export).
     """
 
     def __init__(self, table: SourceTable) -> None:
         self.table = table
         self.size = len(table.frame)
         self.reasons: dict[int, str] = {}
-        self.problems: list[tuple[int, Problem]] = []
+        self.batches: list[tuple[np.ndarray, str, np.ndarray, str, np.ndarray, str]] = []
 
     def rejected(self) -> np.ndarray:
         """A row mask: True where the row was rejected."""
@@ -208,7 +252,7 @@ class _Rows:
         exactly as if `other`'s rules had run after this one's."""
         for row, reason in other.reasons.items():
             self.reasons.setdefault(row, reason)
-        self.problems.extend(other.problems)
+        self.batches.extend(other.batches)
 
     def note(
         self,
@@ -221,24 +265,56 @@ class _Rows:
         self._record(rows, column, values, kind, message, SET_UNKNOWN)
 
     def _record(self, rows, column, values, kind, message, action) -> None:
-        # A rule flags many rows with few distinct values: each message is written once.
-        written: dict[str, str] = {}
-        label = kind.replace("_", " ")
-        source_rows = self.table.rows[rows].tolist()
-        for position, (row, value) in enumerate(zip(rows.tolist(), values, strict=True)):
-            value = str(value)
-            if isinstance(message, list):
-                text = message[position]
-            elif callable(message):
-                text = written.get(value)
-                if text is None:
-                    text = written[value] = message(value)
-            else:
-                text = message
-            problem = Problem(source_rows[position], column, value, kind, text, action)
-            self.problems.append((row, problem))
-            if action == REJECTED and row not in self.reasons:
-                self.reasons[row] = f"{label}: {text}"
+        rows = np.asarray(rows, dtype=np.int64)
+        values = np.asarray([value if type(value) is str else str(value) for value in values],
+                            dtype=object)
+        if len(values) != len(rows):
+            raise ValueError("one value per row")
+        if not len(rows):
+            return
+        if isinstance(message, list):
+            texts = np.asarray(message, dtype=object)
+        elif callable(message):
+            # A rule flags many rows with few distinct values: each message is written once.
+            written = {value: message(value) for value in dict.fromkeys(values.tolist())}
+            texts = np.asarray([written[value] for value in values.tolist()], dtype=object)
+        else:
+            texts = np.full(len(rows), message, dtype=object)
+        self.batches.append((rows, column, values, kind, texts, action))
+        if action == REJECTED:
+            label = kind.replace("_", " ")
+            reasons = self.reasons
+            reason = {text: f"{label}: {text}" for text in set(texts.tolist())}
+            for row, text in zip(rows.tolist(), texts.tolist(), strict=True):
+                if row not in reasons:
+                    reasons[row] = reason[text]
+
+    def problems(self) -> pd.DataFrame:
+        """Every problem, in row order (a row's in the order its rules ran): `PROBLEM_COLUMNS`."""
+        if not self.batches:
+            return empty_problems()
+        positions = np.concatenate([batch[0] for batch in self.batches])
+        order = np.argsort(positions, kind="stable")
+        sizes = [len(batch[0]) for batch in self.batches]
+
+        def spread(item: int) -> np.ndarray:  # a rule's one text, repeated over its rows
+            return np.repeat(np.array([batch[item] for batch in self.batches], dtype=object),
+                             sizes)[order]
+
+        def joined(item: int) -> np.ndarray:
+            return np.concatenate([batch[item] for batch in self.batches])[order]
+
+        return pd.DataFrame(
+            {
+                "row": self.table.rows[positions[order]].astype(np.int64, copy=False),
+                "column": pd.array(spread(1), dtype="str"),
+                "value": pd.array(joined(2), dtype="str"),
+                "kind": pd.array(spread(3), dtype="str"),
+                "message": pd.array(joined(4), dtype="str"),
+                "action": pd.array(spread(5), dtype="str"),
+            },
+            columns=PROBLEM_COLUMNS,
+        )
 
 
 @jemalloc_while_running()
@@ -264,11 +340,7 @@ def ingest(
     if unmapped not in ("stop", "reject"):
         raise ValueError("unmapped must be 'stop' or 'reject'")
     distinct = _Distinct(frame)
-    states = [column.column for column in mapping.columns if column.method == "us_state"]
-    distinct.prefetch(
-        [column.column for column in mapping.columns if column.method in DISTINCT_METHODS]
-        + states[:1]
-    )
+    distinct.prefetch(decided_columns(mapping))
     undecided = undecided_values(mapping, frame, distinct=distinct, keys=distinct.keys)
     if undecided and unmapped == "stop":
         raise MappingIncomplete(table.name, undecided)
@@ -339,7 +411,7 @@ def ingest(
         },
         copy=False,
     )
-    problems = [problem for _, problem in sorted(rows.problems, key=lambda p: p[0])]
+    problems = rows.problems()
     report = IngestReport(
         table.name,
         table.sha256,
@@ -786,7 +858,7 @@ def _record_ids(
     repeated = np.setdiff1d(repeated, blank)
     if not len(repeated):
         return ids
-    id_text = np.asarray(ids.take(pa.array(repeated)).to_pylist(), dtype=object)
+    id_text = np.asarray(_take_ascending(ids, repeated).to_pylist(), dtype=object)
     subset = frame.iloc[repeated]
     copies = subset.duplicated(keep="first").to_numpy()
     first_seen: dict[tuple, int] = {}
@@ -902,7 +974,7 @@ def _records(
     columns: dict[str, pd.Series] = {}
     for name in standard.record_columns:
         if name == "record_id":
-            taken = ids.take(pa.array(accepted, type=pa.int64()))
+            taken = _take_ascending(ids, accepted)
             columns[name] = pd.Series(taken.cast(pa.large_string()), dtype="str")
         elif name == "source":
             columns[name] = constant(table.name)
@@ -922,34 +994,47 @@ def _records(
 
 
 def _repeat(text: str, size: int) -> pd.Series:
-    """A str column holding `text` `size` times: one Arrow buffer, no Python object per row.
-
-    Built from its two buffers (the bytes repeated, evenly spaced offsets): for the 64
-    characters of a checksum on a million rows that is 0.04 s, where `pa.repeat` of the
-    scalar took 0.15 s.
-    """
-    data = text.encode("utf-8")
-    offsets = np.arange(size + 1, dtype=np.int64) * len(data)
-    column = pa.LargeStringArray.from_buffers(size, pa.py_buffer(offsets),
-                                              pa.py_buffer(data * size))
-    return pd.Series(column, dtype="str")
+    """A column holding `text` `size` times: a categorical of one category, one byte a row
+    (zeroed memory the system hands over untouched), no text copied per row."""
+    codes = np.zeros(size, dtype=np.int8)
+    categories = pd.CategoricalDtype(pd.Index([text], dtype="str"))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=categories, validate=False))
 
 
 def _take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    """`frame.iloc[rows]` with a fresh index, taking Arrow-backed columns with Arrow directly.
+    """`frame.iloc[rows]` for ascending `rows`, with a fresh index.
 
-    pandas' take of a column read from a large CSV (many Arrow chunks) costs far more than
-    Arrow's own; other columns (object, numbers) go through pandas.
+    Arrow-backed text columns are taken with Arrow chunk by chunk (see `_take_ascending`);
+    other columns (categoricals, numbers) go through pandas.
     """
-    indices = pa.array(rows, type=pa.int64())
     columns = {}
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
         data = getattr(column.array, "_pa_array", None)
         if isinstance(column.dtype, pd.StringDtype) and data is not None:
-            columns[position] = pd.Series(data.take(indices), dtype=column.dtype)
+            columns[position] = pd.Series(_take_ascending(data, rows), dtype=column.dtype)
         else:
             columns[position] = column.iloc[rows].reset_index(drop=True)
     result = pd.DataFrame(columns, copy=False)
     result.columns = frame.columns
     return result
+
+
+def _take_ascending(data: pa.ChunkedArray, rows: np.ndarray) -> pa.ChunkedArray:
+    """`data.take(rows)` for ascending `rows`, chunk by chunk.
+
+    Arrow's take of a chunked array first joins its chunks into one array: for a column read
+    from a large CSV (a chunk per megabyte) that copies every cell, 0.04–0.06 s for the
+    member IDs or e-mail addresses of a million rows, to pick the rejected few thousand.
+    """
+    bounds = np.cumsum([0, *(len(chunk) for chunk in data.chunks)])
+    cuts = np.searchsorted(rows, bounds)
+    pieces = [
+        chunk.take(pa.array(rows[start:stop] - first))
+        for chunk, first, start, stop in zip(
+            data.chunks, bounds[:-1].tolist(), cuts[:-1].tolist(), cuts[1:].tolist(),
+            strict=True,
+        )
+        if start < stop
+    ]
+    return pa.chunked_array(pieces, type=data.type)

@@ -424,6 +424,9 @@ def distinct_values(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # Read so (see `read_source`): the parser found the distinct values already.
+        return _categorical_values(values)
     try:
         array = pa.array(values, from_pandas=True)
         if isinstance(array, pa.Array):
@@ -441,6 +444,22 @@ def distinct_values(values: pd.Series) -> tuple[np.ndarray, list[str]]:
         [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
     )
     return positions.astype(np.int64, copy=False), dictionary
+
+
+def _categorical_values(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """`distinct_values` of a categorical column: its codes, and its categories as text.
+
+    A missing cell (code -1) is the empty text, as in any other column; categories no row
+    holds are kept, which only costs a decision nobody is asked for (see `column_keys`).
+    """
+    codes = values.cat.codes.to_numpy()
+    uniques = ["" if value is None or value != value else str(value)
+               for value in values.cat.categories.tolist()]
+    if (codes < 0).any():
+        if "" not in uniques:
+            uniques.append("")
+        codes = np.where(codes < 0, uniques.index(""), codes)
+    return codes, uniques
 
 
 def column_keys(

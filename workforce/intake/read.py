@@ -14,6 +14,7 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,7 +44,8 @@ DELIMITERS = (",", ";", "\t", "|")
 class SourceTable:
     """One export as read: its bytes' checksum, how it was decoded and its cells as text.
 
-    `frame` holds one str column per source column ("" for an empty cell). `rows` gives, for
+    `frame` holds one text column per source column ("" for an empty cell): str, or a
+    categorical of str for the CSV columns asked for as such (`read_source`). `rows` gives, for
     each frame row, its row number as a person sees it in the file (the header is row 1 of a
     CSV; a spreadsheet's own row numbers; the case number of an SPSS or Stata file).
     `value_labels` maps a column to {code text: label}; `user_missing` to the codes declared
@@ -68,15 +70,22 @@ class SourceTable:
 
 
 @jemalloc_while_running()
-def read_source(path: Path | str, *, sheet: str | None = None) -> SourceTable:
-    """Read one export; the format comes from the file name's extension."""
+def read_source(
+    path: Path | str, *, sheet: str | None = None, categorical: Collection[str] = ()
+) -> SourceTable:
+    """Read one export; the format comes from the file name's extension.
+
+    The CSV columns named in `categorical` (those a mapping decides value by value) are read
+    as pandas categoricals: the parser finds each distinct value as it reads, and no text is
+    held per row.
+    """
     path = Path(path)
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         known = ", ".join(sorted(set(FORMATS)))
         raise IntakeError(f"{path.name}: unsupported file type {path.suffix!r}; use one of {known}")
     if kind == "csv":
-        streamed = _stream_csv(path)
+        streamed = _stream_csv(path, categorical)
         if streamed is not None:
             return streamed
     try:
@@ -88,12 +97,14 @@ def read_source(path: Path | str, *, sheet: str | None = None) -> SourceTable:
     # hashlib releases the GIL on large inputs, so the checksum overlaps with parsing.
     with ThreadPoolExecutor(max_workers=1) as pool:
         checksum = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        table = _read_kind(path, data, kind, sheet)
+        table = _read_kind(path, data, kind, sheet, categorical)
         digest = checksum.result()
     return replace(table, sha256=digest)
 
 
-def _read_kind(path: Path, data: bytes, kind: str, sheet: str | None) -> SourceTable:
+def _read_kind(
+    path: Path, data: bytes, kind: str, sheet: str | None, categorical: Collection[str] = ()
+) -> SourceTable:
     digest = ""
     reader = {
         "csv": _read_csv,
@@ -103,7 +114,10 @@ def _read_kind(path: Path, data: bytes, kind: str, sheet: str | None) -> SourceT
         "parquet": _read_parquet,
     }[kind]
     try:
-        table = reader(path, data, digest, kind, sheet)
+        if kind == "csv":
+            table = _read_csv(path, data, digest, kind, sheet, categorical)
+        else:
+            table = reader(path, data, digest, kind, sheet)
     except IntakeError:
         raise
     except Exception as error:  # a library's own error on a corrupt file: say it plainly
@@ -256,7 +270,7 @@ class _HashingStream(io.RawIOBase):
         return self.newlines + (0 if self.last == b"\n" else 1)
 
 
-def _stream_csv(path: Path) -> SourceTable | None:
+def _stream_csv(path: Path, categorical: Collection[str] = ()) -> SourceTable | None:
     """The usual CSV export (UTF-8, no line break inside a cell) read in one streamed pass.
 
     None for anything else (an empty, UTF-16, binary or not-UTF-8 file, a cell holding a line
@@ -278,7 +292,9 @@ def _stream_csv(path: Path) -> SourceTable | None:
             delimiter, names = _csv_layout(path.name, body_head, notes)
             stream.start(len(stream.head) - len(body_head))  # after a byte-order mark
             try:
-                table = _arrow_csv(stream, names, delimiter, newlines_in_values=False)
+                table = _arrow_csv(
+                    stream, names, delimiter, newlines_in_values=False, categorical=categorical
+                )
             except pa.ArrowInvalid:
                 return None
             stream.read()  # to the end, should the parser have stopped short of it
@@ -333,7 +349,14 @@ def _csv_source(
     return SourceTable(path, digest, "csv", encoding, None, 1, frame, rows, notes=tuple(notes))
 
 
-def _read_csv(path: Path, data: bytes, digest: str, kind: str, sheet: str | None) -> SourceTable:
+def _read_csv(
+    path: Path,
+    data: bytes,
+    digest: str,
+    kind: str,
+    sheet: str | None,
+    categorical: Collection[str] = (),
+) -> SourceTable:
     import pyarrow as pa
 
     body, encoding, notes = _utf8_body(path.name, data)
@@ -341,7 +364,9 @@ def _read_csv(path: Path, data: bytes, digest: str, kind: str, sheet: str | None
     newlines, decoded = False, False
     while True:
         try:
-            table = _arrow_csv(body, names, delimiter, newlines_in_values=newlines)
+            table = _arrow_csv(
+                body, names, delimiter, newlines_in_values=newlines, categorical=categorical
+            )
             break
         except pa.ArrowInvalid as error:
             message = str(error)
@@ -367,9 +392,12 @@ def _arrow_csv(
     delimiter: str,
     *,
     newlines_in_values: bool,
+    categorical: Collection[str] = (),
 ):
     import pyarrow as pa
     import pyarrow.csv as pacsv
+
+    coded = pa.dictionary(pa.int32(), pa.large_string())
 
     return pacsv.read_csv(
         io.BytesIO(body) if isinstance(body, bytes) else body,
@@ -379,7 +407,9 @@ def _arrow_csv(
         ),
         convert_options=pacsv.ConvertOptions(
             # large_string is what pandas' str dtype holds, so no copy on the way to pandas.
-            column_types={name: pa.large_string() for name in names},
+            column_types={
+                name: coded if name in categorical else pa.large_string() for name in names
+            },
             null_values=[],
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
@@ -388,6 +418,10 @@ def _arrow_csv(
 
 
 def _str_types(arrow_type):
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(arrow_type):
+        return None  # pandas' own conversion: a categorical
     return pd.StringDtype("pyarrow", na_value=np.nan)
 
 

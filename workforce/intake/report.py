@@ -8,9 +8,10 @@ says what intake did about it: rejected the row, or kept the row with the value 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 REJECTED = "rejected"
@@ -45,9 +46,23 @@ class Problem:
         return f"{source}, row {self.row}{column}: {self.message} ({self.action})"
 
 
+PROBLEM_COLUMNS = ["row", "column", "value", "kind", "message", "action"]
+
+
+def empty_problems() -> pd.DataFrame:
+    """A problem table without problems: `PROBLEM_COLUMNS`, row an integer, the rest text."""
+    frame = pd.DataFrame({name: pd.Series([], dtype="str") for name in PROBLEM_COLUMNS})
+    frame["row"] = frame["row"].astype(np.int64)
+    return frame
+
+
 @dataclass
 class IngestReport:
-    """What happened to every row of one file; accepted + rejected == rows_read."""
+    """What happened to every row of one file; accepted + rejected == rows_read.
+
+    The problems are a table, one row per problem in file order (`PROBLEM_COLUMNS`), since a
+    messy export may have tens of thousands; `problems` gives them as `Problem` objects.
+    """
 
     source: str
     sha256: str
@@ -57,11 +72,25 @@ class IngestReport:
     rows_read: int
     accepted: int
     rejected: int
-    problems: list[Problem] = field(default_factory=list)
+    problem_table: pd.DataFrame = field(default_factory=empty_problems)
     notes: list[str] = field(default_factory=list)
 
+    @cached_property
+    def problems(self) -> list[Problem]:
+        return self._problems(len(self.problem_table))
+
+    def _problems(self, limit: int) -> list[Problem]:
+        head = self.problem_table.iloc[:limit]
+        return [
+            Problem(int(row), column, value, kind, message, action)
+            for row, column, value, kind, message, action in zip(
+                *(head[name].tolist() for name in PROBLEM_COLUMNS), strict=True
+            )
+        ]
+
     def counts(self) -> dict[str, int]:
-        return dict(sorted(Counter(problem.kind for problem in self.problems).items()))
+        counted = self.problem_table["kind"].value_counts(sort=False)
+        return {str(kind): int(count) for kind, count in sorted(counted.items())}
 
     def summary(self) -> dict:
         """The report as plain data (what `--json` prints), problems included."""
@@ -83,8 +112,7 @@ class IngestReport:
         return json.dumps(self.summary(), indent=2, ensure_ascii=False)
 
     def problems_frame(self) -> pd.DataFrame:
-        columns = ["row", "column", "value", "kind", "message", "action"]
-        return pd.DataFrame([problem.as_dict() for problem in self.problems], columns=columns)
+        return self.problem_table.copy()
 
     def lines(self, limit: int = 20) -> list[str]:
         """A person's reading of the report: totals, then the first problems."""
@@ -95,7 +123,8 @@ class IngestReport:
         result += [f"  note: {note}" for note in self.notes]
         for kind, count in self.counts().items():
             result.append(f"  {kind.replace('_', ' ')}: {count:,}")
-        result += [f"  {problem.describe(self.source)}" for problem in self.problems[:limit]]
-        if len(self.problems) > limit:
-            result.append(f"  ... {len(self.problems) - limit:,} more problems in the report")
+        result += [f"  {problem.describe(self.source)}" for problem in self._problems(limit)]
+        total = len(self.problem_table)
+        if total > limit:
+            result.append(f"  ... {total - limit:,} more problems in the report")
         return result

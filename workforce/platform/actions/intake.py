@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from workforce.intake import (
     ColumnMapping,
     IntakeError,
     SourceTable,
+    decided_columns,
     ingest,
     propose_mapping,
     read_source,
@@ -77,12 +78,15 @@ def source_path(upload: Upload) -> Iterator[Path]:
         yield link
 
 
-def read_upload(upload: Upload, sheet: str | None = None) -> SourceTable:
-    """The upload as read, from ``sheet`` of a workbook (default: its first sheet)."""
+def read_upload(
+    upload: Upload, sheet: str | None = None, categorical: Collection[str] = ()
+) -> SourceTable:
+    """The upload as read, from ``sheet`` of a workbook (default: its first sheet); the
+    columns named in ``categorical`` read as categoricals (see `read_source`)."""
     if not upload.path.exists():
         raise IntakeError(f"{upload.original_filename}: the stored file is missing")
     with source_path(upload) as path:
-        return read_source(path, sheet=sheet or None)
+        return read_source(path, sheet=sheet or None, categorical=categorical)
 
 
 def upload_sheets(upload: Upload) -> list[str]:
@@ -418,7 +422,7 @@ def do_ingest_upload(
     parsed = mapping.parsed()
     sheet = (run.values or {}).get("sheet") or parsed.source.get("sheet")
     try:
-        table = read_upload(upload, sheet)
+        table = read_upload(upload, sheet, decided_columns(parsed))
         result = ingest(table, parsed, year=run.year)
     except IntakeError as error:
         run.mapping = None  # only an ingested run names the mapping that made it
