@@ -3,12 +3,14 @@
 Reading, column detection, value mapping and validation live here as pure functions over
 pandas/Arrow tables; the platform stores uploads and mappings and calls them.
 
-- `read.read_source(path, sheet=)` → `SourceTable` (raw text cells, checksum, decoding notes)
+- `read.read_source(path, sheet=, categorical=)` → `SourceTable` (raw text cells, checksum,
+  decoding notes; the CSV columns named in `categorical` read as pandas categoricals)
 - `detect.propose_columns(table)`, `detect.propose_mapping(table, org, previous=)` → `Mapping`
 - `mapping.load_mapping(path)`, `Mapping.to_yaml()`, `mapping.undecided_values(mapping, frame)`,
   `mapping.column_keys` (every value with its rows), `mapping.with_proposals` (fill in
   proposals after a column changed) — the web review pages use these
-- `ingest.ingest(table, mapping, year=)` → `IngestResult` (records, provenance, rejects, report)
+- `ingest.ingest(table, mapping, year=)` → `IngestResult` (records, provenance, rejects, report);
+  `ingest.decided_columns(mapping)`, the columns worth reading as categoricals
 - `files.ingest_file(...)`, `files.write_outputs(...)`: the same from and to files, atomically
 """
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -107,17 +108,14 @@ def _read_kind(
 ) -> SourceTable:
     digest = ""
     reader = {
-        "csv": _read_csv,
+        "csv": functools.partial(_read_csv, categorical=categorical),
         "xlsx": _read_xlsx,
         "sav": _read_stats,
         "dta": _read_stats,
         "parquet": _read_parquet,
     }[kind]
     try:
-        if kind == "csv":
-            table = _read_csv(path, data, digest, kind, sheet, categorical)
-        else:
-            table = reader(path, data, digest, kind, sheet)
+        table = reader(path, data, digest, kind, sheet)
     except IntakeError:
         raise
     except Exception as error:  # a library's own error on a corrupt file: say it plainly

@@ -56,12 +56,13 @@ def empty_problems() -> pd.DataFrame:
     return frame
 
 
-@dataclass
+@dataclass(eq=False)
 class IngestReport:
     """What happened to every row of one file; accepted + rejected == rows_read.
 
     The problems are a table, one row per problem in file order (`PROBLEM_COLUMNS`), since a
     messy export may have tens of thousands; `problems` gives them as `Problem` objects.
+    (Reports compare by identity: compare their `summary()` to compare their contents.)
     """
 
     source: str
