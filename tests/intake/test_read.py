@@ -362,3 +362,33 @@ def test_asking_for_categoricals_changes_nothing_but_csv_columns(tmp_path):
     pd.DataFrame({"ID": ["1", "2"], "Gender": ["F", "M"]}).to_parquet(path)
     table = read_source(path, categorical=["Gender", "Not a column"])
     assert table.frame["Gender"].tolist() == ["F", "M"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=csv_text, bom=st.sampled_from([b"", codecs.BOM_UTF8]), cp1252=st.booleans())
+def test_any_text_read_with_categoricals_holds_the_cells_read_plainly(text, bom, cp1252):
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "fuzz.csv"
+        path.write_bytes(bom + text.encode("cp1252" if cp1252 else "utf-8"))
+        assume(path.stat().st_size)
+        outcomes = []
+        for categorical in ((), None):
+            try:
+                if categorical is None:  # every column, whatever the header turned out to be
+                    categorical = list(read_source(path).frame.columns)
+                outcomes.append(read_source(path, categorical=categorical))
+            except IntakeError as error:
+                outcomes.append(str(error))
+        plain, coded = outcomes
+        if isinstance(plain, str):
+            assert coded == plain
+            return
+        assert list(coded.frame.columns) == list(plain.frame.columns)
+        for name in plain.frame.columns:
+            assert isinstance(coded.frame[name].dtype, pd.CategoricalDtype)
+            assert coded.frame[name].tolist() == plain.frame[name].tolist()
+        assert (coded.sha256, coded.notes, coded.rows.tolist()) == (
+            plain.sha256,
+            plain.notes,
+            plain.rows.tolist(),
+        )
