@@ -68,7 +68,9 @@ def server(fresh_platform, free_port):
     def stop() -> list[str]:
         process = started.pop()
         os.killpg(process.pid, signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
+        # The server may give a stopping worker up to 30 s to finish its requests
+        # (`workers_kill_timeout`); waiting exactly that long raced it on a loaded machine.
+        _, stderr = process.communicate(timeout=60)
         return [line for line in stderr.splitlines() if line.strip()]
 
     start.stop = stop
