@@ -7,9 +7,10 @@ or a reject with its reason.
 
 The records hold each coded column as a pandas categorical: every distinct code once, and a
 small integer per record. Their text is spelled out only where it is written
-(`workforce.intake.files.write_outputs`), a batch of rows at a time. The decided source
-columns are best read as categoricals too (`decided_columns`,
-`read_source(categorical=...)`): the parser then finds their distinct values as it reads.
+(`workforce.intake.files.write_outputs`), once for all the columns that share it (the many
+that are ``unknown`` throughout). The decided source columns are best read as categoricals
+too (`decided_columns`, `read_source(categorical=...)`): the parser then finds their
+distinct values as it reads.
 
 Row rules (each reported by row, column and value):
 - a blank member ID rejects the row;
