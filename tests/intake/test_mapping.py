@@ -218,3 +218,16 @@ def test_a_mapping_with_a_bad_also_code_is_refused():
                 },
             }
         )
+
+
+def test_a_categorical_columns_distinct_values_are_only_those_its_rows_hold():
+    from workforce.intake.mapping import distinct_values
+
+    column = pd.Series(
+        pd.Categorical(["Woman", None, "Man", "Woman"], categories=["Man", "Woman", "Other"])
+    )
+    positions, uniques = distinct_values(column[[0, 1, 3]])  # no row left holds "Man"
+    assert [uniques[p] for p in positions] == ["Woman", "", "Woman"]
+    assert sorted(uniques) == ["", "Woman"]
+    positions, uniques = distinct_values(column)
+    assert [uniques[p] for p in positions] == ["Woman", "", "Man", "Woman"]

@@ -449,17 +449,21 @@ def distinct_values(values: pd.Series) -> tuple[np.ndarray, list[str]]:
 def _categorical_values(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """`distinct_values` of a categorical column: its codes, and its categories as text.
 
-    A missing cell (code -1) is the empty text, as in any other column; categories no row
-    holds are kept, which only costs a decision nobody is asked for (see `column_keys`).
+    A missing cell is the empty text, as in any other column. Categories no row holds are
+    left out, so that no one is asked to decide a value no row has (a frame filtered after
+    it was read keeps all its categories).
     """
     codes = values.cat.codes.to_numpy()
-    uniques = ["" if value is None or value != value else str(value)
-               for value in values.cat.categories.tolist()]
-    if (codes < 0).any():
-        if "" not in uniques:
-            uniques.append("")
-        codes = np.where(codes < 0, uniques.index(""), codes)
-    return codes, uniques
+    uniques = [str(value) for value in values.cat.categories.tolist()]
+    missing = codes < 0
+    if missing.any():
+        codes = np.where(missing, len(uniques), codes)
+        uniques.append("")
+    held = np.bincount(codes, minlength=len(uniques)) > 0
+    if held.all():
+        return codes, uniques
+    renumber = np.cumsum(held) - 1
+    return renumber[codes], [text for text, kept in zip(uniques, held, strict=True) if kept]
 
 
 def column_keys(
