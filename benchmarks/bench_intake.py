@@ -130,9 +130,10 @@ def run_ingest(path: str) -> dict:
     return {
         "seconds": seconds,
         "cpu_seconds": ingest_cpu,
-        "ingest_peak_mib": peak,
+        "peak_mib": peak,  # ingest's own, before the writing
         "write_seconds": write_seconds,
         "write_cpu_seconds": write_cpu,
+        "written_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "rows": report.rows_read,
         "accepted": report.accepted,
         "rejected": report.rejected,
@@ -148,10 +149,7 @@ def child(kind: str, path: str) -> None:
 
     runs = {"floor": run_floor, "ingest": run_ingest}
     result = runs[kind](path)
-    result["peak_mib"] = result.pop(
-        "ingest_peak_mib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    )
-    result["written_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result.setdefault("peak_mib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     pool = pa.default_memory_pool()
     if kind == "ingest":
         from workforce.intake.allocator import jemalloc_pool

@@ -123,13 +123,14 @@ def _categorical(positions: np.ndarray, values: list[str]) -> pd.Series:
     renumber = np.array([numbers.setdefault(value, len(numbers)) for value in values],
                         dtype=np.int32)
     kind = np.int8 if len(numbers) < 2**7 else np.int16 if len(numbers) < 2**15 else np.int32
-    codes = renumber.astype(kind)[positions]
-    categories = pd.Index(list(numbers), dtype="str")
-    # Every code is a position into `numbers` by construction: no pass to check them.
-    categorical = pd.Categorical.from_codes(
-        codes, dtype=pd.CategoricalDtype(categories), validate=False
-    )
-    return pd.Series(categorical)
+    return _from_codes(renumber.astype(kind)[positions], list(numbers))
+
+
+def _from_codes(codes: np.ndarray, categories: list[str]) -> pd.Series:
+    """A categorical column of str categories; every code is a position into `categories` by
+    construction, so pandas is not asked to check them (a pass over the rows)."""
+    dtype = pd.CategoricalDtype(pd.Index(categories, dtype="str"))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False))
 
 
 def _positions_at(outputs: dict[str, Coded], rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -996,9 +997,7 @@ def _records(
 def _repeat(text: str, size: int) -> pd.Series:
     """A column holding `text` `size` times: a categorical of one category, one byte a row
     (zeroed memory the system hands over untouched), no text copied per row."""
-    codes = np.zeros(size, dtype=np.int8)
-    categories = pd.CategoricalDtype(pd.Index([text], dtype="str"))
-    return pd.Series(pd.Categorical.from_codes(codes, dtype=categories, validate=False))
+    return _from_codes(np.zeros(size, dtype=np.int8), [text])
 
 
 def _take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
