@@ -11,6 +11,7 @@ import pytest
 from workforce.intake import ingest, read_source
 from workforce.intake.detect import propose_columns, propose_mapping
 from workforce.intake.mapping import mapping_from_dict
+from workforce.intake.read import take_ascending
 from workforce.standard import validate_records
 
 ingest_module = importlib.import_module("workforce.intake.ingest")  # `ingest` is the function
@@ -272,7 +273,7 @@ def test_rows_taken_chunk_by_chunk_are_the_rows_asked_for():
 
     data = pa.chunked_array([["a", "b", "c"], [], ["d"], ["e", "f"]], type=pa.large_string())
     for rows in ([], [0], [2, 3], [0, 1, 2, 3, 4, 5], [5], [1, 4, 5]):
-        taken = ingest_module._take_ascending(data, np.array(rows, dtype=np.int64))
+        taken = take_ascending(data, np.array(rows, dtype=np.int64))
         assert taken.to_pylist() == [data[row].as_py() for row in rows]
         assert taken.type == data.type
 

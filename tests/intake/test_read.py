@@ -9,6 +9,7 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
@@ -324,6 +325,34 @@ def test_the_one_pass_stream_hands_over_every_byte_however_it_is_asked(tmp_path)
         assert stream.lines == data.count(b"\n")
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    lines=st.lists(st.text(alphabet=st.sampled_from("ab\r"), max_size=3), max_size=40),
+    ending=st.sampled_from(["\n", "\r\n"]),
+    sizes=st.lists(st.integers(1, 9), min_size=1, max_size=5),
+)
+def test_a_stream_skipping_columns_finds_every_line_that_is_not_blank(lines, ending, sizes):
+    from workforce.intake.read import SAMPLE_BYTES, _HashingStream
+
+    # A header longer than the sample read ahead, so the lines come in blocks of 1–9 bytes.
+    data = ("H" * SAMPLE_BYTES + ending + ending.join(lines)).encode()
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "m.csv"
+        path.write_bytes(data)
+        with open(path, "rb", buffering=0) as raw:
+            stream = _HashingStream(raw, skipping=True)
+            stream.start(0)
+            while stream.read(sizes[len(data) % len(sizes)]):  # blocks of any size
+                pass
+    starts, stops = stream.lines_at(0)
+    found = [data[start:stop] for start, stop in zip(starts, stops, strict=True)]
+    # What the parser reads as a line: a "\r" before "\n" ends it; blank ones are skipped.
+    expected = [line for line in data.split(b"\n") if line not in (b"", b"\r")]
+    assert found == expected
+    assert stream.lines == data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    assert stream.text_is_utf8()
+
+
 def test_a_workbooks_sheets_are_listed_in_order_without_reading_their_cells(tmp_path):
     from workforce.intake.read import sheet_names
 
@@ -388,3 +417,115 @@ def test_any_text_read_with_categoricals_holds_the_cells_read_plainly(text, bom,
             assert isinstance(coded.frame[name].dtype, pd.CategoricalDtype)
             assert coded.frame[name].tolist() == plain.frame[name].tolist()
         assert_same_reading(coded, plain)
+
+
+# --- columns read alone, rows read whole again ----------------------------------------------
+
+
+def read_alone(path, columns):
+    return read_source(path, columns=columns)
+
+
+def assert_whole_again(alone, plain):
+    """The columns read alone hold what a whole read holds; every row read whole again is
+    the row read whole."""
+    assert list(alone.frame.columns) == [c for c in plain.frame.columns if c in alone.frame]
+    pd.testing.assert_frame_equal(alone.frame, plain.frame[list(alone.frame.columns)])
+    assert alone.columns == list(plain.frame.columns)
+    everything = np.arange(len(plain.frame))
+    pd.testing.assert_frame_equal(alone.whole_rows(everything), plain.frame)
+    some = everything[::3]
+    pd.testing.assert_frame_equal(
+        alone.whole_rows(some), plain.frame.iloc[some].reset_index(drop=True)
+    )
+    assert_same_reading(alone, plain)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ID,Gender,Email\n1,F,a@x.org\n2,M,b@x.org\n3,,c@x.org",  # no final line break
+        "ID,Gender,Email\r\n1,F,a@x.org\r\n\r\n2,M,b@x.org\r\n3,,\r\n\r\n",  # blank lines
+        'ID,Gender,Email\n1,"F, or so",a@x.org\n\n\n2,M,"b ""q"" @x.org"\n',  # quoted cells
+        "ID,Gender,Email\r1,F,a@x.org\r2,M,b@x.org\r",  # old Mac line ends: read whole again
+        "ID,Gender,Email\n1,F,a@x.org\r2,M,\n3,,\n",  # a lone carriage return ends a record
+    ],
+)
+def test_a_csv_read_for_some_columns_reads_any_row_whole_again(tmp_path, text):
+    path = write_csv(tmp_path / "m.csv", text)
+    plain = read_source(path)
+    alone = read_alone(path, ["ID", "Gender"])
+    assert "Email" not in alone.frame.columns
+    assert_whole_again(alone, plain)
+    assert list(alone.whole_rows(np.array([], dtype=np.int64)).columns) == alone.columns
+
+
+def test_reading_every_column_or_a_file_not_read_in_one_pass_holds_every_column(tmp_path):
+    path = write_csv(tmp_path / "m.csv", "ID,Gender\n1,F\n2,M\n")
+    assert read_alone(path, ["ID", "Gender", "Age"]).header == ()  # all there: read whole
+    decoded = write_csv(tmp_path / "w.csv", "ID,Gender,Town\n1,F,Zürich\n", "cp1252")
+    table = read_alone(decoded, ["ID"])
+    assert list(table.frame.columns) == ["ID", "Gender", "Town"]
+    assert table.encoding == "cp1252"
+
+
+def test_a_code_page_byte_deep_in_a_column_not_read_still_decodes_the_file(tmp_path):
+    # 2 MB of UTF-8, then a cp1252 "ü" in the column left out: the file is not UTF-8, and is
+    # read whole and decoded, as if every column had been asked for.
+    path = tmp_path / "acmg-2025.csv"
+    path.write_bytes(
+        ("ID;Name;Group\r\n" + many_rows(80_000)).encode() + "0080000;Zürich;1\r\n".encode("cp1252")
+    )
+    alone = read_alone(path, ["ID", "Group"])
+    assert alone.encoding == "cp1252" and alone.header == ()
+    assert alone.frame["Name"].iloc[-1] == "Zürich"
+    assert_same_reading(alone, read_source(path))
+
+
+def test_a_file_changed_before_its_rows_are_read_again_is_refused(tmp_path):
+    path = write_csv(tmp_path / "m.csv", "ID,Gender,Email\n1,F,a@x.org\n2,M,b@x.org\n")
+    alone = read_alone(path, ["ID", "Gender"])
+    path.write_text("ID,Gender,Email\n1,F,a@x.org\n2,X,b@x.org\n", encoding="utf-8")
+    with pytest.raises(IntakeError, match="m.csv: the file changed while it was being ingested"):
+        alone.whole_rows(np.array([1]))
+
+
+def test_a_file_gone_before_its_rows_are_read_again_is_named(tmp_path):
+    path = write_csv(tmp_path / "m.csv", "ID,Gender,Email\n1,F,a@x.org\n")
+    alone = read_alone(path, ["ID"])
+    path.unlink()
+    with pytest.raises(IntakeError, match="m.csv: cannot be read again"):
+        alone.whole_rows(np.array([0]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=csv_text,
+    bom=st.sampled_from([b"", codecs.BOM_UTF8]),
+    cp1252=st.booleans(),
+    keep=st.lists(st.integers(0, 3), max_size=3),
+)
+def test_any_text_read_for_some_columns_is_the_text_read_whole(text, bom, cp1252, keep):
+    with tempfile.TemporaryDirectory() as directory:
+        path = fuzz_file(directory, text, bom, cp1252)
+        plain = read_or_message(read_source, path)
+        if isinstance(plain, str):
+            assert read_or_message(partial(read_alone, columns=["x"]), path) == plain
+            return
+        names = list(plain.frame.columns)
+        columns = [names[k] for k in keep if k < len(names)]
+        alone = read_or_message(partial(read_alone, columns=columns), path)
+        assert not isinstance(alone, str), alone
+        assert_whole_again(alone, plain)
+
+
+def test_many_rows_wanted_whole_are_read_with_the_whole_file_again(tmp_path):
+    path = write_csv(tmp_path / "m.csv", "ID;Name;Group\r\n" + many_rows(3000))
+    plain, alone = read_source(path), read_alone(path, ["ID"])
+    few, many = np.arange(0, 3000, 3), np.arange(0, 3000, 2)
+    for rows in (few, many):
+        pd.testing.assert_frame_equal(
+            alone.whole_rows(rows), plain.frame.iloc[rows].reset_index(drop=True)
+        )
+        # 1,000 rows are read from their lines; 1,500 (half), with the whole file again.
+        assert (alone.lines._whole is None) == (rows is few)

@@ -10,10 +10,12 @@ the unusable ones: exact duplicate copies, and every row of an ID that distinct 
 
 from __future__ import annotations
 
+import codecs
+
 import pandas as pd
 import pytest
 
-from workforce.intake import decided_columns, ingest, load_mapping, read_source
+from workforce.intake import decided_columns, ingest, load_mapping, read_columns, read_source
 from workforce.intake.files import saved_mapping
 from workforce.intake.mapping import undecided_values
 from workforce.synth.exports import acmg, ashg, nsgc
@@ -36,8 +38,13 @@ def unusable_rows(provenance: pd.DataFrame) -> set[int]:
 def society(request, consortium, truth):
     org = request.param
     mapping = load_mapping(saved_mapping(org))
-    # As `ingest_file`, the CLI and the web read it: decided columns as categoricals.
-    table = read_source(consortium / EXPORTS[org], categorical=decided_columns(mapping))
+    # As `ingest_file`, the CLI and the web read it: the mapped columns alone, the decided
+    # ones as categoricals.
+    table = read_source(
+        consortium / EXPORTS[org],
+        categorical=decided_columns(mapping),
+        columns=read_columns(mapping),
+    )
     result = ingest(table, mapping, year=2025)
     records, provenance = truth
     own = provenance["record_id"].str.startswith(f"{org}-")
@@ -50,13 +57,17 @@ def society(request, consortium, truth):
     )
 
 
-def test_decided_columns_read_as_categoricals_give_what_text_columns_give(society, consortium):
+def test_mapped_columns_read_alone_as_categoricals_give_what_every_column_as_text_gives(
+    society, consortium
+):
     org, table, result, _, _ = society
     mapping = load_mapping(saved_mapping(org))
     as_text = ingest(read_source(consortium / EXPORTS[org]), mapping, year=2025)
     if org == "nsgc":  # a CSV: its decided columns were read as categoricals
+        # (every column: a Windows code page after a UTF-8 mark is read whole, then decoded)
         decided = decided_columns(mapping)
         assert all(isinstance(table.frame[c].dtype, pd.CategoricalDtype) for c in decided)
+    assert list(result.rejects.columns[2:]) == table.columns  # rejects are whole rows
     pd.testing.assert_frame_equal(result.records.astype(str), as_text.records.astype(str))
     pd.testing.assert_frame_equal(result.rejects.astype(str), as_text.rejects.astype(str))
     assert result.report.problems == as_text.report.problems
@@ -142,3 +153,27 @@ def test_the_saved_mapping_covers_every_label_the_generator_can_emit(org, column
     frame = pd.concat([frame] * len(emitted), ignore_index=True)
     frame[column] = sorted(emitted)
     assert undecided_values(mapping, frame) == []
+
+
+def test_a_utf8_export_read_for_its_mapped_columns_alone_ingests_as_if_read_whole(
+    consortium, tmp_path
+):
+    # The NSGC export in UTF-8: read in one pass, its unmapped columns (e-mail, employer)
+    # parsed only for the rows shown whole, the exact duplicates among them.
+    data = (consortium / EXPORTS["nsgc"]).read_bytes().removeprefix(codecs.BOM_UTF8)
+    path = tmp_path / "nsgc_roster_2025.csv"
+    path.write_bytes(data.decode("cp1252").encode("utf-8"))
+    mapping = load_mapping(saved_mapping("nsgc"))
+    mapped = read_columns(mapping)
+    alone = read_source(path, categorical=decided_columns(mapping), columns=mapped)
+    whole = read_source(path)
+    assert list(alone.frame.columns) == [c for c in whole.frame.columns if c in mapped]
+    assert alone.columns == list(whole.frame.columns)
+    assert "Email Address" not in alone.frame.columns
+
+    result, expected = (ingest(table, mapping, year=2025) for table in (alone, whole))
+    pd.testing.assert_frame_equal(result.records.astype(str), expected.records.astype(str))
+    pd.testing.assert_frame_equal(result.provenance.astype(str), expected.provenance.astype(str))
+    pd.testing.assert_frame_equal(result.rejects, expected.rejects)
+    assert result.report.problems == expected.report.problems
+    assert {p.kind for p in result.report.problems} >= {"duplicate_row", "shared_id"}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workforce.intake.ingest import IngestResult, decided_columns, ingest
+from workforce.intake.ingest import IngestResult, decided_columns, ingest, read_columns
 from workforce.intake.mapping import load_mapping
 from workforce.intake.read import read_source
 
@@ -57,6 +57,7 @@ def ingest_file(
         path,
         sheet=sheet if sheet is not None else mapping.source.get("sheet"),
         categorical=decided_columns(mapping),
+        columns=read_columns(mapping),
     )
     year = year or year_from_name(Path(path)) or date.today().year
     return ingest(table, mapping, year=year, progress=progress)

@@ -48,7 +48,7 @@ from workforce.intake.mapping import (
     undecided_values,
     value_key,
 )
-from workforce.intake.read import SourceTable
+from workforce.intake.read import SourceTable, take_ascending
 from workforce.intake.report import (
     PROBLEM_COLUMNS,
     REJECTED,
@@ -91,6 +91,12 @@ def decided_columns(mapping: Mapping) -> list[str]:
     states = [column.column for column in mapping.columns if column.method == "us_state"]
     decided = [column.column for column in mapping.columns if column.method in DISTINCT_METHODS]
     return list(dict.fromkeys(decided + states[:1]))
+
+
+def read_columns(mapping: Mapping) -> list[str]:
+    """The source columns `ingest` reads: worth reading alone (`read_source(columns=...)`),
+    since the others matter only for the rows shown whole, the rejects."""
+    return list(dict.fromkeys(column.column for column in mapping.columns))
 
 
 @dataclass
@@ -332,11 +338,11 @@ def ingest(
     frame = table.frame
     if progress is None or len(frame) < PROGRESS_ROWS:  # a bar only where there is a wait
         progress = lambda step, done, total: None  # noqa: E731
-    missing_columns = [c.column for c in mapping.columns if c.column not in frame.columns]
+    missing_columns = [c.column for c in mapping.columns if c.column not in table.columns]
     if missing_columns:
         raise IntakeError(
             f"{table.name}: column(s) {', '.join(map(repr, missing_columns))} of the mapping "
-            f"are not in the file; its columns are {', '.join(map(repr, frame.columns))}"
+            f"are not in the file; its columns are {', '.join(map(repr, table.columns))}"
         )
     if unmapped not in ("stop", "reject"):
         raise ValueError("unmapped must be 'stop' or 'reject'")
@@ -382,7 +388,7 @@ def ingest(
         rejected = rows.rejected()
         accepted = np.flatnonzero(~rejected)
         rejected_rows = np.flatnonzero(rejected)
-        taken = beside.submit(_take_rows, frame, rejected_rows)
+        taken = beside.submit(table.whole_rows, rejected_rows)
         at_accepted = _positions_at(outputs, accepted)
         records = _records(standard, outputs, at_accepted, ids, accepted, table, mapping.org, year)
         bad_records = _invalid_records(records, outputs, at_accepted, table)
@@ -397,7 +403,7 @@ def ingest(
             accepted = accepted[keep]
             records = records.iloc[keep].reset_index(drop=True)
             rejected_rows = np.flatnonzero(rows.rejected())
-            rejects = _take_rows(frame, rejected_rows)
+            rejects = table.whole_rows(rejected_rows)
     progress("ingesting", steps - 1, steps)
 
     reasons = [rows.reasons[row] for row in rejected_rows.tolist()]
@@ -859,8 +865,8 @@ def _record_ids(
     repeated = np.setdiff1d(repeated, blank)
     if not len(repeated):
         return ids
-    id_text = np.asarray(_take_ascending(ids, repeated).to_pylist(), dtype=object)
-    subset = frame.iloc[repeated]
+    id_text = np.asarray(take_ascending(ids, repeated).to_pylist(), dtype=object)
+    subset = table.whole_rows(repeated)  # an exact copy is equal in every column
     copies = subset.duplicated(keep="first").to_numpy()
     first_seen: dict[tuple, int] = {}
     messages = []
@@ -975,7 +981,7 @@ def _records(
     columns: dict[str, pd.Series] = {}
     for name in standard.record_columns:
         if name == "record_id":
-            taken = _take_ascending(ids, accepted)
+            taken = take_ascending(ids, accepted)
             columns[name] = pd.Series(taken.cast(pa.large_string()), dtype="str")
         elif name == "source":
             columns[name] = constant(table.name)
@@ -998,42 +1004,3 @@ def _repeat(text: str, size: int) -> pd.Series:
     """A column holding `text` `size` times: a categorical of one category, one byte a row
     (zeroed memory the system hands over untouched), no text copied per row."""
     return _from_codes(np.zeros(size, dtype=np.int8), [text])
-
-
-def _take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    """`frame.iloc[rows]` for ascending `rows`, with a fresh index.
-
-    Arrow-backed text columns are taken with Arrow chunk by chunk (see `_take_ascending`);
-    other columns (categoricals, numbers) go through pandas.
-    """
-    columns = {}
-    for position in range(frame.shape[1]):
-        column = frame.iloc[:, position]
-        data = getattr(column.array, "_pa_array", None)
-        if isinstance(column.dtype, pd.StringDtype) and data is not None:
-            columns[position] = pd.Series(_take_ascending(data, rows), dtype=column.dtype)
-        else:
-            columns[position] = column.iloc[rows].reset_index(drop=True)
-    result = pd.DataFrame(columns, copy=False)
-    result.columns = frame.columns
-    return result
-
-
-def _take_ascending(data: pa.ChunkedArray, rows: np.ndarray) -> pa.ChunkedArray:
-    """`data.take(rows)` for ascending `rows`, chunk by chunk.
-
-    Arrow's take of a chunked array first joins its chunks into one array: for a column read
-    from a large CSV (a chunk per megabyte) that copies every cell, 0.04–0.06 s for the
-    member IDs or e-mail addresses of a million rows, to pick the rejected few thousand.
-    """
-    bounds = np.cumsum([0, *(len(chunk) for chunk in data.chunks)])
-    cuts = np.searchsorted(rows, bounds)
-    pieces = [
-        chunk.take(pa.array(rows[start:stop] - first))
-        for chunk, first, start, stop in zip(
-            data.chunks, bounds[:-1].tolist(), cuts[:-1].tolist(), cuts[1:].tolist(),
-            strict=True,
-        )
-        if start < stop
-    ]
-    return pa.chunked_array(pieces, type=data.type)

@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from workforce.intake import (
     decided_columns,
     ingest,
     propose_mapping,
+    read_columns,
     read_source,
     undecided_values,
 )
@@ -78,15 +79,28 @@ def source_path(upload: Upload) -> Iterator[Path]:
         yield link
 
 
-def read_upload(
-    upload: Upload, sheet: str | None = None, categorical: Collection[str] = ()
-) -> SourceTable:
-    """The upload as read, from ``sheet`` of a workbook (default: its first sheet); the
-    columns named in ``categorical`` read as categoricals (see `read_source`)."""
+def read_upload(upload: Upload, sheet: str | None = None) -> SourceTable:
+    """The upload as read, from ``sheet`` of a workbook (default: its first sheet)."""
     if not upload.path.exists():
         raise IntakeError(f"{upload.original_filename}: the stored file is missing")
     with source_path(upload) as path:
-        return read_source(path, sheet=sheet or None, categorical=categorical)
+        return read_source(path, sheet=sheet or None)
+
+
+def ingest_upload(upload: Upload, mapping: IntakeMapping, sheet: str | None, year: int):
+    """The upload ingested with a mapping, read as `workforce.intake.ingest_file` reads a
+    file: the mapped columns alone, the decided ones as categoricals, the rejected rows
+    read whole again from the file while its link still exists."""
+    if not upload.path.exists():
+        raise IntakeError(f"{upload.original_filename}: the stored file is missing")
+    with source_path(upload) as path:
+        table = read_source(
+            path,
+            sheet=sheet or None,
+            categorical=decided_columns(mapping),
+            columns=read_columns(mapping),
+        )
+        return ingest(table, mapping, year=year)
 
 
 def upload_sheets(upload: Upload) -> list[str]:
@@ -422,8 +436,7 @@ def do_ingest_upload(
     parsed = mapping.parsed()
     sheet = (run.values or {}).get("sheet") or parsed.source.get("sheet")
     try:
-        table = read_upload(upload, sheet, decided_columns(parsed))
-        result = ingest(table, parsed, year=run.year)
+        result = ingest_upload(upload, parsed, sheet, run.year)
     except IntakeError as error:
         run.mapping = None  # only an ingested run names the mapping that made it
         return _fail(run, str(error), acting_user, step="ingest")
