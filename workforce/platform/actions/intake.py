@@ -8,7 +8,6 @@ rejected rows as files beside the upload, and an audit event for every step.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -56,6 +55,7 @@ from workforce.platform.intake.models import (
 )
 from workforce.platform.organizations.models import Organization
 from workforce.platform.uploads.models import Upload
+from workforce.platform.uploads.storage import sha256_of
 
 # The validation report kept in the database (and shown) lists this many problems; the
 # problems file of the run has every one.
@@ -374,14 +374,6 @@ def do_save_mapping(
     return saved
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _write_problems(frame, target: Path) -> None:
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     os.close(fd)
@@ -455,7 +447,7 @@ def do_ingest_upload(
     run.error = ""
     run.output_dir = folder
     run.checksums = {
-        name: _sha256_file(directory / name)
+        name: sha256_of(directory / name)
         for name in (RECORDS_FILE, PROVENANCE_FILE, REJECTS_FILE, PROBLEMS_FILE)
     }
     run.rows_read = result.report.rows_read
