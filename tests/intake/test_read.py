@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import tempfile
+import threading
 from functools import partial
 from pathlib import Path
 
@@ -529,3 +531,17 @@ def test_many_rows_wanted_whole_are_read_with_the_whole_file_again(tmp_path):
         )
         # 1,000 rows are read from their lines; 1,500 (half), with the whole file again.
         assert (alone.lines._whole is None) == (rows is few)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX thing")
+def test_a_named_pipe_is_read_whole_since_it_cannot_be_read_again(tmp_path):
+    path = tmp_path / "m.csv"
+    os.mkfifo(path)
+    writer = threading.Thread(
+        target=path.write_text, args=("ID,Gender,Email\n1,F,a@x.org\n",), daemon=True
+    )
+    writer.start()
+    table = read_alone(path, ["ID"])
+    writer.join(timeout=10)
+    assert list(table.frame.columns) == ["ID", "Gender", "Email"]
+    assert table.whole_rows(np.array([0]))["Email"].tolist() == ["a@x.org"]

@@ -361,6 +361,8 @@ def _stream_csv(
     """
     import pyarrow as pa
 
+    if columns is not None and not path.is_file():
+        columns = None  # a named pipe cannot be read again for the rows shown whole
     try:
         with open(path, "rb", buffering=0) as raw:
             stream = _HashingStream(raw, skipping=columns is not None)
