@@ -10,7 +10,9 @@ small integer per record. Their text is spelled out only where it is written
 (`workforce.intake.files.write_outputs`), once for all the columns that share it (the many
 that are ``unknown`` throughout). The decided source columns are best read as categoricals
 too (`decided_columns`, `read_source(categorical=...)`): the parser then finds their
-distinct values as it reads.
+distinct values as it reads. A CSV need hold no other column (`read_columns`,
+`read_source(columns=...)`): the rows shown whole, the rejects and the rows whose member ID
+repeats, come from `SourceTable.whole_rows`.
 
 Row rules (each reported by row, column and value):
 - a blank member ID rejects the row;
