@@ -332,18 +332,22 @@ def test_the_one_pass_stream_hands_over_every_byte_however_it_is_asked(tmp_path)
     lines=st.lists(st.text(alphabet=st.sampled_from("ab\r"), max_size=3), max_size=40),
     ending=st.sampled_from(["\n", "\r\n"]),
     sizes=st.lists(st.integers(1, 9), min_size=1, max_size=5),
+    short=st.sampled_from([0, 1, 2, 5]),
 )
-def test_a_stream_skipping_columns_finds_every_line_that_is_not_blank(lines, ending, sizes):
+def test_a_stream_skipping_columns_finds_every_line_that_is_not_blank(
+    lines, ending, sizes, short
+):
     from workforce.intake.read import SAMPLE_BYTES, _HashingStream
 
-    # A header longer than the sample read ahead, so the lines come in blocks of 1–9 bytes.
-    data = ("H" * SAMPLE_BYTES + ending + ending.join(lines)).encode()
+    # A header about as long as the sample read ahead: the lines come in blocks of 1–9 bytes
+    # after it, and a line break may straddle its end.
+    data = ("H" * (SAMPLE_BYTES - short) + ending + ending.join(lines)).encode()
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "m.csv"
         path.write_bytes(data)
         with open(path, "rb", buffering=0) as raw:
-            stream = _HashingStream(raw, skipping=True)
-            stream.start(0)
+            stream = _HashingStream(raw)
+            stream.start(0, skipping=True)
             while stream.read(sizes[len(data) % len(sizes)]):  # blocks of any size
                 pass
     starts, stops = stream.lines_at(0)

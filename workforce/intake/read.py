@@ -254,20 +254,21 @@ class _HashingStream(io.RawIOBase):
     is of exactly the bytes parsed. The first `SAMPLE_BYTES` are read ahead for sniffing; the
     parser is then handed the file from `start` on, after any byte-order mark.
 
-    Where the parser is to skip columns (`skipping`), the stream also checks that every byte
-    is UTF-8 (the parser checks only the columns it reads) and keeps where each line break
-    is, and whether a carriage return precedes it, for `_Lines`.
+    Where the parser is to skip columns (`start(skipping=True)`, known once the header has
+    been read), the stream also checks that every byte is UTF-8 (the parser checks only the
+    columns it reads) and keeps where each line break is, and whether a carriage return
+    precedes it, for `_Lines`.
     """
 
-    def __init__(self, raw, *, skipping: bool = False) -> None:
+    def __init__(self, raw) -> None:
         self.raw = raw
         self.sha256 = hashlib.sha256()
         self.newlines = 0
         self.offset = 0
         self.last = b""
-        self.text = codecs.getincrementaldecoder("utf-8")() if skipping else None
+        self.text: codecs.IncrementalDecoder | None = None
         self.utf8 = True
-        self.breaks: list[np.ndarray] | None = [] if skipping else None
+        self.breaks: list[np.ndarray] | None = None
         self.returns: list[np.ndarray] = []
         self.head = self._take(SAMPLE_BYTES)
         self.pending = b""
@@ -292,6 +293,8 @@ class _HashingStream(io.RawIOBase):
         return block
 
     def _keep_breaks(self, block: bytes) -> None:
+        """Count the block's line breaks, keeping where they are; `offset` and `last` are
+        still those of the block before."""
         view = np.frombuffer(block, dtype=np.uint8)
         found = np.flatnonzero(view == NEWLINE)
         returns = view[np.maximum(found - 1, 0)] == RETURN
@@ -312,8 +315,16 @@ class _HashingStream(io.RawIOBase):
         except UnicodeDecodeError:
             self.utf8 = False
 
-    def start(self, offset: int) -> None:
+    def start(self, offset: int, *, skipping: bool = False) -> None:
+        """Hand the parser the file from `offset` on; `skipping`: see the class."""
         self.pending = self.head[offset:]
+        if skipping:  # the head, read ahead and counted, is now taken in as a first block
+            self.text = codecs.getincrementaldecoder("utf-8")()
+            self.breaks, self.returns = [], []
+            self.newlines, self.offset, self.last = 0, 0, b""
+            self._keep_breaks(self.head)
+            self._check_text(self.head)
+            self.offset, self.last = len(self.head), self.head[-1:]
 
     def text_is_utf8(self) -> bool:
         """Whether every byte read was UTF-8 (true when not checked); call at the end."""
@@ -322,7 +333,7 @@ class _HashingStream(io.RawIOBase):
 
     def lines_at(self, start: int) -> tuple[np.ndarray, np.ndarray]:
         """Where each line that is not blank starts and stops (before its line break), the
-        first at `start`; for a stream made `skipping`, read to the end."""
+        first at `start`; for a stream started `skipping`, read to the end."""
         ends = np.concatenate([np.array([], dtype=np.int64), *self.breaks])
         returns = np.concatenate([np.array([], dtype=bool), *self.returns, [self.last == b"\r"]])
         starts = np.concatenate([[start], ends + 1])
@@ -365,7 +376,7 @@ def _stream_csv(
         columns = None  # a named pipe cannot be read again for the rows shown whole
     try:
         with open(path, "rb", buffering=0) as raw:
-            stream = _HashingStream(raw, skipping=columns is not None)
+            stream = _HashingStream(raw)
             if not stream.head:
                 return None
             try:  # the same checks of its start as a file read whole
@@ -380,7 +391,7 @@ def _stream_csv(
                 wanted = [name for name in names if name in set(columns)]
                 wanted = None if len(wanted) in (0, len(names)) else wanted
             body_start = len(stream.head) - len(body_head)  # after a byte-order mark
-            stream.start(body_start)
+            stream.start(body_start, skipping=wanted is not None)
             try:
                 table = _arrow_csv(
                     stream,
