@@ -14,7 +14,8 @@ pandas/Arrow tables; the platform stores uploads and mappings and calls them.
 - `ingest.ingest(table, mapping, year=)` → `IngestResult` (records, provenance, rejects, report);
   `ingest.decided_columns(mapping)`, the columns worth reading as categoricals;
   `ingest.read_columns(mapping)`, the columns ingest reads at all
-- `files.ingest_file(...)`, `files.write_outputs(...)`: the same from and to files, atomically
+- `files.ingest_file(...)`, `files.write_outputs(...)`: the same from and to files, atomically;
+  `files.read_for_mapping(path, mapping)`, an export read as ingest with that mapping needs it
 """
 
 from workforce.intake.detect import ColumnProposal, propose_columns, propose_mapping

@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from workforce.intake.ingest import IngestResult, decided_columns, ingest, read_columns
-from workforce.intake.mapping import load_mapping
-from workforce.intake.read import read_source
+from workforce.intake.mapping import Mapping, load_mapping
+from workforce.intake.read import SourceTable, read_source
 
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
@@ -53,14 +53,21 @@ def ingest_file(
         raise IntakeError(
             f"{Path(mapping_path).name}: this mapping belongs to {mapping.org!r}, not {org!r}"
         )
-    table = read_source(
+    table = read_for_mapping(path, mapping, sheet=sheet)
+    year = year or year_from_name(Path(path)) or date.today().year
+    return ingest(table, mapping, year=year, progress=progress)
+
+
+def read_for_mapping(path: Path, mapping: Mapping, *, sheet: str | None = None) -> SourceTable:
+    """An export read as `ingest` with `mapping` needs it: the mapped columns alone where the
+    reader can (`read_columns`), the decided ones as categoricals (`decided_columns`), from
+    `sheet` or else the sheet the mapping names."""
+    return read_source(
         path,
         sheet=sheet if sheet is not None else mapping.source.get("sheet"),
         categorical=decided_columns(mapping),
         columns=read_columns(mapping),
     )
-    year = year or year_from_name(Path(path)) or date.today().year
-    return ingest(table, mapping, year=year, progress=progress)
 
 
 def provenance_path(records_path: Path) -> Path:

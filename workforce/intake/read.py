@@ -69,7 +69,7 @@ class SourceTable:
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     user_missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
-    header: tuple[str, ...] = ()  # every column of the file, where `frame` holds only some
+    # Where `frame` holds only some columns: where every record lies in the file.
     lines: _Lines | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -79,7 +79,7 @@ class SourceTable:
     @property
     def columns(self) -> list[str]:
         """Every column of the file, in order, whether or not `frame` holds it."""
-        return list(self.header) if self.header else list(self.frame.columns)
+        return list(self.lines.names) if self.lines else list(self.frame.columns)
 
     def whole_rows(self, positions: np.ndarray) -> pd.DataFrame:
         """Every column of the frame rows at ascending `positions`, with a fresh index: taken
@@ -388,7 +388,8 @@ def _stream_csv(
             delimiter, names = _csv_layout(path.name, body_head, notes)
             wanted = None
             if columns is not None:
-                wanted = [name for name in names if name in set(columns)]
+                asked = set(columns)
+                wanted = [name for name in names if name in asked]
                 wanted = None if len(wanted) in (0, len(names)) else wanted
             body_start = len(stream.head) - len(body_head)  # after a byte-order mark
             stream.start(body_start, skipping=wanted is not None)
@@ -421,9 +422,7 @@ def _stream_csv(
     if wanted is None:
         return source
     starts, stops = stream.lines_at(body_start)
-    return replace(
-        source, header=tuple(names), lines=_Lines(path, starts, stops, names, delimiter)
-    )
+    return replace(source, lines=_Lines(path, starts, stops, names, delimiter))
 
 
 class _Lines:

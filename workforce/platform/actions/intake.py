@@ -25,16 +25,14 @@ from workforce.intake import (
     ColumnMapping,
     IntakeError,
     SourceTable,
-    decided_columns,
     ingest,
     propose_mapping,
-    read_columns,
     read_source,
     undecided_values,
 )
 from workforce.intake import Mapping as IntakeMapping
 from workforce.intake.compare import code_counts
-from workforce.intake.files import write_outputs, year_from_name
+from workforce.intake.files import read_for_mapping, write_outputs, year_from_name
 from workforce.intake.mapping import (
     VALUE_METHODS,
     column_keys,
@@ -68,8 +66,11 @@ def source_path(upload: Upload) -> Iterator[Path]:
 
     Uploads are stored under their checksum, without an extension, but the reader tells the
     format from the extension and names the file in its messages, so it reads a link that
-    carries the name the society gave the file.
+    carries the name the society gave the file. A stored file gone missing is an
+    `IntakeError`.
     """
+    if not upload.path.exists():
+        raise IntakeError(f"{upload.original_filename}: the stored file is missing")
     with tempfile.TemporaryDirectory(prefix="workforce-intake-") as folder:
         link = Path(folder) / upload.original_filename
         try:
@@ -81,25 +82,16 @@ def source_path(upload: Upload) -> Iterator[Path]:
 
 def read_upload(upload: Upload, sheet: str | None = None) -> SourceTable:
     """The upload as read, from ``sheet`` of a workbook (default: its first sheet)."""
-    if not upload.path.exists():
-        raise IntakeError(f"{upload.original_filename}: the stored file is missing")
     with source_path(upload) as path:
         return read_source(path, sheet=sheet or None)
 
 
 def ingest_upload(upload: Upload, mapping: IntakeMapping, sheet: str | None, year: int):
     """The upload ingested with a mapping, read as `workforce.intake.ingest_file` reads a
-    file: the mapped columns alone, the decided ones as categoricals, the rejected rows
-    read whole again from the file while its link still exists."""
-    if not upload.path.exists():
-        raise IntakeError(f"{upload.original_filename}: the stored file is missing")
+    file (`read_for_mapping`), inside the link's life: rejected rows are read whole again
+    from the file while ingest runs."""
     with source_path(upload) as path:
-        table = read_source(
-            path,
-            sheet=sheet or None,
-            categorical=decided_columns(mapping),
-            columns=read_columns(mapping),
-        )
+        table = read_for_mapping(path, mapping, sheet=sheet or None)
         return ingest(table, mapping, year=year)
 
 
