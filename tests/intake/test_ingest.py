@@ -7,6 +7,8 @@ import importlib
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from workforce.intake import ingest, read_source
 from workforce.intake.detect import propose_columns, propose_mapping
@@ -145,6 +147,54 @@ def test_duplicates_blank_ids_and_contradictions_are_rejected_and_nothing_is_los
     assert set(result.provenance["source_sha256"]) == {table.sha256}
 
 
+def test_member_ids_lose_any_unicode_space_around_them_and_only_that(tmp_path):
+    table = table_from(
+        tmp_path,
+        "ID,Gender\n"
+        " 7 ,Female\n"
+        "8\u00a0,Male\n"  # a no-break space, as a spreadsheet pastes it
+        "\u30009,Female\n"  # an ideographic space
+        "10\x1c,Male\n"  # a file separator, which Unicode counts as a space
+        "A B,Female\n"  # a space inside is part of the ID
+        "\u00a0 \t,Male\n",  # nothing but spaces: blank
+    )
+    result = ingest(table, confirmed(table), year=2025)
+    assert result.records["record_id"].tolist() == ["7", "8", "9", "10", "A B"]
+    blank = [(p.row, p.kind, p.value) for p in result.report.problems]
+    assert blank == [(7, "blank_id", "\u00a0 \t")]
+
+
+# Every character Arrow's Unicode trim removes, often, and any other.
+SPACES_OR_ANY = st.one_of(
+    st.sampled_from(list(" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a"
+                         "\u2028\u2029\u202f\u205f\u3000")),
+    st.characters(),
+)
+
+
+@given(
+    texts=st.lists(st.text(SPACES_OR_ANY, max_size=6), max_size=30),
+    cuts=st.lists(st.integers(0, 30), max_size=4),
+    start=st.integers(0, 3),
+    large=st.booleans(),
+)
+def test_ids_trimmed_quickly_equal_arrows_unicode_trim(texts, cuts, start, large):
+    """The shortcut past chunks with nothing to trim gives exactly Arrow's trim, chunks
+    sliced from an offset and of either string type included."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = pa.large_string() if large else pa.string()
+    bounds = sorted({0, len(texts), *(min(cut, len(texts)) for cut in cuts)})
+    chunks = [pa.array(["pad"] * start + texts[a:b], type=kind).slice(start)
+              for a, b in zip(bounds, bounds[1:], strict=False)]
+    one_each = [pa.array(["pad"] * start + [text], type=kind).slice(start) for text in texts]
+    for data in (pa.chunked_array(chunks, type=kind), pa.chunked_array(one_each, type=kind)):
+        trimmed = ingest_module._trimmed(data)
+        assert trimmed.type == kind
+        assert trimmed.to_pylist() == pc.utf8_trim_whitespace(data).to_pylist()
+
+
 @pytest.mark.parametrize("beside", [False, True], ids=["in turn", "side by side"])
 def test_a_row_both_contradictory_and_sharing_an_id_is_rejected_for_its_answer(
     tmp_path, monkeypatch, beside
@@ -272,7 +322,9 @@ def test_rows_taken_chunk_by_chunk_are_the_rows_asked_for():
     import pyarrow as pa
 
     data = pa.chunked_array([["a", "b", "c"], [], ["d"], ["e", "f"]], type=pa.large_string())
-    for rows in ([], [0], [2, 3], [0, 1, 2, 3, 4, 5], [5], [1, 4, 5]):
+    # Most of the rows, each once, go through a filter; a repeated row through take.
+    for rows in ([], [0], [2, 3], [0, 1, 2, 3, 4, 5], [5], [1, 4, 5], [0, 2, 3, 4, 5],
+                 [0, 1, 1, 2, 4]):
         taken = take_ascending(data, np.array(rows, dtype=np.int64))
         assert taken.to_pylist() == [data[row].as_py() for row in rows]
         assert taken.type == data.type

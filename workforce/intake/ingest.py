@@ -484,7 +484,9 @@ def _invalid_records(
         found = {name: [codes[k] for codes in numbered] for k, name in enumerate(group)}
         items.append((group, found, inverse, checked))
     length = max((len(found[group[0]]) for group, found, _, _ in items), default=1)
-    sample = records.iloc[np.zeros(length, dtype=np.int64)].reset_index(drop=True)
+    # The first record repeated: its other columns are valid, and copying one row, not a
+    # million, keeps every column's type.
+    sample = records.iloc[:1].iloc[np.zeros(length, dtype=np.int64)].reset_index(drop=True)
     sample["record_id"] = [f"r{i}" for i in range(length)]
     owner: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
     for group, found, inverse, checked in items:
@@ -858,10 +860,12 @@ def _record_ids(
         padded = pc.utf8_lpad(numbers, width=7, padding="0")
         return pa.chunked_array([pc.binary_join_element_wise(f"{org}-{year}", padded, "-")])
     column = columns[0].column
-    ids = pc.utf8_trim_whitespace(_arrow_text(frame[column]))
+    written = _arrow_text(frame[column])
+    ids = _trimmed(written)
     blank = np.flatnonzero(_numpy_bool(pc.equal(ids, "")))
     rows.reject(
-        blank, column, frame[column].iloc[blank].tolist(), "blank_id", "the member ID is blank"
+        blank, column, take_ascending(written, blank).to_pylist(), "blank_id",
+        "the member ID is blank",
     )
     repeated = np.flatnonzero(_repeated(ids))
     repeated = np.setdiff1d(repeated, blank)
@@ -916,6 +920,44 @@ def _repeated(ids: pa.ChunkedArray) -> np.ndarray:
     counts = pc.value_counts(ids)
     repeated_ids = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
     return _numpy_bool(pc.is_in(ids, value_set=repeated_ids))
+
+
+# The bytes a character `pc.utf8_trim_whitespace` trims can begin or end with: ASCII's tab to
+# carriage return, the four separators 0x1c-0x1f and space, and any byte of a character
+# beyond ASCII (every Unicode space, U+00A0 or U+3000, is written with such bytes only).
+_MAY_BE_SPACE = np.zeros(256, dtype=bool)
+_MAY_BE_SPACE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
+_MAY_BE_SPACE[0x80:] = True
+
+
+def _trimmed(texts: pa.ChunkedArray) -> pa.ChunkedArray:
+    """`pc.utf8_trim_whitespace` of the texts, chunk by chunk, skipping the chunks in which no
+    text starts or ends with a byte that may be a space.
+
+    Member IDs seldom carry spaces, and Arrow's Unicode trim decodes every character of every
+    ID to find none: 0.045 s for a million IDs, against 0.003 s to look at each one's first
+    and last byte.
+    """
+    return pa.chunked_array(
+        [pc.utf8_trim_whitespace(chunk) if _edges_may_be_space(chunk) else chunk
+         for chunk in texts.chunks],
+        type=texts.type,
+    )
+
+
+def _edges_may_be_space(chunk: pa.Array) -> bool:
+    """Whether any text of a string chunk without nulls starts or ends with a byte of
+    `_MAY_BE_SPACE`."""
+    _, offsets_buffer, data_buffer = chunk.buffers()
+    if data_buffer is None or len(chunk) == 0:
+        return False
+    kind = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=kind)
+    offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    filled = offsets[1:] > offsets[:-1]  # an empty text has no first or last byte
+    firsts, ends = offsets[:-1][filled], offsets[1:][filled]
+    return bool(_MAY_BE_SPACE[data[firsts]].any() or _MAY_BE_SPACE[data[ends - 1]].any())
 
 
 def _arrow_text(values: pd.Series) -> pa.ChunkedArray:

@@ -552,9 +552,16 @@ def take_ascending(data, rows: np.ndarray):
     Arrow's take of a chunked array first joins its chunks into one array: for a column read
     from a large CSV (a chunk per megabyte) that copies every cell, 0.04–0.06 s for the
     member IDs or e-mail addresses of a million rows, to pick the rejected few thousand.
+    Most of the rows (the accepted ones), each once, are kept by a filter instead: a mask
+    costs a byte a row, where take's indices cost eight, and Arrow filters a chunked array
+    chunk by chunk (0.010 against 0.016 s for 986,000 of a million IDs).
     """
     import pyarrow as pa
 
+    if 2 * len(rows) > len(data) and bool(np.all(rows[1:] > rows[:-1])):
+        keep = np.zeros(len(data), dtype=bool)
+        keep[rows] = True
+        return data.filter(pa.array(keep))
     bounds = np.cumsum([0, *(len(chunk) for chunk in data.chunks)])
     cuts = np.searchsorted(rows, bounds)
     pieces = [
