@@ -9,7 +9,8 @@ any is the floor. After each timed ingest its outputs are written as `workforce 
 them (records, provenance, rejects), timed apart, so that work moved from ingest into writing
 shows. Each timing runs in a fresh subprocess so its peak resident memory (ru_maxrss) is its
 own; the runs are interleaved and repeated and the fastest kept, since one slow run on a
-shared machine says nothing about the code (medians are recorded too):
+shared machine says nothing about the code (medians are recorded too). pyarrow's read as it
+comes, guessing each column's type, is timed too for comparison, though it is not the floor:
 
     python benchmarks/bench_intake.py --rows 1000000 --out benchmarks/results/intake.json
 """
@@ -111,6 +112,18 @@ def run_floor(path: str) -> dict:
     return {"seconds": seconds, "cpu_seconds": time.process_time() - cpu, "rows": table.num_rows}
 
 
+def run_typed(path: str) -> dict:
+    """`pyarrow.csv.read_csv` as it comes, guessing each column's type: not the floor (it
+    reads member IDs such as 00001000 as numbers, losing their zeros, and so cannot be what
+    ingest does), but what "reading with pyarrow" most often means."""
+    import pyarrow.csv as pacsv
+
+    started, cpu = time.perf_counter(), time.process_time()
+    table = pacsv.read_csv(path)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "cpu_seconds": time.process_time() - cpu, "rows": table.num_rows}
+
+
 def run_ingest(path: str) -> dict:
     from workforce.intake.files import ingest_file, write_outputs
     from workforce.standard import load_standard
@@ -147,7 +160,7 @@ POOLS = ("mimalloc", "jemalloc", "system")
 def child(kind: str, path: str) -> None:
     import pyarrow as pa
 
-    runs = {"floor": run_floor, "ingest": run_ingest}
+    runs = {"floor": run_floor, "typed": run_typed, "ingest": run_ingest}
     result = runs[kind](path)
     result.setdefault("peak_mib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     pool = pa.default_memory_pool()
@@ -198,12 +211,13 @@ def main() -> None:
                         str(args.rows), "--seed", str(args.seed)], check=True)
         size = path.stat().st_size
         floors: dict[str, list[dict]] = {}
-        ingests = []
+        ingests, typed = [], []
         for _ in range(args.repeat):
             for pool in POOLS:
                 run = measure("floor", path, pool)
                 # A pool this pyarrow lacks falls back to another: keep what was used.
                 floors.setdefault(run["pool"], []).append(run)
+            typed.append(measure("typed", path))
             ingests.append(measure("ingest", path))
     every_floor = [run for runs in floors.values() for run in runs]
     floor = min(every_floor, key=lambda run: run["seconds"])
@@ -243,6 +257,15 @@ def main() -> None:
         "median_cpu_ratio": round(
             median(run["cpu_seconds"] for run in ingests)
             / median(run["cpu_seconds"] for run in every_floor), 2),
+        # pyarrow's read as it comes, types guessed (not the floor: see `run_typed`).
+        "typed_read_seconds_all": [round(run["seconds"], 3) for run in typed],
+        "typed_read_median_seconds": round(median(run["seconds"] for run in typed), 3),
+        "typed_read_median_cpu_seconds": round(median(run["cpu_seconds"] for run in typed), 3),
+        "ratio_to_typed_read": round(
+            ingested["seconds"] / min(run["seconds"] for run in typed), 2),
+        "median_ratio_to_typed_read": round(
+            median(run["seconds"] for run in ingests)
+            / median(run["seconds"] for run in typed), 2),
         # Writing the outputs after each ingest, as `workforce ingest` does (not in the ratio).
         "write_seconds_all": [round(run["write_seconds"], 3) for run in ingests],
         "write_median_seconds": round(median(run["write_seconds"] for run in ingests), 3),
