@@ -196,6 +196,33 @@ def test_ids_trimmed_quickly_equal_arrows_unicode_trim(texts, cuts, start, large
 
 
 @pytest.mark.parametrize("beside", [False, True], ids=["in turn", "side by side"])
+def test_an_undecided_value_is_what_stops_ingest_whatever_the_id_check_meets(
+    tmp_path, monkeypatch, beside
+):
+    """The member IDs are checked from the start, beside the main line on a large file;
+    a value the mapping has not decided is still what the steward is told about first, not
+    what the ID check ran into (here: rows to show whole from a file no longer there)."""
+    from workforce.intake import MappingIncomplete
+
+    monkeypatch.setattr(ingest_module, "PARALLEL_ROWS", 1 if beside else 10**9)
+    first = table_from(tmp_path, "ID,Gender,Email\n1,Female,a@x.org\n2,Male,b@x.org\n")
+    mapping = confirmed(first)
+    path = tmp_path / "soc-2026.csv"
+    path.write_text(
+        "ID,Gender,Email\n1,Female,a@x.org\n1,Male,c@x.org\n2,Agender,b@x.org\n",
+        encoding="utf-8",
+    )
+    table = read_source(path, columns=ingest_module.read_columns(mapping))
+    assert table.lines is not None  # the e-mails were not read: repeated IDs need the file
+    path.unlink()
+    with pytest.raises(MappingIncomplete) as stopped:
+        ingest(table, mapping, year=2026)
+    assert [(value.column, value.value) for value in stopped.value.undecided] == [
+        ("Gender", "agender")
+    ]
+
+
+@pytest.mark.parametrize("beside", [False, True], ids=["in turn", "side by side"])
 def test_a_row_both_contradictory_and_sharing_an_id_is_rejected_for_its_answer(
     tmp_path, monkeypatch, beside
 ):

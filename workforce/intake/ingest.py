@@ -158,18 +158,18 @@ def _positions_at(outputs: dict[str, Coded], rows: np.ndarray) -> dict[str, np.n
 
 
 class _Beside:
-    """Runs a step on a second thread for a large file, or at once, in turn, for a small one
-    (below `PARALLEL_ROWS` a thread costs more than it saves)."""
+    """Runs a step on a second thread for a large file, or for a small one in turn, when its
+    result is asked for (below `PARALLEL_ROWS` a thread costs more than it saves). Either
+    way, what the step raises is raised where its result is asked for, so a step started
+    early cannot get ahead of a problem the main line finds first."""
 
     def __init__(self, size: int) -> None:
         self.pool = ThreadPoolExecutor(max_workers=1) if size >= PARALLEL_ROWS else None
 
-    def submit(self, function: Callable, *args) -> Future:
+    def submit(self, function: Callable, *args) -> Future | _InTurn:
         if self.pool is not None:
             return self.pool.submit(function, *args)
-        done: Future = Future()
-        done.set_result(function(*args))
-        return done
+        return _InTurn(function, args)
 
     def __enter__(self) -> _Beside:
         return self
@@ -177,6 +177,19 @@ class _Beside:
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
             self.pool.shutdown()
+
+
+class _InTurn:
+    """A step run on the main line when its result is first asked for."""
+
+    def __init__(self, function: Callable, args: tuple) -> None:
+        self.function, self.args = function, args
+        self.done, self.value = False, None
+
+    def result(self):
+        if not self.done:
+            self.value, self.done = self.function(*self.args), True
+        return self.value
 
 
 @dataclass
@@ -348,25 +361,26 @@ def ingest(
         )
     if unmapped not in ("stop", "reject"):
         raise ValueError("unmapped must be 'stop' or 'reject'")
-    distinct = _Distinct(frame)
-    distinct.prefetch(decided_columns(mapping))
-    undecided = undecided_values(mapping, frame, distinct=distinct, keys=distinct.keys)
-    if undecided and unmapped == "stop":
-        raise MappingIncomplete(table.name, undecided)
     rows = _Rows(table)
     steps = len(mapping.columns) + 3
     by_method: dict[str, list[ColumnMapping]] = {}
     for column in mapping.columns:
         by_method.setdefault(column.method, []).append(column)
     # Two steps run beside the main line, on Arrow kernels that release the GIL, while it does
-    # work that mostly holds it: the member IDs are checked while the columns are decided,
-    # and the rejected rows are taken while the records are built and checked.
+    # work that mostly holds it: the member IDs are checked while the distinct values are
+    # found and the columns decided, and the rejected rows are taken while the records are
+    # built and checked.
     with _Beside(len(frame)) as beside:
-        outputs: dict[str, Coded] = {}
         id_rows = _Rows(table)  # the ID rules' findings, added after the columns' (as if in turn)
         checked_ids = beside.submit(
             _record_ids, by_method.get("record_id", []), frame, mapping.org, year, table, id_rows
         )
+        distinct = _Distinct(frame)
+        distinct.prefetch(decided_columns(mapping))
+        undecided = undecided_values(mapping, frame, distinct=distinct, keys=distinct.keys)
+        if undecided and unmapped == "stop":
+            raise MappingIncomplete(table.name, undecided)
+        outputs: dict[str, Coded] = {}
 
         for done, column in enumerate(mapping.columns, start=1):
             progress("ingesting", done, steps)

@@ -511,18 +511,19 @@ class _Lines:
 def _same_cells(rows: pd.DataFrame, frame: pd.DataFrame, positions: np.ndarray) -> bool:
     """Whether the rows read again hold, in the columns `frame` has, what `frame` holds.
 
-    A categorical column is compared by its codes, the rows' text being coded with its
-    categories (a value it lacks gets no code, so differs); other columns as text."""
+    Compared as text: a categorical column's cells are its categories at the rows' codes
+    (a pass over the few rows, where coding the rows' text with the categories hashes every
+    cell), an Arrow-backed one's are taken chunk by chunk (`take_ascending`)."""
     for name in frame.columns:
-        column, again = frame[name], rows[name]
+        column = frame[name]
+        data = getattr(column.array, "_pa_array", None)
         if isinstance(column.dtype, pd.CategoricalDtype):
-            codes = column.cat.codes.to_numpy()[positions]
-            coded = pd.Categorical(again, categories=column.cat.categories).codes
-            if not np.array_equal(coded, codes):
-                return False
-        elif not np.array_equal(
-            np.asarray(again, dtype=object), np.asarray(column.iloc[positions], dtype=object)
-        ):
+            held = np.asarray(column.array.take(positions), dtype=object)
+        elif data is not None:
+            held = take_ascending(data, positions).to_numpy(zero_copy_only=False)
+        else:
+            held = np.asarray(column.iloc[positions], dtype=object)
+        if not np.array_equal(np.asarray(rows[name], dtype=object), held):
             return False
     return True
 
