@@ -530,6 +530,19 @@ def test_any_text_read_for_some_columns_is_the_text_read_whole(text, bom, cp1252
     check_fuzzed_against_plain(text, bom, cp1252, some, assert_whole_again)
 
 
+@pytest.mark.parametrize("end", ["", "\n\n", "\r\n\r\n"], ids=["at once", "then blank lines",
+                                                             "then blank CRLF lines"])
+def test_a_quote_left_open_at_the_end_of_the_file_is_read_again_as_first_read(tmp_path, end):
+    path = write_csv(tmp_path / "m.csv", 'ID,Gender,Email\n1,F,a@x.org\n2,M,"' + end)
+    plain, alone = read_source(path), read_alone(path, ["ID", "Gender"])
+    assert alone.lines is not None
+    rows = np.arange(len(plain.frame))
+    pd.testing.assert_frame_equal(alone.whole_rows(rows), plain.frame)
+    pd.testing.assert_frame_equal(
+        alone.whole_rows(rows[1:]), plain.frame.iloc[1:].reset_index(drop=True)
+    )
+
+
 def test_many_rows_wanted_whole_are_read_with_the_whole_file_again(tmp_path):
     path = write_csv(tmp_path / "m.csv", "ID;Name;Group\r\n" + many_rows(3000))
     plain, alone = read_source(path), read_alone(path, ["ID"])
