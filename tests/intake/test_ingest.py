@@ -358,7 +358,7 @@ def test_a_problem_as_plain_data_holds_every_field_as_asdict_gives_it():
     assert list(problem.as_dict()) == list(asdict(problem))
 
 
-def test_rows_taken_chunk_by_chunk_are_the_rows_asked_for():
+def test_rows_taken_are_the_rows_asked_for():
     import numpy as np
     import pyarrow as pa
 

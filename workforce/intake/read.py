@@ -527,7 +527,7 @@ def _same_cells(rows: pd.DataFrame, frame: pd.DataFrame, positions: np.ndarray) 
 
     Compared as text: a categorical column's cells are its categories at the rows' codes
     (a pass over the few rows, where coding the rows' text with the categories hashes every
-    cell), an Arrow-backed one's are taken chunk by chunk (`take_ascending`)."""
+    cell), an Arrow-backed one's are taken with Arrow (`take_ascending`)."""
     for name in frame.columns:
         column = frame[name]
         data = getattr(column.array, "_pa_array", None)
@@ -545,7 +545,7 @@ def _same_cells(rows: pd.DataFrame, frame: pd.DataFrame, positions: np.ndarray) 
 def take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     """`frame.iloc[rows]` for ascending `rows`, with a fresh index.
 
-    Arrow-backed text columns are taken with Arrow chunk by chunk (see `take_ascending`);
+    Arrow-backed text columns are taken with Arrow in one call each (see `take_ascending`);
     other columns (categoricals, numbers) go through pandas.
     """
     columns = {}
