@@ -523,23 +523,14 @@ def _holds_line_break(parsed) -> bool:
 
 
 def _same_cells(rows: pd.DataFrame, frame: pd.DataFrame, positions: np.ndarray) -> bool:
-    """Whether the rows read again hold, in the columns `frame` has, what `frame` holds.
-
-    Compared as text: a categorical column's cells are its categories at the rows' codes
-    (a pass over the few rows, where coding the rows' text with the categories hashes every
-    cell), an Arrow-backed one's are taken with Arrow (`take_ascending`)."""
-    for name in frame.columns:
-        column = frame[name]
-        data = getattr(column.array, "_pa_array", None)
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            held = np.asarray(column.array.take(positions), dtype=object)
-        elif data is not None:
-            held = take_ascending(data, positions).to_numpy(zero_copy_only=False)
-        else:
-            held = np.asarray(column.iloc[positions], dtype=object)
-        if not np.array_equal(np.asarray(rows[name], dtype=object), held):
-            return False
-    return True
+    """Whether the rows read again hold, in the columns `frame` has, what `frame` holds:
+    compared as text with the same rows taken from `frame` (`take_rows`; a categorical's
+    cells are its categories at the rows' codes, with no coding of the rows' text)."""
+    held = take_rows(frame, positions)
+    return all(
+        np.array_equal(np.asarray(rows[name], dtype=object), np.asarray(held[name], dtype=object))
+        for name in frame.columns
+    )
 
 
 def take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
