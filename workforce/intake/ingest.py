@@ -353,11 +353,13 @@ def ingest(
     frame = table.frame
     if progress is None or len(frame) < PROGRESS_ROWS:  # a bar only where there is a wait
         progress = lambda step, done, total: None  # noqa: E731
-    missing_columns = [c.column for c in mapping.columns if c.column not in table.columns]
+    file_columns = table.columns  # every column of the file, listed once
+    present = set(file_columns)
+    missing_columns = [c.column for c in mapping.columns if c.column not in present]
     if missing_columns:
         raise IntakeError(
             f"{table.name}: column(s) {', '.join(map(repr, missing_columns))} of the mapping "
-            f"are not in the file; its columns are {', '.join(map(repr, table.columns))}"
+            f"are not in the file; its columns are {', '.join(map(repr, file_columns))}"
         )
     if unmapped not in ("stop", "reject"):
         raise ValueError("unmapped must be 'stop' or 'reject'")
