@@ -97,19 +97,25 @@ def write_export(path: Path, rows: int, seed: int) -> None:
     frame.to_csv(path, index=False, encoding="utf-8")
 
 
+def timed_read(read) -> dict:
+    """Wall and CPU time of `read()`, which returns an Arrow table."""
+    started, cpu = time.perf_counter(), time.process_time()
+    table = read()
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "cpu_seconds": time.process_time() - cpu, "rows": table.num_rows}
+
+
 def run_floor(path: str) -> dict:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    started, cpu = time.perf_counter(), time.process_time()
-    with open(path, "rb") as stream:
-        names = stream.readline().decode("utf-8").strip().split(",")
-    table = pacsv.read_csv(
-        path,
-        convert_options=pacsv.ConvertOptions(column_types={name: pa.string() for name in names}),
-    )
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "cpu_seconds": time.process_time() - cpu, "rows": table.num_rows}
+    def read():
+        with open(path, "rb") as stream:
+            names = stream.readline().decode("utf-8").strip().split(",")
+        types = {name: pa.string() for name in names}
+        return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=types))
+
+    return timed_read(read)
 
 
 def run_typed(path: str) -> dict:
@@ -118,10 +124,7 @@ def run_typed(path: str) -> dict:
     ingest does), but what "reading with pyarrow" most often means."""
     import pyarrow.csv as pacsv
 
-    started, cpu = time.perf_counter(), time.process_time()
-    table = pacsv.read_csv(path)
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "cpu_seconds": time.process_time() - cpu, "rows": table.num_rows}
+    return timed_read(lambda: pacsv.read_csv(path))
 
 
 def run_ingest(path: str) -> dict:
