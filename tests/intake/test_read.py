@@ -452,10 +452,10 @@ def assert_whole_again(alone, plain):
     assert alone.columns == list(plain.frame.columns)
     everything = np.arange(len(plain.frame))
     pd.testing.assert_frame_equal(alone.whole_rows(everything), plain.frame)
-    some = everything[::3]
-    pd.testing.assert_frame_equal(
-        alone.whole_rows(some), plain.frame.iloc[some].reset_index(drop=True)
-    )
+    for some in (everything[::3], everything[-1:]):  # every third row; the last alone
+        pd.testing.assert_frame_equal(
+            alone.whole_rows(some), plain.frame.iloc[some].reset_index(drop=True)
+        )
     assert_same_reading(alone, plain)
 
 
@@ -467,6 +467,10 @@ def assert_whole_again(alone, plain):
         'ID,Gender,Email\n1,"F, or so",a@x.org\n\n\n2,M,"b ""q"" @x.org"\n',  # quoted cells
         "ID,Gender,Email\r1,F,a@x.org\r2,M,b@x.org\r",  # old Mac line ends: read whole again
         "ID,Gender,Email\n1,F,a@x.org\r2,M,\n3,,\n",  # a lone carriage return ends a record
+        # A quote left open in the last line, then the end, or blank lines: read whole again.
+        'ID,Gender,Email\n1,F,a@x.org\n2,M,"',
+        'ID,Gender,Email\n1,F,a@x.org\n2,M,"\n\n',
+        'ID,Gender,Email\n1,F,a@x.org\n2,M,"\r\n\r\n',
     ],
 )
 def test_a_csv_read_for_some_columns_reads_any_row_whole_again(tmp_path, text):
@@ -528,19 +532,6 @@ def test_any_text_read_for_some_columns_is_the_text_read_whole(text, bom, cp1252
         return partial(read_alone, columns=[names[k] for k in keep if k < len(names)])
 
     check_fuzzed_against_plain(text, bom, cp1252, some, assert_whole_again)
-
-
-@pytest.mark.parametrize("end", ["", "\n\n", "\r\n\r\n"], ids=["at once", "then blank lines",
-                                                             "then blank CRLF lines"])
-def test_a_quote_left_open_at_the_end_of_the_file_is_read_again_as_first_read(tmp_path, end):
-    path = write_csv(tmp_path / "m.csv", 'ID,Gender,Email\n1,F,a@x.org\n2,M,"' + end)
-    plain, alone = read_source(path), read_alone(path, ["ID", "Gender"])
-    assert alone.lines is not None
-    rows = np.arange(len(plain.frame))
-    pd.testing.assert_frame_equal(alone.whole_rows(rows), plain.frame)
-    pd.testing.assert_frame_equal(
-        alone.whole_rows(rows[1:]), plain.frame.iloc[1:].reset_index(drop=True)
-    )
 
 
 def test_many_rows_wanted_whole_are_read_with_the_whole_file_again(tmp_path):
