@@ -504,10 +504,30 @@ def test_a_code_page_byte_deep_in_a_column_not_read_still_decodes_the_file(tmp_p
     assert_same_reading(alone, read_source(path))
 
 
-def test_a_file_changed_before_its_rows_are_read_again_is_refused(tmp_path):
+@pytest.mark.parametrize("categorical", [(), ("Gender",), ("ID", "Gender")])
+def test_rows_read_again_from_their_lines_match_columns_read_as_text_or_categories(
+    tmp_path, categorical
+):
+    path = write_csv(tmp_path / "m.csv", "ID,Gender,Email\n1,F,a@x.org\n2,M,b@x.org\n3,F,\n")
+    alone = read_source(path, columns=["ID", "Gender"], categorical=categorical)
+    rows = alone.whole_rows(np.array([1, 2]))
+    assert rows.to_dict("list") == {
+        "ID": ["2", "3"], "Gender": ["M", "F"], "Email": ["b@x.org", ""]
+    }
+    assert alone.lines._whole is None  # read from their lines, not with the whole file again
+
+
+@pytest.mark.parametrize("categorical", [(), ("Gender",), ("ID", "Gender")])
+@pytest.mark.parametrize(
+    "changed",
+    ["2,X,b@x.org", "2,F,b@x.org", "3,M,b@x.org"],  # a new value, another known one, an ID
+)
+def test_a_file_changed_before_its_rows_are_read_again_is_refused(
+    tmp_path, categorical, changed
+):
     path = write_csv(tmp_path / "m.csv", "ID,Gender,Email\n1,F,a@x.org\n2,M,b@x.org\n")
-    alone = read_alone(path, ["ID", "Gender"])
-    path.write_text("ID,Gender,Email\n1,F,a@x.org\n2,X,b@x.org\n", encoding="utf-8")
+    alone = read_source(path, columns=["ID", "Gender"], categorical=categorical)
+    path.write_text(f"ID,Gender,Email\n1,F,a@x.org\n{changed}\n", encoding="utf-8")
     with pytest.raises(IntakeError, match="m.csv: the file changed while it was being ingested"):
         alone.whole_rows(np.array([1]))
 

@@ -396,9 +396,7 @@ def ingest(
             outputs["race_ethnicity"] = _omb1997(by_method, distinct, rows)
         if "checkbox" in by_method:
             outputs["race_ethnicity"] = _checkboxes(by_method["checkbox"], distinct, rows)
-        outputs["us_region"] = _region(
-            by_method.get("us_state", []), outputs.get("country"), distinct
-        )
+        outputs.update(_region(by_method.get("us_state", []), outputs.get("country"), distinct))
         progress("ingesting", steps - 2, steps)
         ids = checked_ids.result()
         rows.absorb(id_rows)
@@ -831,8 +829,14 @@ def _checkboxes(columns: list[ColumnMapping], distinct: _Distinct, rows: _Rows) 
 
 def _region(
     state_columns: list[ColumnMapping], country: Coded | None, distinct: _Distinct
-) -> Coded:
-    """us_region: from the state for US records, blank outside the US, else unknown."""
+) -> dict[str, Coded]:
+    """us_region: from the state for US records, blank outside the US, else unknown.
+
+    With a country, us_region is decided per distinct (country, state) pair, and the country
+    is given again per the same pairs: the two share their positions, so the records take
+    them at the accepted rows once, and the pair is validated per distinct pair, with no
+    pass over the records (`_invalid_records`).
+    """
     if state_columns:
         s_positions, s_uniques = distinct(state_columns[0].column)
         regions = [str(us_region(raw)) for raw in s_uniques]
@@ -840,21 +844,23 @@ def _region(
         s_positions, regions = np.zeros(distinct.size, dtype=np.int64), [UNKNOWN]
     if country is None:
         # Without a country a known state is the only evidence; an unknown one stays unknown.
-        return Coded(s_positions, [r if r not in ("",) else UNKNOWN for r in regions])
+        return {"us_region": Coded(s_positions, [r if r != "" else UNKNOWN for r in regions])}
     width = max(len(regions), 1)
     pair = country.positions.astype(np.int64) * width + s_positions
     distinct, inverse = _unique_inverse(pair)
-    results = []
-    for value in distinct:
+    countries, results = [], []
+    for value in distinct.tolist():
         code = country.values[value // width]
         region = regions[value % width]
+        countries.append(code)
         if code == UNITED_STATES:
-            results.append(region if region not in (DECLINED,) else DECLINED)
+            results.append(region)
         elif code in MISSING:
             results.append(UNKNOWN)
         else:
             results.append("")
-    return Coded(inverse.reshape(-1), results)
+    positions = inverse.reshape(-1)
+    return {"country": Coded(positions, countries), "us_region": Coded(positions, results)}
 
 
 def _record_ids(

@@ -274,14 +274,7 @@ class _HashingStream(io.RawIOBase):
         self.pending = b""
 
     def _take(self, size: int) -> bytes:
-        pieces, wanted = [], size
-        while wanted > 0:
-            piece = self.raw.read(wanted)
-            if not piece:
-                break
-            pieces.append(piece)
-            wanted -= len(piece)
-        block = b"".join(pieces)
+        block = _read_exactly(self.raw, size)
         self.sha256.update(block)
         if self.breaks is None:
             self.newlines += count_newlines(block)
@@ -478,14 +471,7 @@ class _Lines:
 
         if len(self.starts) != records + 1:  # the header's line, then a line per record
             return None
-        lines = []
-        with open(self.path, "rb", buffering=1 << 20) as file:
-            for start, stop in zip(
-                self.starts[positions + 1].tolist(), self.stops[positions + 1].tolist(),
-                strict=True,
-            ):
-                file.seek(start)
-                lines.append(file.read(stop - start))
+        lines = _read_lines(self.path, self.starts[positions + 1], self.stops[positions + 1])
         text = b"\n".join([*lines, b""])  # each line's own line break was left out
         try:
             parsed = _arrow_csv(
@@ -513,6 +499,49 @@ class _Lines:
         return whole
 
 
+READ_SPAN = 8 << 20  # the most bytes `_read_lines` reads at once
+
+
+def _read_lines(path: Path, starts: np.ndarray, stops: np.ndarray) -> list[bytes]:
+    """The bytes from each start to its stop, for ascending spans that do not overlap.
+
+    Spans lying near each other are read together, up to `READ_SPAN` bytes at a time, and cut
+    apart in memory. This runs beside the main line, and every read hands the GIL over and
+    back: one read per line (13,948 rejected rows of a million) let the two threads hand it
+    back and forth over ten thousand times, each time perhaps after a wait.
+    """
+    lines: list[bytes] = []
+    with open(path, "rb", buffering=0) as file:
+        first = 0
+        while first < len(starts):
+            # The lines ending within READ_SPAN of this one's start (at least this one).
+            last = max(int(np.searchsorted(stops, starts[first] + READ_SPAN, "right")), first + 1)
+            begin = int(starts[first])
+            file.seek(begin)
+            data = _read_exactly(file, int(stops[last - 1]) - begin)
+            lines += [
+                data[start:stop]
+                for start, stop in zip(
+                    (starts[first:last] - begin).tolist(), (stops[first:last] - begin).tolist(),
+                    strict=True,
+                )
+            ]
+            first = last
+    return lines
+
+
+def _read_exactly(file, size: int) -> bytes:
+    """`size` bytes from an unbuffered file, fewer only where the file ends sooner."""
+    pieces = []
+    while size > 0:
+        piece = file.read(size)
+        if not piece:
+            break
+        pieces.append(piece)
+        size -= len(piece)
+    return b"".join(pieces)
+
+
 def _holds_line_break(parsed) -> bool:
     """Whether any cell of an Arrow table of text holds a line break."""
     import pyarrow.compute as pc
@@ -523,14 +552,41 @@ def _holds_line_break(parsed) -> bool:
 
 
 def _same_cells(rows: pd.DataFrame, frame: pd.DataFrame, positions: np.ndarray) -> bool:
-    """Whether the rows read again hold, in the columns `frame` has, what `frame` holds:
-    compared as text with the same rows taken from `frame` (`take_rows`; a categorical's
-    cells are its categories at the rows' codes, with no coding of the rows' text)."""
-    held = take_rows(frame, positions)
-    return all(
-        np.array_equal(np.asarray(rows[name], dtype=object), np.asarray(held[name], dtype=object))
-        for name in frame.columns
-    )
+    """Whether the rows read again hold, in the columns `frame` has, what `frame` holds at
+    `positions`, cell for cell as text.
+
+    Compared with Arrow kernels, a few calls a column (this runs beside the main line, see
+    `_read_lines`): a categorical's codes at the rows against the rows' text looked up in its
+    categories, a text column's cells taken at the rows against the rows' text.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name in frame.columns:
+        held, again = frame[name], _arrow_of(rows[name])
+        if again is not None and isinstance(held.dtype, pd.CategoricalDtype):
+            categories = pa.array(held.cat.categories.astype(str), type=pa.large_string())
+            found = pc.index_in(again, value_set=categories)
+            codes = held.cat.codes.to_numpy()[positions]
+            same = not found.null_count and np.array_equal(found.to_numpy(), codes)
+        elif again is not None and _arrow_of(held) is not None:
+            taken = take_ascending(_arrow_of(held), positions)
+            same = pc.all(pc.equal(taken.cast(again.type), again)).as_py()
+        else:  # not both read as text: compared value by value
+            same = np.array_equal(
+                np.asarray(rows[name], dtype=object),
+                np.asarray(held.iloc[positions], dtype=object),
+            )
+        if not same:
+            return False
+    return True
+
+
+def _arrow_of(column: pd.Series):
+    """The Arrow array holding an Arrow-backed text column; None for any other column."""
+    if isinstance(column.dtype, pd.StringDtype):
+        return getattr(column.array, "_pa_array", None)
+    return None
 
 
 def take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
@@ -542,8 +598,8 @@ def take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     columns = {}
     for position in range(frame.shape[1]):
         column = frame.iloc[:, position]
-        data = getattr(column.array, "_pa_array", None)
-        if isinstance(column.dtype, pd.StringDtype) and data is not None:
+        data = _arrow_of(column)
+        if data is not None:
             columns[position] = pd.Series(take_ascending(data, rows), dtype=column.dtype)
         else:
             columns[position] = column.iloc[rows].reset_index(drop=True)
