@@ -311,6 +311,31 @@ def test_line_breaks_are_counted_exactly_across_blocks(piece, tail):
     assert count_newlines(tail) == tail.count(b"\n")
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    data=st.binary(min_size=1, max_size=300),
+    cuts=st.lists(st.integers(0, 300), max_size=40),
+    span=st.integers(1, 64),
+    gap=st.integers(0, 16),
+)
+def test_lines_read_together_or_apart_are_the_bytes_between_their_ends(data, cuts, span, gap):
+    from workforce.intake import read
+
+    # Ascending spans that do not overlap (some empty), read with a small span and gap, so
+    # that lines are read together, apart, and split between reads.
+    ends = sorted({min(cut, len(data)) for cut in cuts})
+    starts, stops = np.array(ends[0::2], dtype=np.int64), np.array(ends[1::2], dtype=np.int64)
+    starts = starts[: len(stops)]
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "m.csv"
+        path.write_bytes(data)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(read, "READ_SPAN", span)
+            patch.setattr(read, "READ_GAP", gap)
+            lines = read._read_lines(path, starts, stops)
+    assert lines == [data[start:stop] for start, stop in zip(starts, stops, strict=True)]
+
+
 def test_the_one_pass_stream_hands_over_every_byte_however_it_is_asked(tmp_path):
     from workforce.intake.read import SAMPLE_BYTES, _HashingStream
 

@@ -504,33 +504,38 @@ class _Lines:
 
 
 READ_SPAN = 8 << 20  # the most bytes `_read_lines` reads at once
+READ_GAP = 64 << 10  # lines further apart than this are read apart
 
 
 def _read_lines(path: Path, starts: np.ndarray, stops: np.ndarray) -> list[bytes]:
     """The bytes from each start to its stop, for ascending spans that do not overlap.
 
-    Spans lying near each other are read together, up to `READ_SPAN` bytes at a time, and cut
-    apart in memory. This runs beside the main line, and every read hands the GIL over and
-    back: one read per line (13,948 rejected rows of a million) let the two threads hand it
-    back and forth over ten thousand times, each time perhaps after a wait.
+    Lines lying near each other (less than `READ_GAP` apart) are read together, up to
+    `READ_SPAN` bytes at a time, and cut apart in memory; lines far apart are read alone.
+    This runs beside the main line, and every read hands the GIL over and back: one read
+    per line (13,948 rejected rows spread through a million) let the two threads hand it
+    back and forth tens of thousands of times, each time perhaps after a wait.
     """
     lines: list[bytes] = []
+    apart = (np.flatnonzero(starts[1:] - stops[:-1] > READ_GAP) + 1).tolist()
     with open(path, "rb", buffering=0) as file:
-        first = 0
-        while first < len(starts):
-            # The lines ending within READ_SPAN of this one's start (at least this one).
-            last = max(int(np.searchsorted(stops, starts[first] + READ_SPAN, "right")), first + 1)
-            begin = int(starts[first])
-            file.seek(begin)
-            data = _read_exactly(file, int(stops[last - 1]) - begin)
-            lines += [
-                data[start:stop]
-                for start, stop in zip(
-                    (starts[first:last] - begin).tolist(), (stops[first:last] - begin).tolist(),
-                    strict=True,
-                )
-            ]
-            first = last
+        for first, end in zip([0, *apart], [*apart, len(starts)], strict=True):
+            while first < end:
+                # The lines ending within READ_SPAN of this one's start (at least this one).
+                last = int(np.searchsorted(stops, starts[first] + READ_SPAN, "right"))
+                last = min(max(last, first + 1), end)
+                begin = int(starts[first])
+                file.seek(begin)
+                data = _read_exactly(file, int(stops[last - 1]) - begin)
+                lines += [
+                    data[start:stop]
+                    for start, stop in zip(
+                        (starts[first:last] - begin).tolist(),
+                        (stops[first:last] - begin).tolist(),
+                        strict=True,
+                    )
+                ]
+                first = last
     return lines
 
 
