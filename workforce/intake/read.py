@@ -16,7 +16,7 @@ import io
 import re
 import threading
 import zipfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -337,8 +337,12 @@ class _HashingStream(io.RawIOBase):
         length = stops - starts
         # Blank, as the parser skips it: nothing between two line breaks, or only the
         # carriage return of a "\r\n".
-        blank = (length == 0) | ((length == 1) & returns)
-        return starts[~blank], stops[~blank]
+        blank = np.flatnonzero((length == 0) | ((length == 1) & returns))
+        if not len(blank) or (len(blank) == 1 and blank[0] == len(length) - 1):
+            # Usually the only blank line is the nothing after the last line break.
+            kept = slice(0, blank[0] if len(blank) else len(length))
+            return starts[kept], stops[kept]
+        return np.delete(starts, blank), np.delete(stops, blank)
 
     def readable(self) -> bool:
         return True
@@ -418,8 +422,8 @@ def _stream_csv(
     )
     if wanted is None:
         return source
-    starts, stops = stream.lines_at(body_start)
-    return replace(source, lines=_Lines(path, starts, stops, names, delimiter))
+    lines = functools.partial(stream.lines_at, body_start)
+    return replace(source, lines=_Lines(path, lines, names, delimiter))
 
 
 class _Lines:
@@ -439,9 +443,18 @@ class _Lines:
     FEW_ROWS = 1000  # or a tenth of the records: read from their lines; more, the whole file
 
     def __init__(
-        self, path: Path, starts: np.ndarray, stops: np.ndarray, names: list[str], delimiter: str
+        self,
+        path: Path,
+        lines: Callable[[], tuple[np.ndarray, np.ndarray]],
+        names: list[str],
+        delimiter: str,
     ) -> None:
-        self.path, self.starts, self.stops = path, starts, stops
+        # Each line's start and stop are worked out from the line breaks when rows are first
+        # asked for, beside the main line, and never for a file with no row to show whole
+        # (0.01-0.02 s of a million-row read).
+        self.path, self._lines = path, lines
+        self.starts: np.ndarray | None = None
+        self.stops: np.ndarray | None = None
         self.names, self.delimiter = names, delimiter
         self._lock = threading.Lock()
         self._whole: SourceTable | None = None
@@ -473,6 +486,8 @@ class _Lines:
         do not pair up, or the lines do not parse as one record each."""
         import pyarrow as pa
 
+        if self.starts is None:
+            self.starts, self.stops = self._lines()
         if len(self.starts) != records + 1:  # the header's line, then a line per record
             return None
         lines = _read_lines(self.path, self.starts[positions + 1], self.stops[positions + 1])
