@@ -348,6 +348,21 @@ def test_every_cell_deciding_a_combination_the_standard_does_not_allow_is_reject
         "retired;student", "retired;student"]
 
 
+def test_the_row_a_refused_combination_comes_from_is_rejected_after_other_rejected_rows(
+    tmp_path,
+):
+    """Rows rejected before the standard's check (a blank ID) do not shift which record
+    the check rejects."""
+    table = table_from(
+        tmp_path, "ID,Career\n1,Student\n,Student\n2,Student;Retired\n3,Retired\n4,Student\n"
+    )
+    result = ingest(table, career_mapping(), year=2025)
+    assert result.records["record_id"].tolist() == ["1", "3", "4"]
+    assert result.rejects["source_row"].tolist() == [3, 4]
+    assert [(problem.row, problem.kind) for problem in result.report.problems] == [
+        (3, "blank_id"), (4, "not_standard")]
+
+
 def test_a_problem_as_plain_data_holds_every_field_as_asdict_gives_it():
     from dataclasses import asdict
 

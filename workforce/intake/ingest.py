@@ -108,30 +108,31 @@ class Coded:
     positions: np.ndarray
     values: list[str]
 
-    def take(
-        self, rows: np.ndarray | None = None, positions: np.ndarray | None = None
-    ) -> pd.Series:
-        """The column for `rows` (all rows by default), or for precomputed `positions`.
+    def take(self, kept: np.ndarray | None = None) -> pd.Series:
+        """The column for the rows `kept` marks true (all rows by default).
 
         A categorical of the codes: each distinct code is held once, and each row holds its
         number, so a million records cost a few bytes each and no text is copied per row.
         """
-        if positions is None:
-            positions = self.positions if rows is None else self.positions[rows]
-        return _categorical(positions, self.values)
+        return _categorical(self.positions, self.values, kept)
 
 
-def _categorical(positions: np.ndarray, values: list[str]) -> pd.Series:
-    """A categorical column whose row i holds ``values[positions[i]]``.
+def _categorical(
+    positions: np.ndarray, values: list[str], kept: np.ndarray | None = None
+) -> pd.Series:
+    """A categorical column whose row i holds ``values[positions[i]]``, for the rows `kept`
+    marks (all by default).
 
     `values` may repeat a code (several source answers decide the same one); categories may
-    not, so positions are renumbered through a small table first.
+    not, so positions are renumbered through a small table first. The rows are kept after
+    the lookup, from codes of a byte or two, not from the positions' eight bytes a row.
     """
     numbers: dict[str, int] = {}
     renumber = np.array([numbers.setdefault(value, len(numbers)) for value in values],
                         dtype=np.int32)
     kind = np.int8 if len(numbers) < 2**7 else np.int16 if len(numbers) < 2**15 else np.int32
-    return _from_codes(renumber.astype(kind)[positions], list(numbers))
+    codes = np.take(renumber.astype(kind), positions)
+    return _from_codes(codes if kept is None else codes[kept], list(numbers))
 
 
 def _from_codes(codes: np.ndarray, categories: list[str]) -> pd.Series:
@@ -139,22 +140,6 @@ def _from_codes(codes: np.ndarray, categories: list[str]) -> pd.Series:
     construction, so pandas is not asked to check them (a pass over the rows)."""
     dtype = pd.CategoricalDtype(pd.Index(categories, dtype="str"))
     return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False))
-
-
-def _positions_at(outputs: dict[str, Coded], rows: np.ndarray) -> dict[str, np.ndarray]:
-    """Each output's positions at `rows`, computed once per distinct positions array.
-
-    Outputs decided from the same source column share their positions array, and both the
-    records and their validation read them at the accepted rows.
-    """
-    shared: dict[int, np.ndarray] = {}
-    result = {}
-    for name, coded in outputs.items():
-        key = id(coded.positions)
-        if key not in shared:
-            shared[key] = coded.positions[rows]
-        result[name] = shared[key]
-    return result
 
 
 class _Beside:
@@ -405,9 +390,8 @@ def ingest(
         accepted = np.flatnonzero(~rejected)
         rejected_rows = np.flatnonzero(rejected)
         taken = beside.submit(table.whole_rows, rejected_rows)
-        at_accepted = _positions_at(outputs, accepted)
-        records = _records(standard, outputs, at_accepted, ids, accepted, table, mapping.org, year)
-        bad_records = _invalid_records(records, outputs, at_accepted, table)
+        records = _records(standard, outputs, ~rejected, ids, table, mapping.org, year)
+        bad_records = _invalid_records(records, outputs, ~rejected, table)
         rejects = taken.result()
         if len(bad_records):  # a safety net: a mapping yielding non-standard codes rejects rows
             # (rare: the rejected rows are then taken again, these among them)
@@ -454,10 +438,11 @@ def ingest(
 def _invalid_records(
     records: pd.DataFrame,
     outputs: dict[str, Coded],
-    at_accepted: dict[str, np.ndarray],
+    kept: np.ndarray,
     table: SourceTable,
 ) -> dict[int, tuple[str, str, str]]:
-    """Records that fail `validate_records`, by position: (column, value, message).
+    """Records that fail `validate_records`, by position: (column, value, message); the
+    records are of the rows `kept` marks true.
 
     Every column was decided per distinct value, and the standard's only checks across
     columns pair race_ethnicity with its detail and country with us_region. So one small
@@ -474,21 +459,29 @@ def _invalid_records(
             groups.append(present)
     grouped = {name for group in groups for name in group}
     groups += [(name,) for name in outputs if name not in grouped and name in records.columns]
-    # Per group: each distinct item's values, and each record's item number.
-    items: list[tuple[tuple[str, ...], dict[str, list], np.ndarray]] = []
+    # Per group: each distinct item's values, and each record's item number (worked out
+    # only for a group with a violation).
+    items: list[tuple[tuple[str, ...], dict[str, list], Callable[[], np.ndarray]]] = []
     for group in groups:
         if len({id(outputs[name].positions) for name in group}) == 1:
             # Decided from one source column (a column, or race and its detail): its
             # distinct source values are the items, with no pass over the records. Items
             # only rejected rows carry are checked too, and mark no record.
             found = {name: list(outputs[name].values) for name in group}
-            inverse = at_accepted[group[0]]
+
+            def inverse(positions=outputs[group[0]].positions) -> np.ndarray:
+                return positions[kept]
+
         else:
             signature = np.zeros(len(records), dtype=np.int64)
             for name in group:
                 width = max(len(outputs[name].values), 1)
-                signature = signature * width + at_accepted[name]
-            first, inverse = _first_occurrences(signature)
+                signature = signature * width + outputs[name].positions[kept]
+            first, numbers = _first_occurrences(signature)
+
+            def inverse(numbers=numbers) -> np.ndarray:
+                return numbers
+
             found = {name: records[name].iloc[first].tolist() for name in group}
         # Many items decide the same codes (thousands of distinct multi-select cells, a few
         # hundred distinct answers): each distinct set of codes is validated once.
@@ -502,7 +495,7 @@ def _invalid_records(
     # million, keeps every column's type.
     sample = records.iloc[:1].iloc[np.zeros(length, dtype=np.int64)].reset_index(drop=True)
     sample["record_id"] = [f"r{i}" for i in range(length)]
-    owner: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
+    owner: dict[str, tuple[int, Callable[[], np.ndarray], np.ndarray]] = {}
     for group, found, inverse, checked in items:
         for name in group:
             values = found[name]
@@ -517,7 +510,7 @@ def _invalid_records(
             )
         count, inverse, checked = owner[violation.column]
         items_deciding = np.flatnonzero(checked == violation.row % count)
-        for position in _rows_holding(inverse, items_deciding.tolist(), len(checked)):
+        for position in _rows_holding(inverse(), items_deciding.tolist(), len(checked)):
             bad.setdefault(
                 int(position), (violation.column, str(violation.value), violation.message)
             )
@@ -1004,14 +997,14 @@ def _rows_holding(positions: np.ndarray, items: list[int], size: int) -> np.ndar
 def _records(
     standard,
     outputs: dict[str, Coded],
-    at_accepted: dict[str, np.ndarray],
+    kept: np.ndarray,
     ids: pa.ChunkedArray,
-    accepted: np.ndarray,
     table: SourceTable,
     org: str,
     year: int,
 ) -> pd.DataFrame:
-    size = len(accepted)
+    """The standard records of the rows `kept` marks true, in order."""
+    size = int(np.count_nonzero(kept))
     constants: dict[str, pd.Series] = {}
 
     def constant(text: str) -> pd.Series:
@@ -1020,15 +1013,15 @@ def _records(
             constants[text] = _repeat(text, size)
         return constants[text]
 
-    # Arrow's take releases the GIL: the coded columns are spelled out two at a time.
-    coded = [name for name in standard.record_columns if name in at_accepted]
+    # numpy's lookups release the GIL: the coded columns are built two at a time.
+    coded = [name for name in standard.record_columns if name in outputs]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        taken = pool.map(lambda name: outputs[name].take(positions=at_accepted[name]), coded)
+        taken = pool.map(lambda name: outputs[name].take(kept), coded)
         spelled = dict(zip(coded, taken, strict=True))
     columns: dict[str, pd.Series] = {}
     for name in standard.record_columns:
         if name == "record_id":
-            taken = take_ascending(ids, accepted)
+            taken = ids.filter(pa.array(kept))
             columns[name] = pd.Series(taken.cast(pa.large_string()), dtype="str")
         elif name == "source":
             columns[name] = constant(table.name)
