@@ -826,9 +826,8 @@ def _region(
     """us_region: from the state for US records, blank outside the US, else unknown.
 
     With a country, us_region is decided per distinct (country, state) pair, and the country
-    is given again per the same pairs: the two share their positions, so the records take
-    them at the accepted rows once, and the pair is validated per distinct pair, with no
-    pass over the records (`_invalid_records`).
+    is given again per the same pairs: the two share their positions, so the pair is
+    validated per distinct pair, with no pass over the records (`_invalid_records`).
     """
     if state_columns:
         s_positions, s_uniques = distinct(state_columns[0].column)

@@ -255,7 +255,7 @@ class _HashingStream(io.RawIOBase):
     parser is then handed the file from `start` on, after any byte-order mark.
 
     From `start` on, the stream checks that every byte is UTF-8, so the parser need not: its
-    check covers only the columns it reads, and costs more (0.08 s of CPU against 0.02 s for
+    check covers only the columns it reads, and costs more (0.06 s of CPU against 0.02 s for
     the benchmark's export, whose blocks each hold a few accented letters). Where the parser
     is to skip columns (`start(skipping=True)`, known once the header has been read), the
     stream also keeps where each line break is, and whether a carriage return precedes it,
@@ -451,7 +451,7 @@ class _Lines:
     ) -> None:
         # Each line's start and stop are worked out from the line breaks when rows are first
         # asked for, beside the main line, and never for a file with no row to show whole
-        # (0.01-0.02 s of a million-row read).
+        # (about 0.02 s of a million-row read).
         self.path, self._lines = path, lines
         self.starts: np.ndarray | None = None
         self.stops: np.ndarray | None = None
@@ -640,9 +640,9 @@ def take_ascending(data, rows: np.ndarray):
     thread waiting a switch interval (5 ms). A take per chunk of a million-row CSV (144
     chunks) took 1.4-1.7 s there for 13,948 rows, against 0.02 s as one call; alone, the one
     call is as quick (pyarrow 26 takes from the chunks without joining them first: 3.5
-    against 5.6 ms). Most of the rows, each once (the accepted ones), are kept by a filter:
-    a mask costs a byte a row where take's indices cost eight (10 against 13 ms for 986,000
-    of a million IDs).
+    against 5.6 ms). Most of the rows, each once (many rows wanted whole), are kept by a
+    filter: a mask costs a byte a row where take's indices cost eight (10 against 13 ms for
+    986,000 of a million IDs).
     """
     import pyarrow as pa
 
