@@ -16,7 +16,7 @@ import io
 import re
 import threading
 import zipfile
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -245,6 +245,39 @@ def count_newlines(data: bytes) -> int:
     )
 
 
+@dataclass(frozen=True)
+class LineBreaks:
+    """Where the lines of a text lie: from `start` to `end`, ended by the line breaks at
+    `breaks`, the lines numbered `blank` being blank (as a CSV parser skips them: nothing,
+    or only a carriage return)."""
+
+    start: int
+    end: int
+    breaks: np.ndarray
+    blank: np.ndarray
+
+    @property
+    def count(self) -> int:
+        """How many lines are not blank."""
+        return len(self.breaks) + 1 - len(self.blank)
+
+    def spans(self, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the lines that are not blank, numbered from 0 in order, start and stop
+        (before their line break)."""
+        numbers = np.asarray(numbers, dtype=np.int64)
+        if len(self.blank):  # the line counting the blank ones: one more for each before it
+            numbers = numbers + np.searchsorted(
+                self.blank - np.arange(len(self.blank)), numbers, side="right"
+            )
+        starts = np.full(len(numbers), self.start, dtype=np.int64)
+        after = numbers > 0  # a line after the first starts after the line break before it
+        starts[after] = self.breaks[numbers[after] - 1] + 1
+        stops = np.full(len(numbers), self.end, dtype=np.int64)
+        ended = numbers < len(self.breaks)  # every line but the last ends at a line break
+        stops[ended] = self.breaks[numbers[ended]]
+        return starts, stops
+
+
 class _HashingStream(io.RawIOBase):
     """A file read once, front to back, by the CSV parser, counted and hashed on the way.
 
@@ -258,8 +291,8 @@ class _HashingStream(io.RawIOBase):
     check covers only the columns it reads, and costs more (0.06 s of CPU against 0.02 s for
     the benchmark's export, whose blocks each hold a few accented letters). Where the parser
     is to skip columns (`start(skipping=True)`, known once the header has been read), the
-    stream also keeps where each line break is, and whether a carriage return precedes it,
-    for `_Lines`.
+    stream also keeps where each line break is, and which lines are blank, for `_Lines`
+    (`line_breaks`).
     """
 
     def __init__(self, raw) -> None:
@@ -271,7 +304,9 @@ class _HashingStream(io.RawIOBase):
         self.text: codecs.IncrementalDecoder | None = None
         self.utf8 = True
         self.breaks: list[np.ndarray] | None = None
-        self.returns: list[np.ndarray] = []
+        self.blank: list[np.ndarray] = []  # the numbers of the blank lines, block by block
+        self.first = 0  # where the first line starts
+        self.previous = -1  # where the last line break so far is
         self.head = self._take(SAMPLE_BYTES)
         self.pending = b""
 
@@ -288,16 +323,25 @@ class _HashingStream(io.RawIOBase):
         return block
 
     def _keep_breaks(self, block: bytes) -> None:
-        """Count the block's line breaks, keeping where they are; `offset` and `last` are
-        still those of the block before."""
+        """Count the block's line breaks, keeping where they are and which of the lines they
+        end are blank; `offset` and `last` are still those of the block before."""
         view = np.frombuffer(block, dtype=np.uint8)
         found = np.flatnonzero(view == NEWLINE)
+        if not len(found):
+            return
+        ends = found + self.offset
+        length = np.diff(ends, prepend=self.previous) - 1
         returns = view[np.maximum(found - 1, 0)] == RETURN
-        if len(found) and found[0] == 0:  # the byte before is the last of the block before
+        if found[0] == 0:  # the byte before is the last of the block before
             returns[0] = self.last == b"\r"
-        self.breaks.append(found + self.offset)
-        self.returns.append(returns)
+        # Blank, as the parser skips it: nothing between two line breaks, or only the
+        # carriage return of a "\r\n".
+        blank = np.flatnonzero((length == 0) | ((length == 1) & returns))
+        if len(blank):
+            self.blank.append(blank + self.newlines)
+        self.breaks.append(ends)
         self.newlines += len(found)
+        self.previous = int(ends[-1])
 
     def _check_text(self, block: bytes, final: bool = False) -> None:
         # An ASCII block is checked at memory speed; only other text goes through the decoder.
@@ -316,8 +360,9 @@ class _HashingStream(io.RawIOBase):
         self.text = codecs.getincrementaldecoder("utf-8")()
         self._check_text(self.head)  # read ahead before the check began
         if skipping:  # the head, read ahead and counted, is now taken in as a first block
-            self.breaks, self.returns = [], []
+            self.breaks, self.blank = [], []
             self.newlines, self.offset, self.last = 0, 0, b""
+            self.first, self.previous = offset, offset - 1
             self._keep_breaks(self.head)
             self.offset, self.last = len(self.head), self.head[-1:]
 
@@ -327,22 +372,18 @@ class _HashingStream(io.RawIOBase):
         self._check_text(b"", final=True)
         return self.utf8
 
-    def lines_at(self, start: int) -> tuple[np.ndarray, np.ndarray]:
-        """Where each line that is not blank starts and stops (before its line break), the
-        first at `start`; for a stream started `skipping`, read to the end."""
-        ends = np.concatenate([np.array([], dtype=np.int64), *self.breaks])
-        returns = np.concatenate([np.array([], dtype=bool), *self.returns, [self.last == b"\r"]])
-        starts = np.concatenate([[start], ends + 1])
-        stops = np.concatenate([ends, [self.offset]])
-        length = stops - starts
-        # Blank, as the parser skips it: nothing between two line breaks, or only the
-        # carriage return of a "\r\n".
-        blank = np.flatnonzero((length == 0) | ((length == 1) & returns))
-        if not len(blank) or (len(blank) == 1 and blank[0] == len(length) - 1):
-            # Usually the only blank line is the nothing after the last line break.
-            kept = slice(0, blank[0] if len(blank) else len(length))
-            return starts[kept], stops[kept]
-        return np.delete(starts, blank), np.delete(stops, blank)
+    def line_breaks(self) -> LineBreaks:
+        """Where the lines are, for a stream started `skipping` and read to the end."""
+        last = self.offset - self.previous - 1  # the length of the line after the last break
+        blank = self.blank
+        if last == 0 or (last == 1 and self.last == b"\r"):
+            blank = [*blank, np.array([self.newlines])]
+        return LineBreaks(
+            self.first,
+            self.offset,
+            np.concatenate([np.array([], dtype=np.int64), *self.breaks]),
+            np.concatenate([np.array([], dtype=np.int64), *blank]),
+        )
 
     def readable(self) -> bool:
         return True
@@ -422,15 +463,14 @@ def _stream_csv(
     )
     if wanted is None:
         return source
-    lines = functools.partial(stream.lines_at, body_start)
-    return replace(source, lines=_Lines(path, lines, names, delimiter))
+    return replace(source, lines=_Lines(path, stream.line_breaks(), names, delimiter))
 
 
 class _Lines:
     """Where each record of a CSV read in one streamed pass lies in its file.
 
     That read allows no line break inside a cell, so each record is one line, once the blank
-    lines the parser skips are left out (`_HashingStream.lines_at`). The rows wanted whole are
+    lines the parser skips are left out (`LineBreaks`). The rows wanted whole are
     read again from their lines and parsed with the same options, and their cells in the
     columns already read must come out as they did. Should they not (the file has changed,
     or holds a line break the parser reads and this count does not, a lone carriage return),
@@ -442,19 +482,8 @@ class _Lines:
 
     FEW_ROWS = 1000  # or a tenth of the records: read from their lines; more, the whole file
 
-    def __init__(
-        self,
-        path: Path,
-        lines: Callable[[], tuple[np.ndarray, np.ndarray]],
-        names: list[str],
-        delimiter: str,
-    ) -> None:
-        # Each line's start and stop are worked out from the line breaks when rows are first
-        # asked for, beside the main line, and never for a file with no row to show whole
-        # (about 0.02 s of a million-row read).
-        self.path, self._lines = path, lines
-        self.starts: np.ndarray | None = None
-        self.stops: np.ndarray | None = None
+    def __init__(self, path: Path, breaks: LineBreaks, names: list[str], delimiter: str) -> None:
+        self.path, self.breaks = path, breaks
         self.names, self.delimiter = names, delimiter
         self._lock = threading.Lock()
         self._whole: SourceTable | None = None
@@ -486,11 +515,9 @@ class _Lines:
         do not pair up, or the lines do not parse as one record each."""
         import pyarrow as pa
 
-        if self.starts is None:
-            self.starts, self.stops = self._lines()
-        if len(self.starts) != records + 1:  # the header's line, then a line per record
+        if self.breaks.count != records + 1:  # the header's line, then a line per record
             return None
-        lines = _read_lines(self.path, self.starts[positions + 1], self.stops[positions + 1])
+        lines = _read_lines(self.path, *self.breaks.spans(positions + 1))
         text = b"\n".join([*lines, b""])  # each line's own line break was left out
         try:
             parsed = _arrow_csv(
