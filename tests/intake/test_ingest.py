@@ -363,6 +363,39 @@ def test_the_row_a_refused_combination_comes_from_is_rejected_after_other_reject
         (3, "blank_id"), (4, "not_standard")]
 
 
+def test_a_detail_whose_category_the_checkboxes_leave_out_rejects_only_its_record(tmp_path):
+    """Race from "check all that apply" columns, its detail from another column: the pair is
+    checked per distinct pair of the two, and a refused pair rejects the records carrying
+    it, counted among the rows kept (a blank ID's row, holding the same pair, goes first)."""
+    decided = {"reason": "exact", "confirmed": True}
+    ticked = {"yes": {**decided, "code": "yes"}, "(blank)": {**decided, "code": "no"}}
+    mapping = mapping_from_dict({
+        "format": 1, "org": "soc", "version": 1, "standard_version": 1,
+        "columns": {
+            "ID": {"dimension": "record_id", "method": "record_id"},
+            "Origin": {
+                "dimension": "race_ethnicity", "method": "multi", "separators": [";"],
+                "values": {"mexican": {**decided, "code": "hispanic.mexican"},
+                           "(blank)": {**decided, "code": "unknown"}},
+            },
+            "White": {"dimension": "race_ethnicity", "method": "checkbox", "code": "white",
+                      "values": ticked},
+            "Hispanic": {"dimension": "race_ethnicity", "method": "checkbox",
+                         "code": "hispanic", "values": ticked},
+        },
+    })
+    table = table_from(
+        tmp_path,
+        "ID,Origin,White,Hispanic\n1,Mexican,Yes,Yes\n,Mexican,Yes,\n2,Mexican,Yes,\n3,,Yes,\n",
+    )
+    result = ingest(table, mapping, year=2025)
+    assert result.records["record_id"].tolist() == ["1", "3"]
+    assert result.records["race_ethnicity"].tolist() == ["hispanic;white", "white"]
+    assert result.rejects["source_row"].tolist() == [3, 4]
+    assert [(problem.row, problem.kind) for problem in result.report.problems] == [
+        (3, "blank_id"), (4, "not_standard")]
+
+
 def test_a_problem_as_plain_data_holds_every_field_as_asdict_gives_it():
     from dataclasses import asdict
 
