@@ -459,58 +459,58 @@ def _invalid_records(
             groups.append(present)
     grouped = {name for group in groups for name in group}
     groups += [(name,) for name in outputs if name not in grouped and name in records.columns]
-    # Per group: each distinct item's values, and each record's item number (worked out
-    # only for a group with a violation).
-    items: list[tuple[tuple[str, ...], dict[str, list], Callable[[], np.ndarray]]] = []
+    # Per group: each distinct item's values, and each row's item number, over every row of
+    # the file (narrowed to the records, the rows `kept`, only where a violation is found).
+    # Items only rejected rows carry are checked too, and mark no record.
+    items: list[tuple[tuple[str, ...], dict[str, list], np.ndarray, np.ndarray]] = []
     for group in groups:
         if len({id(outputs[name].positions) for name in group}) == 1:
             # Decided from one source column (a column, or race and its detail): its
-            # distinct source values are the items, with no pass over the records. Items
-            # only rejected rows carry are checked too, and mark no record.
+            # distinct source values are the items, with no pass over the rows.
             found = {name: list(outputs[name].values) for name in group}
-
-            def inverse(positions=outputs[group[0]].positions) -> np.ndarray:
-                return positions[kept]
-
+            item_of_row = outputs[group[0]].positions
         else:
-            signature = np.zeros(len(records), dtype=np.int64)
+            signature = np.zeros(len(kept), dtype=np.int64)
             for name in group:
                 width = max(len(outputs[name].values), 1)
-                signature = signature * width + outputs[name].positions[kept]
-            first, numbers = _first_occurrences(signature)
-
-            def inverse(numbers=numbers) -> np.ndarray:
-                return numbers
-
-            found = {name: records[name].iloc[first].tolist() for name in group}
+                signature = signature * width + outputs[name].positions
+            first, item_of_row = _first_occurrences(signature)
+            found = {
+                name: [outputs[name].values[p] for p in outputs[name].positions[first].tolist()]
+                for name in group
+            }
         # Many items decide the same codes (thousands of distinct multi-select cells, a few
         # hundred distinct answers): each distinct set of codes is validated once.
         numbered: dict[tuple[str, ...], int] = {}
         decided = zip(*(found[name] for name in group), strict=True)
         checked = np.array([numbered.setdefault(codes, len(numbered)) for codes in decided])
         found = {name: [codes[k] for codes in numbered] for k, name in enumerate(group)}
-        items.append((group, found, inverse, checked))
+        items.append((group, found, item_of_row, checked))
     length = max((len(found[group[0]]) for group, found, _, _ in items), default=1)
     # The first record repeated: its other columns are valid, and copying one row, not a
     # million, keeps every column's type.
     sample = records.iloc[:1].iloc[np.zeros(length, dtype=np.int64)].reset_index(drop=True)
     sample["record_id"] = [f"r{i}" for i in range(length)]
-    owner: dict[str, tuple[int, Callable[[], np.ndarray], np.ndarray]] = {}
-    for group, found, inverse, checked in items:
+    owner: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
+    for group, found, item_of_row, checked in items:
         for name in group:
             values = found[name]
             sample[name] = [values[i % len(values)] for i in range(length)]
-            owner[name] = (len(values), inverse, checked)
+            owner[name] = (len(values), item_of_row, checked)
     bad: dict[int, tuple[str, str, str]] = {}
+    narrowed: dict[int, np.ndarray] = {}  # each group's item of each record, once
     for violation in validate_records(sample):
         if violation.row is None or violation.row < 0 or violation.column not in owner:
             raise IntakeError(
                 f"{table.name}: the mapping does not yield standard records: "
                 f"column {violation.column!r}: {violation.message}"
             )
-        count, inverse, checked = owner[violation.column]
+        count, item_of_row, checked = owner[violation.column]
         items_deciding = np.flatnonzero(checked == violation.row % count)
-        for position in _rows_holding(inverse(), items_deciding.tolist(), len(checked)):
+        if id(item_of_row) not in narrowed:
+            narrowed[id(item_of_row)] = item_of_row[kept]
+        item_of_record = narrowed[id(item_of_row)]
+        for position in _rows_holding(item_of_record, items_deciding.tolist(), len(checked)):
             bad.setdefault(
                 int(position), (violation.column, str(violation.value), violation.message)
             )
