@@ -608,26 +608,22 @@ def _same_cells(rows: pd.DataFrame, frame: pd.DataFrame, positions: np.ndarray) 
 
     Compared with Arrow kernels, a few calls a column (this runs beside the main line, see
     `_read_lines`): a categorical's codes at the rows against the rows' text looked up in its
-    categories, a text column's cells taken at the rows against the rows' text.
+    categories, a text column's cells taken at the rows against the rows' text. Both frames
+    come from `_arrow_csv`, so every column is Arrow-backed text or a categorical.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     for name in frame.columns:
         held, again = frame[name], _arrow_of(rows[name])
-        if again is not None and isinstance(held.dtype, pd.CategoricalDtype):
+        if isinstance(held.dtype, pd.CategoricalDtype):
             categories = pa.array(held.cat.categories.astype(str), type=pa.large_string())
             found = pc.index_in(again, value_set=categories)
             codes = held.cat.codes.to_numpy()[positions]
             same = not found.null_count and np.array_equal(found.to_numpy(), codes)
-        elif again is not None and _arrow_of(held) is not None:
+        else:
             taken = take_ascending(_arrow_of(held), positions)
             same = pc.all(pc.equal(taken.cast(again.type), again)).as_py()
-        else:  # not both read as text: compared value by value
-            same = np.array_equal(
-                np.asarray(rows[name], dtype=object),
-                np.asarray(held.iloc[positions], dtype=object),
-            )
         if not same:
             return False
     return True
