@@ -387,11 +387,12 @@ def ingest(
         rows.absorb(id_rows)
 
         rejected = rows.rejected()
-        accepted = np.flatnonzero(~rejected)
+        kept = ~rejected
+        accepted = np.flatnonzero(kept)
         rejected_rows = np.flatnonzero(rejected)
         taken = beside.submit(table.whole_rows, rejected_rows)
-        records = _records(standard, outputs, ~rejected, ids, table, mapping.org, year)
-        bad_records = _invalid_records(records, outputs, ~rejected, table)
+        records = _records(standard, outputs, kept, ids, table, mapping.org, year)
+        bad_records = _invalid_records(records, outputs, kept, table)
         rejects = taken.result()
         if len(bad_records):  # a safety net: a mapping yielding non-standard codes rejects rows
             # (rare: the rejected rows are then taken again, these among them)
