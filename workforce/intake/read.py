@@ -670,6 +670,8 @@ def take_ascending(data, rows: np.ndarray):
     import pyarrow as pa
 
     rows = np.asarray(rows, dtype=np.int64)
+    if not len(rows):  # a take of no row from 144 chunks still costs ms (9.6 on a first call)
+        return pa.chunked_array([], type=data.type)
     if 2 * len(rows) > len(data) and bool(np.all(rows[1:] > rows[:-1])):
         keep = np.zeros(len(data), dtype=bool)
         keep[rows] = True
