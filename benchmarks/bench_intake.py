@@ -215,11 +215,15 @@ def main() -> None:
         size = path.stat().st_size
         floors: dict[str, list[dict]] = {}
         ingests, typed = [], []
+        round_floors = []  # each round's fastest floor read, for the paired ratio
         for _ in range(args.repeat):
+            in_round = []
             for pool in POOLS:
                 run = measure("floor", path, pool)
                 # A pool this pyarrow lacks falls back to another: keep what was used.
                 floors.setdefault(run["pool"], []).append(run)
+                in_round.append(run["seconds"])
+            round_floors.append(min(in_round))
             typed.append(measure("typed", path))
             ingests.append(measure("ingest", path))
     every_floor = [run for runs in floors.values() for run in runs]
@@ -252,6 +256,13 @@ def main() -> None:
         "median_ratio_to_default_read": round(
             median(run["seconds"] for run in ingests)
             / median(run["seconds"] for run in default_floor), 2),
+        # Each round's ingest against the fastest floor read of the same round, the median
+        # over rounds: the machine's pace drifts from round to round, and a pair measured
+        # minutes apart shares it, where the fastest of 3 x repeat floor reads against the
+        # fastest of repeat ingests favours the floor by its three times as many draws.
+        "paired_median_ratio": round(
+            median(run["seconds"] / floor_seconds
+                   for run, floor_seconds in zip(ingests, round_floors, strict=True)), 2),
         # CPU time (every thread) of the typical run: the work done, whatever share of its
         # cores the machine gave it. Where the floor keeps every core busy, the ratio of wall
         # times cannot fall much below the ratio of CPU times.
@@ -260,6 +271,12 @@ def main() -> None:
         "median_cpu_ratio": round(
             median(run["cpu_seconds"] for run in ingests)
             / median(run["cpu_seconds"] for run in every_floor), 2),
+        # How many cores ingest would have to keep busy, every moment, to finish its typical
+        # work within 2x of the fastest floor read: above the machine's cores, no overlap of
+        # steps can meet the aim by the fastest runs, only less work.
+        "cores": os.cpu_count(),
+        "cores_to_meet_aim_by_fastest": round(
+            median(run["cpu_seconds"] for run in ingests) / (2 * floor["seconds"]), 2),
         # pyarrow's read as it comes, types guessed (not the floor: see `run_typed`).
         "typed_read_seconds_all": [round(run["seconds"], 3) for run in typed],
         "typed_read_median_seconds": round(median(run["seconds"] for run in typed), 3),
