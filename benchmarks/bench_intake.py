@@ -9,7 +9,9 @@ any is the floor. After each timed ingest its outputs are written as `workforce 
 them (records, provenance, rejects), timed apart, so that work moved from ingest into writing
 shows. Each timing runs in a fresh subprocess so its peak resident memory (ru_maxrss) is its
 own; the runs are interleaved and repeated and the fastest kept, since one slow run on a
-shared machine says nothing about the code (medians are recorded too). pyarrow's read as it
+shared machine says nothing about the code (medians are recorded too, and the median of
+each round's ingest against that round's floor, which the machine's drifting pace moves
+least). pyarrow's read as it
 comes, guessing each column's type, is timed too for comparison, though it is not the floor:
 
     python benchmarks/bench_intake.py --rows 1000000 --out benchmarks/results/intake.json
@@ -258,7 +260,7 @@ def main() -> None:
             / median(run["seconds"] for run in default_floor), 2),
         # Each round's ingest against the fastest floor read of the same round, the median
         # over rounds: the machine's pace drifts from round to round, and a pair measured
-        # minutes apart shares it, where the fastest of 3 x repeat floor reads against the
+        # seconds apart shares it, where the fastest of 3 x repeat floor reads against the
         # fastest of repeat ingests favours the floor by its three times as many draws.
         "paired_median_ratio": round(
             median(run["seconds"] / floor_seconds
@@ -274,7 +276,8 @@ def main() -> None:
         # How many cores ingest would have to keep busy, every moment, to finish its typical
         # work within 2x of the fastest floor read: above the machine's cores, no overlap of
         # steps can meet the aim by the fastest runs, only less work.
-        "cores": os.cpu_count(),
+        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
         "cores_to_meet_aim_by_fastest": round(
             median(run["cpu_seconds"] for run in ingests) / (2 * floor["seconds"]), 2),
         # pyarrow's read as it comes, types guessed (not the floor: see `run_typed`).
