@@ -38,6 +38,18 @@ def confirmed(table, org="soc"):
     return mapping_from_dict(data)
 
 
+def soc_mapping(columns):
+    """The saved mapping of organization "soc" holding `columns`, as its YAML file has them."""
+    return mapping_from_dict(
+        {"format": 1, "org": "soc", "version": 1, "standard_version": 1, "columns": columns}
+    )
+
+
+def decided(code):
+    """A value decision a person has confirmed."""
+    return {"code": code, "reason": "exact", "confirmed": True}
+
+
 def test_1997_two_questions_hispanic_yes_with_two_races(tmp_path):
     table = table_from(
         tmp_path,
@@ -309,16 +321,11 @@ def test_shared_ids_are_found_whether_or_not_the_export_is_sorted(tmp_path):
 
 def career_mapping():
     """Career stage as a multi-select column: every code standard, but the standard takes one."""
-    decided = {"code": None, "reason": "exact", "confirmed": True}
-    return mapping_from_dict({
-        "format": 1, "org": "soc", "version": 1, "standard_version": 1,
-        "columns": {
-            "ID": {"dimension": "record_id", "method": "record_id"},
-            "Career": {
-                "dimension": "career_stage", "method": "multi", "separators": [";"],
-                "values": {"student": {**decided, "code": "student"},
-                           "retired": {**decided, "code": "retired"}},
-            },
+    return soc_mapping({
+        "ID": {"dimension": "record_id", "method": "record_id"},
+        "Career": {
+            "dimension": "career_stage", "method": "multi", "separators": [";"],
+            "values": {"student": decided("student"), "retired": decided("retired")},
         },
     })
 
@@ -367,22 +374,17 @@ def test_a_detail_whose_category_the_checkboxes_leave_out_rejects_only_its_recor
     """Race from "check all that apply" columns, its detail from another column: the pair is
     checked per distinct pair of the two, and a refused pair rejects the records carrying
     it, counted among the rows kept (a blank ID's row, holding the same pair, goes first)."""
-    decided = {"reason": "exact", "confirmed": True}
-    ticked = {"yes": {**decided, "code": "yes"}, "(blank)": {**decided, "code": "no"}}
-    mapping = mapping_from_dict({
-        "format": 1, "org": "soc", "version": 1, "standard_version": 1,
-        "columns": {
-            "ID": {"dimension": "record_id", "method": "record_id"},
-            "Origin": {
-                "dimension": "race_ethnicity", "method": "multi", "separators": [";"],
-                "values": {"mexican": {**decided, "code": "hispanic.mexican"},
-                           "(blank)": {**decided, "code": "unknown"}},
-            },
-            "White": {"dimension": "race_ethnicity", "method": "checkbox", "code": "white",
-                      "values": ticked},
-            "Hispanic": {"dimension": "race_ethnicity", "method": "checkbox",
-                         "code": "hispanic", "values": ticked},
+    ticked = {"yes": decided("yes"), "(blank)": decided("no")}
+    mapping = soc_mapping({
+        "ID": {"dimension": "record_id", "method": "record_id"},
+        "Origin": {
+            "dimension": "race_ethnicity", "method": "multi", "separators": [";"],
+            "values": {"mexican": decided("hispanic.mexican"), "(blank)": decided("unknown")},
         },
+        "White": {"dimension": "race_ethnicity", "method": "checkbox", "code": "white",
+                  "values": ticked},
+        "Hispanic": {"dimension": "race_ethnicity", "method": "checkbox", "code": "hispanic",
+                     "values": ticked},
     })
     table = table_from(
         tmp_path,
